@@ -1,0 +1,25 @@
+//! Pairing logic shared by the opendevbrowser hub and its Chrome extension.
+//!
+//! Pure: no I/O, no clock reads, no randomness of its own. Time and jitter are
+//! arguments, so the same rules run natively (hub, tests) and in wasm (extension):
+//!
+//! - [`wire`]: the relay's wire messages, upstream-compatible, with typed parse errors;
+//! - [`identity`]: instanceId validation and the `/config` + `/pair` + ack checks;
+//! - [`port`]: relay port validation and which port to persist after an ack;
+//! - [`backoff`]: the reconnect schedule and the hub's readiness wait;
+//! - [`autopair`]: the state machine both the extension and the hub's simulator drive.
+
+pub mod autopair;
+pub mod backoff;
+pub mod identity;
+pub mod port;
+pub mod refusal;
+pub mod status;
+pub mod wire;
+
+pub use autopair::{Action, AutoPair, Event, FetchFailure, Settings};
+pub use backoff::{Backoff, JitterSource, ReadinessWait, ReconnectSchedule, SplitMix};
+pub use identity::{check_ack, pair_from_discovery, InstanceId, PairedRelay};
+pub use port::{decide_port_after_ack, port_from_storage, PortDecision, RelayPort};
+pub use refusal::PairingRefusal;
+pub use status::{RetryReason, Status};

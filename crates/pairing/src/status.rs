@@ -1,0 +1,109 @@
+//! What the auto-pair machine reports to the user: one status value with a human line,
+//! shown in the extension popup and in hub diagnostics.
+
+use crate::identity::InstanceId;
+use crate::port::RelayPort;
+use crate::refusal::PairingRefusal;
+
+/// Why the machine is waiting to retry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetryReason {
+    /// Nothing answered on the port (fetch failed or the socket never opened).
+    HubNotRunning,
+    /// The relay answered but pairing was refused.
+    Refused(PairingRefusal),
+    /// An answer that is not the relay protocol (bad status or body).
+    BadResponse(String),
+    /// An open relay socket closed.
+    SocketClosed {
+        /// WebSocket close code.
+        code: u16,
+        /// Close reason text.
+        reason: String,
+    },
+    /// A step (fetch, open, handshake) took longer than its deadline.
+    Timeout,
+}
+
+/// The user-visible state of the extension's relay connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Auto-connect is off; nothing happens until it is turned on.
+    Disabled,
+    /// Fetching `/config` or `/pair` on this port.
+    Pairing {
+        /// The port being asked.
+        port: RelayPort,
+    },
+    /// Opening `/extension` and waiting for the handshake ack.
+    Connecting {
+        /// The relay port.
+        port: RelayPort,
+    },
+    /// Paired and connected.
+    Connected {
+        /// The relay port (from the ack).
+        port: RelayPort,
+        /// The relay instance.
+        instance: InstanceId,
+    },
+    /// Waiting before the next attempt.
+    Retrying {
+        /// The port that failed.
+        port: RelayPort,
+        /// When the next attempt starts (absolute ms).
+        at_ms: u64,
+        /// What went wrong.
+        reason: RetryReason,
+    },
+}
+
+impl Status {
+    /// A short machine-readable state name: `disabled`, `pairing`, `connecting`,
+    /// `connected` or `retrying`.
+    pub fn state(&self) -> &'static str {
+        match self {
+            Status::Disabled => "disabled",
+            Status::Pairing { .. } => "pairing",
+            Status::Connecting { .. } => "connecting",
+            Status::Connected { .. } => "connected",
+            Status::Retrying { .. } => "retrying",
+        }
+    }
+
+    /// The status line a person reads, e.g. `hub not running on port 8787, retrying in 3 s`.
+    pub fn describe(&self, now_ms: u64) -> String {
+        match self {
+            Status::Disabled => "auto-connect is off".to_owned(),
+            Status::Pairing { port } => format!("pairing with the hub on port {port}…"),
+            Status::Connecting { port } => format!("connecting to the relay on port {port}…"),
+            Status::Connected { port, instance } => {
+                format!("connected to 127.0.0.1:{port} (relay {})", instance.short())
+            }
+            Status::Retrying {
+                port,
+                at_ms,
+                reason,
+            } => {
+                let secs = at_ms.saturating_sub(now_ms).div_ceil(1000);
+                let why = match reason {
+                    RetryReason::HubNotRunning => format!("hub not running on port {port}"),
+                    RetryReason::Refused(PairingRefusal::InstanceMismatch { .. })
+                    | RetryReason::Refused(PairingRefusal::AckInstanceMismatch { .. }) => {
+                        "pairing refused: instance mismatch".to_owned()
+                    }
+                    RetryReason::Refused(r) => r.to_string(),
+                    RetryReason::BadResponse(m) => format!("unexpected answer on port {port}: {m}"),
+                    RetryReason::SocketClosed { code, reason } if reason.is_empty() => {
+                        format!("relay connection closed ({code})")
+                    }
+                    RetryReason::SocketClosed { code, reason } => {
+                        format!("relay connection closed ({code} {reason})")
+                    }
+                    RetryReason::Timeout => format!("no answer from port {port} in time"),
+                };
+                format!("{why}, retrying in {secs} s")
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need. Idempotent: a second run does nothing.
+#   - Debian's chromium + chromium-driver (headless browser for wasm and end-to-end tests)
+#   - the wasm32-unknown-unknown Rust target
+#   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
+# Deliberately NOT Debian's binaryen: its wasm-opt 108 miscompiles wasm-bindgen output.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[setup] %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    say "need root to run: $*"; exit 1
+  fi
+}
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  say "installing chromium and chromium-driver with apt (about 30 s)"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+else
+  say "chromium $(chromium --version 2>/dev/null | awk '{print $2}') already installed"
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+[ -f Cargo.lock ] || cargo generate-lockfile -q
+wb_ver=$(cargo pkgid -q wasm-bindgen | sed 's/.*[@#]//')
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_ver" ]; then
+  say "installing wasm-bindgen-cli $wb_ver (about 2 min on a fresh machine)"
+  # --locked fails today (the CLI's lockfile pins a crate the registry no longer serves).
+  cargo install -q --locked wasm-bindgen-cli --version "$wb_ver" 2>/dev/null \
+    || cargo install -q wasm-bindgen-cli --version "$wb_ver"
+else
+  say "wasm-bindgen-cli $wb_ver already installed"
+fi
+say "ready"
