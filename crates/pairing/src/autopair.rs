@@ -37,13 +37,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings {
-            auto_connect: true,
-            auto_pair: true,
-            pairing_enabled: true,
-            stored_port: None,
-            manual_token: None,
-        }
+        Settings { auto_connect: true, auto_pair: true, pairing_enabled: true, stored_port: None, manual_token: None }
     }
 }
 
@@ -143,28 +137,12 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
     Idle,
-    FetchingConfig {
-        port: RelayPort,
-    },
-    FetchingPair {
-        config: ConfigResponse,
-    },
-    Opening {
-        port: RelayPort,
-        paired: Option<InstanceId>,
-        token: Option<String>,
-    },
-    AwaitingAck {
-        port: RelayPort,
-        paired: Option<InstanceId>,
-    },
-    Connected {
-        port: RelayPort,
-        instance: InstanceId,
-    },
-    Waiting {
-        port: RelayPort,
-    },
+    FetchingConfig { port: RelayPort },
+    FetchingPair { config: ConfigResponse },
+    Opening { port: RelayPort, paired: Option<InstanceId>, token: Option<String> },
+    AwaitingAck { port: RelayPort, paired: Option<InstanceId> },
+    Connected { port: RelayPort, instance: InstanceId },
+    Waiting { port: RelayPort },
 }
 
 /// The auto-pair machine. Pure: no I/O, no clock, no randomness of its own.
@@ -208,25 +186,12 @@ impl AutoPair {
 
     /// True while a relay socket is open or opening.
     pub fn socket_active(&self) -> bool {
-        matches!(
-            self.phase,
-            Phase::Opening { .. } | Phase::AwaitingAck { .. } | Phase::Connected { .. }
-        )
+        matches!(self.phase, Phase::Opening { .. } | Phase::AwaitingAck { .. } | Phase::Connected { .. })
     }
 
     /// Feeds one event at time `now_ms` and returns what the driver must do, in order.
-    pub fn handle(
-        &mut self,
-        now_ms: u64,
-        event: Event,
-        jitter: &mut dyn JitterSource,
-    ) -> Vec<Action> {
-        let mut step = Step {
-            machine: self,
-            now_ms,
-            jitter,
-            actions: Vec::new(),
-        };
+    pub fn handle(&mut self, now_ms: u64, event: Event, jitter: &mut dyn JitterSource) -> Vec<Action> {
+        let mut step = Step { machine: self, now_ms, jitter, actions: Vec::new() };
         step.handle(event);
         step.actions
     }
@@ -248,33 +213,16 @@ impl Step<'_> {
             (Event::Start, Phase::Waiting { .. }) => self.begin_attempt(),
             (Event::Start, _) => {}
             (Event::SettingsChanged(s), _) => self.settings_changed(s),
-            (Event::ConfigFetched(r), Phase::FetchingConfig { port }) => {
-                self.config_fetched(port, r)
-            }
+            (Event::ConfigFetched(r), Phase::FetchingConfig { port }) => self.config_fetched(port, r),
             (Event::PairFetched(r), Phase::FetchingPair { config }) => self.pair_fetched(config, r),
-            (
-                Event::SocketOpened,
-                Phase::Opening {
-                    port,
-                    paired,
-                    token,
-                },
-            ) => {
-                self.push(Action::SendHandshake {
-                    pairing_token: token,
-                });
+            (Event::SocketOpened, Phase::Opening { port, paired, token }) => {
+                self.push(Action::SendHandshake { pairing_token: token });
                 self.machine.phase = Phase::AwaitingAck { port, paired };
                 self.set_timer(STEP_TIMEOUT_MS);
             }
-            (Event::AckReceived(ack), Phase::AwaitingAck { paired, .. }) => {
-                self.ack_received(paired, ack)
-            }
-            (Event::AckReceived(ack), Phase::Connected { instance, .. }) => {
-                self.ack_received(Some(instance), ack)
-            }
-            (Event::SocketClosed { code, reason }, phase) => {
-                self.socket_closed(phase, code, reason)
-            }
+            (Event::AckReceived(ack), Phase::AwaitingAck { paired, .. }) => self.ack_received(paired, ack),
+            (Event::AckReceived(ack), Phase::Connected { instance, .. }) => self.ack_received(Some(instance), ack),
+            (Event::SocketClosed { code, reason }, phase) => self.socket_closed(phase, code, reason),
             (Event::TimerFired, phase) => self.timer_fired(phase),
             _ => {}
         }
@@ -310,17 +258,12 @@ impl Step<'_> {
             let port = self.config_port();
             self.machine.config_attempts = self.machine.config_attempts.wrapping_add(1);
             self.machine.phase = Phase::FetchingConfig { port };
-            self.push(Action::FetchConfig {
-                url: port.http_url("config"),
-            });
+            self.push(Action::FetchConfig { url: port.http_url("config") });
             self.report(Status::Pairing { port });
             self.set_timer(STEP_TIMEOUT_MS);
         } else {
             let port = port_from_storage(settings.stored_port);
-            let token = settings
-                .manual_token
-                .clone()
-                .filter(|t| settings.pairing_enabled && !t.trim().is_empty());
+            let token = settings.manual_token.clone().filter(|t| settings.pairing_enabled && !t.trim().is_empty());
             self.open_socket(port, None, token);
         }
     }
@@ -348,9 +291,7 @@ impl Step<'_> {
         }
         if config.pairing_required {
             let relay = port_from_storage(Some(config.relay_port));
-            self.push(Action::FetchPair {
-                url: relay.http_url("pair"),
-            });
+            self.push(Action::FetchPair { url: relay.http_url("pair") });
             self.machine.phase = Phase::FetchingPair { config };
             self.set_timer(STEP_TIMEOUT_MS);
         } else {
@@ -390,14 +331,8 @@ impl Step<'_> {
     }
 
     fn open_socket(&mut self, port: RelayPort, paired: Option<InstanceId>, token: Option<String>) {
-        self.push(Action::OpenSocket {
-            url: port.extension_url(),
-        });
-        self.machine.phase = Phase::Opening {
-            port,
-            paired,
-            token,
-        };
+        self.push(Action::OpenSocket { url: port.extension_url() });
+        self.machine.phase = Phase::Opening { port, paired, token };
         self.report(Status::Connecting { port });
         self.set_timer(STEP_TIMEOUT_MS);
     }
@@ -407,26 +342,18 @@ impl Step<'_> {
         let instance = match check_ack(paired.as_ref(), &ack) {
             Ok(instance) => instance,
             Err(refusal) => {
-                self.push(Action::CloseSocket {
-                    code: 1000,
-                    reason: refusal.to_string(),
-                });
+                self.push(Action::CloseSocket { code: 1000, reason: refusal.to_string() });
                 return self.retry(port, RetryReason::Refused(refusal));
             }
         };
-        if let Ok(PortDecision::Store(p)) =
-            decide_port_after_ack(self.machine.settings.stored_port, &ack)
-        {
+        if let Ok(PortDecision::Store(p)) = decide_port_after_ack(self.machine.settings.stored_port, &ack) {
             self.machine.settings.stored_port = Some(i64::from(p.get()));
             self.push(Action::PersistPort(p));
         }
         let port = port_from_storage(Some(ack.relay_port));
         self.machine.schedule.reset();
         self.machine.config_attempts = 0;
-        self.machine.phase = Phase::Connected {
-            port,
-            instance: instance.clone(),
-        };
+        self.machine.phase = Phase::Connected { port, instance: instance.clone() };
         self.report(Status::Connected { port, instance });
         self.set_timer(KEEPALIVE_INTERVAL_MS);
     }
@@ -456,17 +383,13 @@ impl Step<'_> {
                 self.set_timer(KEEPALIVE_INTERVAL_MS);
             }
             Phase::Opening { port, .. } | Phase::AwaitingAck { port, .. } => {
-                self.push(Action::CloseSocket {
-                    code: 1000,
-                    reason: "handshake timed out".into(),
-                });
+                self.push(Action::CloseSocket { code: 1000, reason: "handshake timed out".into() });
                 self.retry(port, RetryReason::Timeout);
             }
             Phase::FetchingConfig { port } => self.retry(port, RetryReason::Timeout),
-            Phase::FetchingPair { config } => self.retry(
-                port_from_storage(Some(config.relay_port)),
-                RetryReason::Timeout,
-            ),
+            Phase::FetchingPair { config } => {
+                self.retry(port_from_storage(Some(config.relay_port)), RetryReason::Timeout)
+            }
         }
     }
 
@@ -477,10 +400,7 @@ impl Step<'_> {
                 return;
             }
             if self.machine.socket_active() {
-                self.push(Action::CloseSocket {
-                    code: 1000,
-                    reason: "auto-connect turned off".into(),
-                });
+                self.push(Action::CloseSocket { code: 1000, reason: "auto-connect turned off".into() });
             }
             self.machine.phase = Phase::Idle;
             self.machine.timer_at = None;
@@ -489,16 +409,12 @@ impl Step<'_> {
         }
         let connection_settings_changed = old.auto_pair != new.auto_pair
             || old.pairing_enabled != new.pairing_enabled
-            || (!new.auto_pair
-                && (old.manual_token != new.manual_token || old.stored_port != new.stored_port));
+            || (!new.auto_pair && (old.manual_token != new.manual_token || old.stored_port != new.stored_port));
         if self.machine.phase == Phase::Idle {
             self.begin_attempt();
         } else if connection_settings_changed {
             if self.machine.socket_active() {
-                self.push(Action::CloseSocket {
-                    code: 1000,
-                    reason: "settings changed".into(),
-                });
+                self.push(Action::CloseSocket { code: 1000, reason: "settings changed".into() });
             }
             self.machine.schedule.reset();
             self.begin_attempt();
@@ -519,17 +435,10 @@ impl Step<'_> {
 
     /// Waits before the next attempt. Never gives up while auto-connect is on.
     fn retry(&mut self, port: RelayPort, reason: RetryReason) {
-        let at_ms = self
-            .machine
-            .schedule
-            .next_retry_at(self.now_ms, self.jitter);
+        let at_ms = self.machine.schedule.next_retry_at(self.now_ms, self.jitter);
         self.machine.phase = Phase::Waiting { port };
         self.machine.timer_at = Some(at_ms);
         self.push(Action::SetTimer { at_ms });
-        self.report(Status::Retrying {
-            port,
-            at_ms,
-            reason,
-        });
+        self.report(Status::Retrying { port, at_ms, reason });
     }
 }

@@ -50,30 +50,15 @@ pub struct Backoff {
 
 impl Backoff {
     /// The extension's reconnect backoff: 500 ms doubling to 5 s, ±20 %.
-    pub const RECONNECT: Backoff = Backoff {
-        initial_ms: 500,
-        max_ms: 5_000,
-        jitter_pct: 20,
-    };
+    pub const RECONNECT: Backoff = Backoff { initial_ms: 500, max_ms: 5_000, jitter_pct: 20 };
     /// The hub's readiness poll: 250 ms doubling to 2 s, no jitter (as upstream).
-    pub const READINESS: Backoff = Backoff {
-        initial_ms: 250,
-        max_ms: 2_000,
-        jitter_pct: 0,
-    };
+    pub const READINESS: Backoff = Backoff { initial_ms: 250, max_ms: 2_000, jitter_pct: 0 };
 
     /// The delay before retry number `attempt` (0-based), given a jitter sample in `[0, 1)`.
     pub fn delay_ms(&self, attempt: u32, unit: f64) -> u64 {
         let max = self.max_ms.max(self.initial_ms);
-        let base = self
-            .initial_ms
-            .saturating_mul(1u64.checked_shl(attempt.min(63)).unwrap_or(u64::MAX))
-            .min(max);
-        let unit = if unit.is_finite() {
-            unit.clamp(0.0, 1.0)
-        } else {
-            0.5
-        };
+        let base = self.initial_ms.saturating_mul(1u64.checked_shl(attempt.min(63)).unwrap_or(u64::MAX)).min(max);
+        let unit = if unit.is_finite() { unit.clamp(0.0, 1.0) } else { 0.5 };
         let spread = base as f64 * f64::from(self.jitter_pct) / 100.0;
         let jittered = base as f64 - spread + 2.0 * spread * unit;
         (jittered.round() as u64).clamp(self.initial_ms, max)
@@ -91,10 +76,7 @@ pub struct ReconnectSchedule {
 impl ReconnectSchedule {
     /// A schedule that uses `backoff`.
     pub fn new(backoff: Backoff) -> Self {
-        ReconnectSchedule {
-            backoff,
-            attempt: 0,
-        }
+        ReconnectSchedule { backoff, attempt: 0 }
     }
 
     /// The time of the next attempt (absolute ms), advancing the schedule.
@@ -155,14 +137,9 @@ impl ReadinessWait {
     /// Starts a wait at `now_ms`; a timeout under 3000 ms is clamped up, with a warning.
     pub fn start(now_ms: u64, requested_timeout_ms: u64) -> (Self, Option<TimeoutClamped>) {
         let used_ms = requested_timeout_ms.max(MIN_READINESS_TIMEOUT_MS);
-        let warning = (used_ms != requested_timeout_ms).then_some(TimeoutClamped {
-            requested_ms: requested_timeout_ms,
-            used_ms,
-        });
-        let wait = ReadinessWait {
-            deadline_ms: now_ms.saturating_add(used_ms),
-            attempt: 0,
-        };
+        let warning =
+            (used_ms != requested_timeout_ms).then_some(TimeoutClamped { requested_ms: requested_timeout_ms, used_ms });
+        let wait = ReadinessWait { deadline_ms: now_ms.saturating_add(used_ms), attempt: 0 };
         (wait, warning)
     }
 

@@ -17,9 +17,7 @@ impl InstanceId {
     pub fn parse(raw: &str) -> Result<Self, PairingRefusal> {
         let ok = !raw.is_empty()
             && raw.len() <= Self::MAX_LEN
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if ok {
             Ok(InstanceId(raw.to_owned()))
         } else {
@@ -79,45 +77,28 @@ pub fn pair_from_discovery(
         if config.pairing_required {
             return Err(PairingRefusal::TokenMissing);
         }
-        return Ok(PairedRelay {
-            instance_id,
-            epoch: config.epoch,
-            relay_port,
-            token: None,
-        });
+        return Ok(PairedRelay { instance_id, epoch: config.epoch, relay_port, token: None });
     };
     let pair_id = required_id(pair.instance_id.as_deref())?;
     if pair_id != instance_id {
-        return Err(PairingRefusal::InstanceMismatch {
-            config: instance_id.0,
-            pair: pair_id.0,
-        });
+        return Err(PairingRefusal::InstanceMismatch { config: instance_id.0, pair: pair_id.0 });
     }
     let token = pair.token.clone().filter(|t| !t.trim().is_empty());
     if config.pairing_required && token.is_none() {
         return Err(PairingRefusal::TokenMissing);
     }
-    Ok(PairedRelay {
-        instance_id,
-        epoch: pair.epoch.or(config.epoch),
-        relay_port,
-        token,
-    })
+    Ok(PairedRelay { instance_id, epoch: pair.epoch.or(config.epoch), relay_port, token })
 }
 
 /// Checks that a handshake ack comes from the instance the extension paired with.
 /// With no pairing (manual token mode) any valid instance is accepted.
-pub fn check_ack(
-    paired_with: Option<&InstanceId>,
-    ack: &HandshakeAck,
-) -> Result<InstanceId, PairingRefusal> {
+pub fn check_ack(paired_with: Option<&InstanceId>, ack: &HandshakeAck) -> Result<InstanceId, PairingRefusal> {
     let got = InstanceId::parse(&ack.instance_id)?;
     RelayPort::from_wire(ack.relay_port)?;
     match paired_with {
-        Some(expected) if *expected != got => Err(PairingRefusal::AckInstanceMismatch {
-            expected: expected.0.clone(),
-            got: got.0,
-        }),
+        Some(expected) if *expected != got => {
+            Err(PairingRefusal::AckInstanceMismatch { expected: expected.0.clone(), got: got.0 })
+        }
         _ => Ok(got),
     }
 }
@@ -130,20 +111,13 @@ mod tests {
     fn instance_id_accepts_uuid_and_rejects_junk() {
         assert!(InstanceId::parse("4f1c2b8e-8d7a-4c35-9f0e-1a2b3c4d5e6f").is_ok());
         for bad in ["", "has space", "é", &"a".repeat(65), "a/b"] {
-            assert_eq!(
-                InstanceId::parse(bad).unwrap_err().code(),
-                "invalid_instance_id",
-                "{bad}"
-            );
+            assert_eq!(InstanceId::parse(bad).unwrap_err().code(), "invalid_instance_id", "{bad}");
         }
     }
 
     #[test]
     fn short_form_is_first_eight_chars() {
-        assert_eq!(
-            InstanceId::parse("abcdefghijk").unwrap().short(),
-            "abcdefgh"
-        );
+        assert_eq!(InstanceId::parse("abcdefghijk").unwrap().short(), "abcdefgh");
         assert_eq!(InstanceId::parse("abc").unwrap().short(), "abc");
     }
 }

@@ -35,11 +35,7 @@ impl RelayPort {
 
     /// `http://127.0.0.1:<port>/<path>` for `/config`, `/pair` and `/status`.
     pub fn http_url(self, path: &str) -> String {
-        format!(
-            "http://127.0.0.1:{}/{}",
-            self.0,
-            path.trim_start_matches('/')
-        )
+        format!("http://127.0.0.1:{}/{}", self.0, path.trim_start_matches('/'))
     }
 }
 
@@ -51,9 +47,7 @@ impl std::fmt::Display for RelayPort {
 
 /// The port to start from given what storage holds: a valid stored port, else 8787.
 pub fn port_from_storage(stored: Option<i64>) -> RelayPort {
-    stored
-        .and_then(|p| RelayPort::from_wire(p).ok())
-        .unwrap_or(RelayPort::DEFAULT)
+    stored.and_then(|p| RelayPort::from_wire(p).ok()).unwrap_or(RelayPort::DEFAULT)
 }
 
 /// What to do with the stored `relayPort` after a handshake ack.
@@ -68,10 +62,7 @@ pub enum PortDecision {
 /// Decides which relay port to persist after an ack. The ack's port is the relay's real
 /// bound port, so it always wins over a stale stored one; an invalid ack port is refused
 /// and storage is left alone.
-pub fn decide_port_after_ack(
-    stored: Option<i64>,
-    ack: &HandshakeAck,
-) -> Result<PortDecision, PairingRefusal> {
+pub fn decide_port_after_ack(stored: Option<i64>, ack: &HandshakeAck) -> Result<PortDecision, PairingRefusal> {
     let acked = RelayPort::from_wire(ack.relay_port)?;
     if stored == Some(i64::from(acked.get())) {
         Ok(PortDecision::Unchanged)

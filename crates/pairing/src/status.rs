@@ -80,11 +80,7 @@ impl Status {
             Status::Connected { port, instance } => {
                 format!("connected to 127.0.0.1:{port} (relay {})", instance.short())
             }
-            Status::Retrying {
-                port,
-                at_ms,
-                reason,
-            } => {
+            Status::Retrying { port, at_ms, reason } => {
                 let secs = at_ms.saturating_sub(now_ms).div_ceil(1000);
                 let why = match reason {
                     RetryReason::HubNotRunning => format!("hub not running on port {port}"),

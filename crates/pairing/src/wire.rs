@@ -221,10 +221,7 @@ pub enum RelayFrame {
 /// Parses text into a JSON object, enforcing a size limit first.
 pub fn parse_object(text: &str, limit: usize) -> Result<Map<String, Value>, WireError> {
     if text.len() > limit {
-        return Err(WireError::FrameTooLarge {
-            size: text.len(),
-            limit,
-        });
+        return Err(WireError::FrameTooLarge { size: text.len(), limit });
     }
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
@@ -253,18 +250,12 @@ pub fn parse_extension_frame(text: &str) -> Result<ExtensionFrame, WireError> {
         Some("handshake") => {
             let payload = map.remove("payload").unwrap_or(Value::Null);
             if !payload.get("tabId").is_some_and(Value::is_number) {
-                return Err(WireError::InvalidField {
-                    field: "payload.tabId",
-                    expected: "number",
-                });
+                return Err(WireError::InvalidField { field: "payload.tabId", expected: "number" });
             }
             return field(payload, "payload", "handshake payload").map(ExtensionFrame::Handshake);
         }
         Some("ping") => {
-            let id = str_field(&map, "id").ok_or(WireError::InvalidField {
-                field: "id",
-                expected: "string",
-            })?;
+            let id = str_field(&map, "id").ok_or(WireError::InvalidField { field: "id", expected: "string" })?;
             return Ok(ExtensionFrame::Ping { id });
         }
         _ => {}
@@ -285,12 +276,7 @@ pub fn parse_relay_frame(text: &str) -> Result<RelayFrame, WireError> {
     match map.get("type").and_then(Value::as_str) {
         Some("handshakeAck") => {
             let payload = map.remove("payload").unwrap_or(Value::Null);
-            return field(
-                payload,
-                "payload",
-                "{instanceId: string, relayPort: number}",
-            )
-            .map(RelayFrame::HandshakeAck);
+            return field(payload, "payload", "{instanceId: string, relayPort: number}").map(RelayFrame::HandshakeAck);
         }
         Some("pong") => {
             let id = str_field(&map, "id").unwrap_or_default();
@@ -304,17 +290,10 @@ pub fn parse_relay_frame(text: &str) -> Result<RelayFrame, WireError> {
         let id: CdpId = field(id, "id", "string or number")?;
         let mut params = match map.remove("params") {
             Some(Value::Object(p)) => p,
-            _ => {
-                return Err(WireError::InvalidField {
-                    field: "params",
-                    expected: "object",
-                })
-            }
+            _ => return Err(WireError::InvalidField { field: "params", expected: "object" }),
         };
-        let method = str_field(&params, "method").ok_or(WireError::InvalidField {
-            field: "params.method",
-            expected: "string",
-        })?;
+        let method = str_field(&params, "method")
+            .ok_or(WireError::InvalidField { field: "params.method", expected: "string" })?;
         return Ok(RelayFrame::ForwardCdpCommand(CdpCommand {
             id,
             method,
@@ -329,16 +308,10 @@ pub fn parse_relay_frame(text: &str) -> Result<RelayFrame, WireError> {
 pub fn parse_cdp_command(text: &str) -> Result<CdpCommand, WireError> {
     let map = parse_object(text, MAX_CLIENT_FRAME_BYTES)?;
     if !map.get("id").is_some_and(|v| v.is_string() || v.is_i64()) {
-        return Err(WireError::InvalidField {
-            field: "id",
-            expected: "string or integer",
-        });
+        return Err(WireError::InvalidField { field: "id", expected: "string or integer" });
     }
     if !map.get("method").is_some_and(Value::is_string) {
-        return Err(WireError::InvalidField {
-            field: "method",
-            expected: "string",
-        });
+        return Err(WireError::InvalidField { field: "method", expected: "string" });
     }
     field(Value::Object(map), "sessionId", "string")
 }
@@ -395,11 +368,10 @@ mod tests {
 
     #[test]
     fn handshake_parses_with_unknown_fields_and_round_trips() {
-        let text = r#"{"type":"handshake","payload":{"tabId":3,"url":"http://x/","pairingToken":"t","extra":1},"more":true}"#;
+        let text =
+            r#"{"type":"handshake","payload":{"tabId":3,"url":"http://x/","pairingToken":"t","extra":1},"more":true}"#;
         let frame = parse_extension_frame(text).unwrap();
-        let ExtensionFrame::Handshake(h) = &frame else {
-            panic!("not a handshake: {frame:?}")
-        };
+        let ExtensionFrame::Handshake(h) = &frame else { panic!("not a handshake: {frame:?}") };
         assert_eq!(h.tab_id, 3);
         assert_eq!(h.pairing_token.as_deref(), Some("t"));
         assert_eq!(parse_extension_frame(&frame.to_json()).unwrap(), frame);
@@ -407,8 +379,7 @@ mod tests {
 
     #[test]
     fn handshake_without_numeric_tab_id_is_invalid_field() {
-        let err =
-            parse_extension_frame(r#"{"type":"handshake","payload":{"tabId":"3"}}"#).unwrap_err();
+        let err = parse_extension_frame(r#"{"type":"handshake","payload":{"tabId":"3"}}"#).unwrap_err();
         assert_eq!(err.code(), "invalid_field");
     }
 
@@ -426,27 +397,12 @@ mod tests {
 
     #[test]
     fn malformed_inputs_have_distinct_codes() {
-        assert_eq!(
-            parse_extension_frame("{").unwrap_err().code(),
-            "malformed_json"
-        );
-        assert_eq!(
-            parse_extension_frame("[1]").unwrap_err().code(),
-            "not_an_object"
-        );
-        assert_eq!(
-            parse_extension_frame(r#"{"x":1}"#).unwrap_err().code(),
-            "unknown_frame"
-        );
-        assert_eq!(
-            parse_extension_frame(r#"{"id":true}"#).unwrap_err().code(),
-            "invalid_field"
-        );
+        assert_eq!(parse_extension_frame("{").unwrap_err().code(), "malformed_json");
+        assert_eq!(parse_extension_frame("[1]").unwrap_err().code(), "not_an_object");
+        assert_eq!(parse_extension_frame(r#"{"x":1}"#).unwrap_err().code(), "unknown_frame");
+        assert_eq!(parse_extension_frame(r#"{"id":true}"#).unwrap_err().code(), "invalid_field");
         let big = format!("\"{}\"", "a".repeat(MAX_CLIENT_FRAME_BYTES));
-        assert_eq!(
-            parse_cdp_command(&big).unwrap_err().code(),
-            "frame_too_large"
-        );
+        assert_eq!(parse_cdp_command(&big).unwrap_err().code(), "frame_too_large");
     }
 
     #[test]
@@ -466,20 +422,9 @@ mod tests {
     #[test]
     fn cdp_command_requires_id_and_method() {
         assert!(parse_cdp_command(r#"{"id":1,"method":"A.b"}"#).is_ok());
-        assert_eq!(
-            parse_cdp_command(r#"{"method":"A.b"}"#).unwrap_err().code(),
-            "invalid_field"
-        );
-        assert_eq!(
-            parse_cdp_command(r#"{"id":1.5,"method":"A.b"}"#)
-                .unwrap_err()
-                .code(),
-            "invalid_field"
-        );
-        assert_eq!(
-            parse_cdp_command(r#"{"id":1}"#).unwrap_err().code(),
-            "invalid_field"
-        );
+        assert_eq!(parse_cdp_command(r#"{"method":"A.b"}"#).unwrap_err().code(), "invalid_field");
+        assert_eq!(parse_cdp_command(r#"{"id":1.5,"method":"A.b"}"#).unwrap_err().code(), "invalid_field");
+        assert_eq!(parse_cdp_command(r#"{"id":1}"#).unwrap_err().code(), "invalid_field");
     }
 
     #[test]

@@ -42,10 +42,7 @@ proptest! {
 const IDS: [&str; 3] = ["aaaaaaaa-1", "bbbbbbbb-2", "bad id"];
 
 fn arb_id() -> impl Strategy<Value = Option<String>> {
-    prop_oneof![
-        Just(None),
-        (0usize..3).prop_map(|i| Some(IDS[i].to_owned()))
-    ]
+    prop_oneof![Just(None), (0usize..3).prop_map(|i| Some(IDS[i].to_owned()))]
 }
 
 fn arb_port() -> impl Strategy<Value = i64> {
@@ -53,22 +50,14 @@ fn arb_port() -> impl Strategy<Value = i64> {
 }
 
 fn arb_settings() -> impl Strategy<Value = Settings> {
-    (
-        any::<bool>(),
-        any::<bool>(),
-        any::<bool>(),
-        proptest::option::of(arb_port()),
-        proptest::option::of("[a-z ]{0,4}"),
-    )
-        .prop_map(
-            |(auto_connect, auto_pair, pairing_enabled, stored_port, manual_token)| Settings {
-                auto_connect,
-                auto_pair,
-                pairing_enabled,
-                stored_port,
-                manual_token,
-            },
-        )
+    (any::<bool>(), any::<bool>(), any::<bool>(), proptest::option::of(arb_port()), proptest::option::of("[a-z ]{0,4}"))
+        .prop_map(|(auto_connect, auto_pair, pairing_enabled, stored_port, manual_token)| Settings {
+            auto_connect,
+            auto_pair,
+            pairing_enabled,
+            stored_port,
+            manual_token,
+        })
 }
 
 fn arb_failure() -> impl Strategy<Value = FetchFailure> {
@@ -84,34 +73,23 @@ fn arb_event() -> impl Strategy<Value = Event> {
         Just(Event::Start),
         arb_settings().prop_map(Event::SettingsChanged),
         prop_oneof![
-            (arb_id(), arb_port(), any::<bool>()).prop_map(
-                |(instance_id, relay_port, pairing_required)| Ok(ConfigResponse {
-                    relay_port,
-                    pairing_required,
-                    instance_id,
-                    epoch: Some(1),
-                    discovery_port: None
-                })
-            ),
+            (arb_id(), arb_port(), any::<bool>()).prop_map(|(instance_id, relay_port, pairing_required)| Ok(
+                ConfigResponse { relay_port, pairing_required, instance_id, epoch: Some(1), discovery_port: None }
+            )),
             arb_failure().prop_map(Err),
         ]
         .prop_map(Event::ConfigFetched),
         prop_oneof![
-            (arb_id(), proptest::option::of("[a-z]{0,3}")).prop_map(|(instance_id, token)| Ok(
-                PairResponse {
-                    token,
-                    instance_id,
-                    epoch: None
-                }
-            )),
+            (arb_id(), proptest::option::of("[a-z]{0,3}")).prop_map(|(instance_id, token)| Ok(PairResponse {
+                token,
+                instance_id,
+                epoch: None
+            })),
             arb_failure().prop_map(Err),
         ]
         .prop_map(Event::PairFetched),
         Just(Event::SocketOpened),
-        (
-            prop_oneof![Just(1000u16), Just(1006), Just(1008)],
-            "[a-zA-Z ]{0,8}"
-        )
+        (prop_oneof![Just(1000u16), Just(1006), Just(1008)], "[a-zA-Z ]{0,8}")
             .prop_map(|(code, reason)| Event::SocketClosed { code, reason }),
         ((0usize..3), arb_port()).prop_map(|(i, relay_port)| Event::AckReceived(HandshakeAck {
             instance_id: IDS[i].to_owned(),

@@ -31,20 +31,11 @@ fn config(instance: &str, port: i64, pairing_required: bool) -> ConfigResponse {
 }
 
 fn pair(instance: &str, token: Option<&str>) -> PairResponse {
-    PairResponse {
-        token: token.map(Into::into),
-        instance_id: Some(instance.into()),
-        epoch: Some(1),
-    }
+    PairResponse { token: token.map(Into::into), instance_id: Some(instance.into()), epoch: Some(1) }
 }
 
 fn ack(instance: &str, port: i64) -> HandshakeAck {
-    HandshakeAck {
-        instance_id: instance.into(),
-        relay_port: port,
-        pairing_required: true,
-        epoch: Some(1),
-    }
+    HandshakeAck { instance_id: instance.into(), relay_port: port, pairing_required: true, epoch: Some(1) }
 }
 
 fn fixed_jitter() -> impl FnMut() -> f64 {

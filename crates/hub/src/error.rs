@@ -1,0 +1,147 @@
+//! Errors the hub answers with. Every variant has a stable `code` string and an HTTP
+//! status, and its message says what a person can do about it.
+
+use serde_json::{json, Value};
+
+/// A failure of a CDP command sent through the extension.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CdpError {
+    /// No extension socket.
+    #[error("the extension is not connected to the relay: open Chrome with the opendevbrowser extension and turn auto-connect on")]
+    NotConnected,
+    /// A socket, but no valid handshake yet.
+    #[error("the extension is connected but has not completed its handshake yet; retry in a moment")]
+    HandshakeIncomplete,
+    /// The extension socket closed while the command was in flight.
+    #[error("the extension disconnected before answering `{method}`: the command's outcome is unknown")]
+    Disconnected {
+        /// The command that was in flight.
+        method: String,
+    },
+    /// A newer extension connection replaced the one the command was sent on.
+    #[error("the extension connection was replaced before answering `{method}`: the command's outcome is unknown")]
+    Replaced {
+        /// The command that was in flight.
+        method: String,
+    },
+    /// No answer in time.
+    #[error("`{method}` got no answer from the extension within {ms} ms")]
+    Timeout {
+        /// The command.
+        method: String,
+        /// The timeout used.
+        ms: u64,
+    },
+    /// Chrome (or the extension) answered with a CDP error.
+    #[error("`{method}` failed in the browser: {message}")]
+    Protocol {
+        /// The command.
+        method: String,
+        /// The CDP error code, if any.
+        code: Option<i64>,
+        /// The CDP error message.
+        message: String,
+    },
+    /// The hub is shutting down.
+    #[error("the hub is shutting down")]
+    ShuttingDown,
+}
+
+impl CdpError {
+    /// Stable code for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CdpError::NotConnected => "extension_not_connected",
+            CdpError::HandshakeIncomplete => "extension_handshake_incomplete",
+            CdpError::Disconnected { .. } => "extension_disconnected",
+            CdpError::Replaced { .. } => "extension_replaced",
+            CdpError::Timeout { .. } => "cdp_timeout",
+            CdpError::Protocol { .. } => "cdp_error",
+            CdpError::ShuttingDown => "hub_shutting_down",
+        }
+    }
+}
+
+/// An error answered by the relay's HTTP endpoints or the daemon RPC.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HubError {
+    /// Missing or wrong bearer token / relay token.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// Refused by the Origin/Host/peer rules.
+    #[error("{message}")]
+    Forbidden {
+        /// Which rule refused it.
+        code: &'static str,
+        /// Upstream-compatible message.
+        message: String,
+    },
+    /// A body that is not the expected JSON shape.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// A command name the hub does not know.
+    #[error("unknown command `{0}`; see `opendevbrowser --help` for the list")]
+    UnknownCommand(String),
+    /// A missing or mistyped command parameter.
+    #[error("invalid parameter `{name}`: {reason}")]
+    InvalidParam {
+        /// The parameter.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Too many concurrent connections.
+    #[error("too many connections to the hub; close idle clients and retry")]
+    TooManyConnections,
+    /// Not found.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A request body over the size limit.
+    #[error("request body exceeds the {0}-byte limit")]
+    TooLarge(usize),
+    /// A CDP command failed.
+    #[error(transparent)]
+    Cdp(#[from] CdpError),
+}
+
+impl HubError {
+    /// Stable code for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            HubError::Unauthorized(_) => "unauthorized",
+            HubError::Forbidden { code, .. } => code,
+            HubError::InvalidRequest(_) => "invalid_request",
+            HubError::UnknownCommand(_) => "unknown_command",
+            HubError::InvalidParam { .. } => "invalid_param",
+            HubError::TooManyConnections => "too_many_connections",
+            HubError::NotFound(_) => "not_found",
+            HubError::TooLarge(_) => "payload_too_large",
+            HubError::Cdp(e) => e.code(),
+        }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            HubError::Unauthorized(_) => 401,
+            HubError::Forbidden { .. } => 403,
+            HubError::InvalidRequest(_) | HubError::InvalidParam { .. } => 400,
+            HubError::UnknownCommand(_) | HubError::NotFound(_) => 404,
+            HubError::TooManyConnections => 429,
+            HubError::TooLarge(_) => 413,
+            HubError::Cdp(CdpError::Timeout { .. }) => 504,
+            HubError::Cdp(CdpError::Protocol { .. }) => 502,
+            HubError::Cdp(_) => 503,
+        }
+    }
+
+    /// The daemon RPC error object: `{code, message}`.
+    pub fn to_rpc_error(&self) -> Value {
+        json!({"code": self.code(), "message": self.to_string()})
+    }
+
+    /// Shorthand for a parameter error.
+    pub fn param(name: &str, reason: impl Into<String>) -> Self {
+        HubError::InvalidParam { name: name.to_owned(), reason: reason.into() }
+    }
+}

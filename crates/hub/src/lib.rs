@@ -1,0 +1,23 @@
+//! The opendevbrowser hub: the single per-user owner of the relay to the Chrome extension.
+//!
+//! - [`relay`]: `/config`, `/pair`, `/status`, `/extension`, `/cdp`, wire-compatible with
+//!   upstream, and the hub's own CDP calls over the extension socket;
+//! - [`rpc`] + [`commands`]: the daemon RPC (`POST /command`, `GET /status`, `POST /stop`);
+//! - [`server`]: start/stop, port conflicts, `daemon.json`;
+//! - [`guard`]: loopback / Host / Origin / token rules;
+//! - [`sim`]: a simulated extension driving the shared `pairing` state machine, for tests.
+
+pub mod commands;
+pub mod error;
+pub mod guard;
+pub mod metadata;
+pub mod params;
+pub mod paths;
+pub mod port_owner;
+pub mod relay;
+pub mod rpc;
+pub mod server;
+pub mod settings;
+
+pub use error::{CdpError, HubError};
+pub use server::{start, HubOptions, RunningHub, ServeError, Started};

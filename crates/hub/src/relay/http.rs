@@ -1,0 +1,191 @@
+//! The relay's HTTP surface: `/config`, `/pair`, `/status`, their CORS preflights, and
+//! the checks in front of the `/extension` and `/cdp` upgrades.
+
+use super::{cdp_socket, extension_socket, Relay};
+use crate::error::HubError;
+use crate::guard::{tokens_equal, Caller, Sensitivity};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use pairing::wire::{MAX_CLIENT_FRAME_BYTES, MAX_EXTENSION_FRAME_BYTES};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// Every relay endpoint.
+pub fn relay_router(relay: Relay) -> Router {
+    Router::new()
+        .route("/config", get(config).options(preflight))
+        .route("/status", get(status).options(preflight))
+        .route("/pair", get(pair).options(preflight))
+        .route("/extension", get(extension))
+        .route("/cdp", get(cdp))
+        .fallback(not_found)
+        .with_state(relay)
+}
+
+/// The discovery server: only `/config` and `/status` (as upstream).
+pub fn discovery_router(relay: Relay) -> Router {
+    Router::new()
+        .route("/config", get(config).options(preflight))
+        .route("/status", get(status).options(preflight))
+        .fallback(not_found)
+        .with_state(relay)
+}
+
+/// An error as the relay answers it: `{"error": message, "code": code}`.
+pub fn error_response(error: &HubError) -> Response {
+    let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = (status, axum::Json(json!({"error": error.to_string(), "code": error.code()}))).into_response();
+    no_store(&mut response);
+    response
+}
+
+fn no_store(response: &mut Response) {
+    response.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
+}
+
+fn json_for(caller: &Caller, body: Value) -> Response {
+    let mut response = axum::Json(body).into_response();
+    no_store(&mut response);
+    if let Caller::Extension(id) = caller {
+        allow_origin(&mut response, id);
+    }
+    response
+}
+
+fn allow_origin(response: &mut Response, id: &str) {
+    if let Ok(origin) = HeaderValue::from_str(&format!("chrome-extension://{id}")) {
+        let headers = response.headers_mut();
+        headers.insert("access-control-allow-origin", origin);
+        headers.insert("vary", HeaderValue::from_static("Origin"));
+    }
+}
+
+async fn preflight(ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if let (true, Ok(Caller::Extension(id))) = (peer.ip().is_loopback(), crate::guard::classify_origin(&headers)) {
+        allow_origin(&mut response, &id);
+        let h = response.headers_mut();
+        h.insert("access-control-allow-methods", HeaderValue::from_static("GET, OPTIONS"));
+        h.insert("access-control-allow-headers", HeaderValue::from_static("Content-Type, Authorization"));
+        h.insert("access-control-allow-private-network", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+fn admit(relay: &Relay, peer: SocketAddr, headers: &HeaderMap, sensitivity: Sensitivity) -> Result<Caller, HubError> {
+    relay.0.opts.policy.check(peer, headers, sensitivity).inspect_err(|e| {
+        tracing::warn!(code = e.code(), %peer, "request refused: {e}");
+    })
+}
+
+async fn config(
+    State(relay): State<Relay>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let caller = match admit(&relay, peer, &headers, Sensitivity::Normal) {
+        Ok(c) => c,
+        Err(e) => return error_response(&e),
+    };
+    json_for(
+        &caller,
+        json!({
+            "relayPort": relay.port(),
+            "pairingRequired": relay.pairing_required(),
+            "instanceId": relay.instance_id(),
+            "epoch": relay.epoch(),
+            "discoveryPort": relay.0.discovery_port,
+        }),
+    )
+}
+
+async fn status(
+    State(relay): State<Relay>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    match admit(&relay, peer, &headers, Sensitivity::Normal) {
+        Ok(caller) => json_for(&caller, relay.status()),
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn pair(State(relay): State<Relay>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
+    let caller = match admit(&relay, peer, &headers, Sensitivity::Pairing) {
+        Ok(c) => c,
+        Err(e) => return error_response(&e),
+    };
+    json_for(&caller, json!({"token": relay.0.opts.token, "instanceId": relay.instance_id(), "epoch": relay.epoch()}))
+}
+
+fn take_socket_permit(relay: &Relay) -> Result<tokio::sync::OwnedSemaphorePermit, HubError> {
+    relay.0.sockets.clone().try_acquire_owned().map_err(|_| {
+        tracing::warn!("WebSocket refused: connection limit reached");
+        HubError::TooManyConnections
+    })
+}
+
+async fn extension(
+    State(relay): State<Relay>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    if let Err(e) = admit(&relay, peer, &headers, Sensitivity::Pairing) {
+        return error_response(&e);
+    }
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let permit = match take_socket_permit(&relay) {
+        Ok(p) => p,
+        Err(e) => return error_response(&e),
+    };
+    ws.max_message_size(MAX_EXTENSION_FRAME_BYTES)
+        .max_frame_size(MAX_EXTENSION_FRAME_BYTES)
+        .on_upgrade(move |socket| extension_socket::run(relay, socket, permit))
+}
+
+async fn cdp(
+    State(relay): State<Relay>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    if let Err(e) = admit(&relay, peer, &headers, Sensitivity::Normal) {
+        return error_response(&e);
+    }
+    if let Some(expected) = relay.0.opts.token.as_deref() {
+        let given = query.get("token").map(|t| t.trim()).unwrap_or("");
+        if !tokens_equal(given, expected) {
+            tracing::warn!(%peer, "/cdp refused: invalid or missing token");
+            let reason = if given.is_empty() { "missing ?token=" } else { "wrong token" };
+            return error_response(&HubError::Unauthorized(format!(
+                "{reason}; /cdp needs ?token=<relay token> (GET /pair from a local process returns it)"
+            )));
+        }
+    }
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let permit = match take_socket_permit(&relay) {
+        Ok(p) => p,
+        Err(e) => return error_response(&e),
+    };
+    ws.max_message_size(MAX_CLIENT_FRAME_BYTES)
+        .max_frame_size(MAX_CLIENT_FRAME_BYTES)
+        .on_upgrade(move |socket| cdp_socket::run(relay, socket, permit))
+}
+
+async fn not_found() -> Response {
+    error_response(&HubError::NotFound("no such relay endpoint (try /config, /pair, /status, /extension, /cdp)".into()))
+}

@@ -1,0 +1,395 @@
+//! The relay: the HTTP and WebSocket endpoints the extension (and upstream tools) speak,
+//! wire-compatible with upstream, plus the hub's own CDP calls over the extension socket.
+//!
+//! It owns the one extension connection, the one `/cdp` client, the relay identity
+//! (instanceId + epoch, new on every start) and the listeners.
+
+mod cdp_socket;
+mod extension_socket;
+mod http;
+pub mod link;
+mod socket_io;
+
+use crate::error::CdpError;
+use crate::guard::AccessPolicy;
+use link::{response_result, ExtensionLink, Outgoing, Waiter};
+use pairing::wire::{CdpEvent, CdpId, CdpResponse};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, mpsc, oneshot, watch, Semaphore};
+
+/// How the relay is set up.
+#[derive(Debug, Clone)]
+pub struct RelayOptions {
+    /// Port for all relay endpoints; 0 picks a free one.
+    pub port: u16,
+    /// Where to also serve `/config` and `/status` when the relay is elsewhere
+    /// (upstream's discovery server); `None` for no discovery server.
+    pub discovery_port: Option<u16>,
+    /// The pairing token; `None` disables pairing.
+    pub token: Option<String>,
+    /// Origin/Host rules.
+    pub policy: AccessPolicy,
+    /// The owning hub's instance id, shown in `/status`.
+    pub hub_instance_id: String,
+    /// How long a new extension socket may take to send a valid handshake.
+    pub handshake_timeout: Duration,
+    /// Most WebSockets open at once (bounds connection floods).
+    pub max_sockets: usize,
+}
+
+impl RelayOptions {
+    /// Defaults for a relay on `port` with `token`.
+    pub fn new(port: u16, token: Option<String>, hub_instance_id: String) -> Self {
+        RelayOptions {
+            port,
+            discovery_port: None,
+            token,
+            policy: AccessPolicy::default(),
+            hub_instance_id,
+            handshake_timeout: Duration::from_secs(10),
+            max_sockets: 64,
+        }
+    }
+}
+
+/// Why the relay could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayStartError {
+    /// Something else listens on the port.
+    #[error("port {port} is already in use")]
+    PortInUse {
+        /// The port.
+        port: u16,
+    },
+    /// Any other bind failure.
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind {
+        /// The port.
+        port: u16,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// A running relay. Cheap to clone; all clones are the same relay.
+#[derive(Clone)]
+pub struct Relay(Arc<Shared>);
+
+struct Shared {
+    opts: RelayOptions,
+    instance_id: String,
+    epoch: i64,
+    port: u16,
+    discovery_port: Option<u16>,
+    state: Mutex<State>,
+    events: broadcast::Sender<CdpEvent>,
+    sockets: Arc<Semaphore>,
+    shutdown: watch::Sender<bool>,
+    next_conn: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    extension: Option<Arc<ExtensionLink>>,
+    cdp_client: Option<(u64, mpsc::UnboundedSender<Outgoing>)>,
+    last_handshake_error: Option<Value>,
+    stopped: bool,
+}
+
+/// Binds a loopback listener, mapping "address in use" to its own error.
+pub async fn bind_loopback(port: u16) -> Result<TcpListener, RelayStartError> {
+    TcpListener::bind(("127.0.0.1", port)).await.map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AddrInUse {
+            RelayStartError::PortInUse { port }
+        } else {
+            RelayStartError::Bind { port, source }
+        }
+    })
+}
+
+impl Relay {
+    /// Binds the relay (and the discovery server, best effort) and starts serving.
+    pub async fn start(opts: RelayOptions) -> Result<Relay, RelayStartError> {
+        let listener = bind_loopback(opts.port).await?;
+        let port = listener.local_addr().map_err(|source| RelayStartError::Bind { port: opts.port, source })?.port();
+        let discovery = match opts.discovery_port {
+            Some(d) if d != port => match bind_loopback(d).await {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    tracing::warn!("discovery server not started: {e}; the extension must be given port {port}");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let epoch = crate::paths::now_ms() as i64;
+        let relay = Relay(Arc::new(Shared {
+            instance_id: uuid::Uuid::new_v4().to_string(),
+            epoch,
+            port,
+            discovery_port: discovery
+                .as_ref()
+                .and_then(|l| l.local_addr().ok())
+                .map(|a| a.port())
+                .or(if opts.discovery_port == Some(port) { Some(port) } else { None }),
+            sockets: Arc::new(Semaphore::new(opts.max_sockets)),
+            opts,
+            state: Mutex::new(State::default()),
+            events: broadcast::channel(1024).0,
+            shutdown: watch::channel(false).0,
+            next_conn: AtomicU64::new(1),
+        }));
+        relay.serve(listener, http::relay_router(relay.clone()));
+        if let Some(listener) = discovery {
+            relay.serve(listener, http::discovery_router(relay.clone()));
+        }
+        tracing::info!(port, instance = %relay.instance_id(), "relay listening on 127.0.0.1:{port}");
+        Ok(relay)
+    }
+
+    fn serve(&self, listener: TcpListener, router: axum::Router) {
+        let mut shutdown = self.0.shutdown.subscribe();
+        tokio::spawn(async move {
+            let app = router.into_make_service_with_connect_info::<SocketAddr>();
+            let stop = async move {
+                let _ = shutdown.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+                tracing::error!("relay server stopped: {e}");
+            }
+        });
+    }
+
+    /// This relay start's instance id.
+    pub fn instance_id(&self) -> &str {
+        &self.0.instance_id
+    }
+
+    /// This relay start's epoch (ms).
+    pub fn epoch(&self) -> i64 {
+        self.0.epoch
+    }
+
+    /// The bound relay port.
+    pub fn port(&self) -> u16 {
+        self.0.port
+    }
+
+    /// `ws://127.0.0.1:<port>/cdp`
+    pub fn cdp_url(&self) -> String {
+        format!("ws://127.0.0.1:{}/cdp", self.0.port)
+    }
+
+    /// Whether a pairing token is required.
+    pub fn pairing_required(&self) -> bool {
+        self.0.opts.token.is_some()
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.0.state.lock().expect("relay state lock")
+    }
+
+    fn extension(&self) -> Option<Arc<ExtensionLink>> {
+        self.state().extension.clone()
+    }
+
+    /// True once the current extension socket has sent a valid handshake.
+    pub fn handshake_complete(&self) -> bool {
+        self.extension().is_some_and(|l| l.handshake().is_some())
+    }
+
+    /// The relay's `/status` body (upstream fields plus hub identity and diagnostics).
+    pub fn status(&self) -> Value {
+        let state = self.state();
+        let link = state.extension.as_ref();
+        let handshake = link.and_then(|l| l.handshake());
+        let mut body = json!({
+            "instanceId": self.0.instance_id,
+            "running": !state.stopped,
+            "port": self.0.port,
+            "url": format!("ws://127.0.0.1:{}", self.0.port),
+            "extensionConnected": link.is_some(),
+            "extensionHandshakeComplete": handshake.is_some(),
+            "cdpConnected": state.cdp_client.is_some(),
+            "pairingRequired": self.pairing_required(),
+            "epoch": self.0.epoch,
+            "discoveryPort": self.0.discovery_port,
+            "hubInstanceId": self.0.opts.hub_instance_id,
+            "pendingCommands": link.map_or(0, |l| l.pending_count()),
+        });
+        if let Some(h) = handshake {
+            body["extension"] = json!({"tabId": h.tab_id, "url": h.url, "title": h.title, "groupId": h.group_id});
+        }
+        if let Some(e) = &state.last_handshake_error {
+            body["lastHandshakeError"] = e.clone();
+        }
+        body
+    }
+
+    /// Receives every CDP event the extension forwards from now on.
+    pub fn subscribe_events(&self) -> broadcast::Receiver<CdpEvent> {
+        self.0.events.subscribe()
+    }
+
+    /// Sends one CDP command through the extension and waits for its answer.
+    pub async fn call(
+        &self,
+        method: &str,
+        params: Option<Value>,
+        session_id: Option<String>,
+        timeout: Duration,
+    ) -> Result<Value, CdpError> {
+        let link = self.ready_link()?;
+        let (reply, answer) = oneshot::channel();
+        let id = link.forward(method, params, session_id, Waiter::Hub { method: method.to_owned(), reply });
+        match tokio::time::timeout(timeout, answer).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(CdpError::Disconnected { method: method.to_owned() }),
+            Err(_) => {
+                link.take_waiter(id);
+                Err(CdpError::Timeout { method: method.to_owned(), ms: timeout.as_millis() as u64 })
+            }
+        }
+    }
+
+    fn ready_link(&self) -> Result<Arc<ExtensionLink>, CdpError> {
+        let state = self.state();
+        if state.stopped {
+            return Err(CdpError::ShuttingDown);
+        }
+        let link = state.extension.clone().ok_or(CdpError::NotConnected)?;
+        if link.handshake().is_none() {
+            return Err(CdpError::HandshakeIncomplete);
+        }
+        Ok(link)
+    }
+
+    fn next_conn_id(&self) -> u64 {
+        self.0.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Installs a new extension link, replacing (and closing) any previous one.
+    fn install_extension(&self, link: Arc<ExtensionLink>) {
+        let old = self.state().extension.replace(link);
+        if let Some(old) = old {
+            tracing::info!("a new extension connection replaces the previous one");
+            let clients = old.fail_all(|method| CdpError::Replaced { method });
+            self.answer_client_errors(clients);
+            old.send(Outgoing::Close(1000, "Replaced by a new extension client".into()));
+        }
+    }
+
+    /// Called when an extension socket ends: if it was current, fail its commands and
+    /// close the `/cdp` client (its sessions are gone), as upstream does.
+    fn extension_gone(&self, link: &Arc<ExtensionLink>) {
+        let mut state = self.state();
+        if !state.extension.as_ref().is_some_and(|l| Arc::ptr_eq(l, link)) {
+            return;
+        }
+        state.extension = None;
+        let client = state.cdp_client.take();
+        drop(state);
+        let clients = link.fail_all(|method| CdpError::Disconnected { method });
+        self.answer_client_errors(clients);
+        if let Some((_, out)) = client {
+            let _ = out.send(Outgoing::Close(1011, "Extension disconnected".into()));
+        }
+        tracing::info!("extension disconnected");
+    }
+
+    fn record_handshake_error(&self, code: &str, message: &str) {
+        self.state().last_handshake_error =
+            Some(json!({"code": code, "message": message, "at": crate::paths::iso8601(crate::paths::now_ms())}));
+    }
+
+    /// Routes an extension response to whoever waits for it.
+    fn dispatch_response(&self, link: &ExtensionLink, response: CdpResponse) {
+        let CdpId::Num(id) = response.id else {
+            tracing::debug!("response with a non-hub id ignored");
+            return;
+        };
+        match link.take_waiter(id) {
+            Some(Waiter::Hub { method, reply }) => {
+                let _ = reply.send(response_result(&method, response));
+            }
+            Some(Waiter::Client { client_conn, id, .. }) => {
+                let mut frame = json!({"id": id});
+                if let Some(result) = response.result {
+                    frame["result"] = result;
+                }
+                if let Some(error) = response.error {
+                    frame["error"] = error;
+                }
+                if let Some(s) = response.session_id {
+                    frame["sessionId"] = Value::String(s);
+                }
+                self.send_to_client(client_conn, frame.to_string());
+            }
+            None => tracing::debug!(id, "response for an unknown or timed-out command ignored"),
+        }
+    }
+
+    /// Fans an extension event out to hub subscribers and the `/cdp` client.
+    fn dispatch_event(&self, event: CdpEvent) {
+        let mut frame = json!({"method": event.method, "params": event.params.clone().unwrap_or(json!({}))});
+        if let Some(s) = event.session_id.as_deref().filter(|s| !s.is_empty()) {
+            frame["sessionId"] = Value::String(s.to_owned());
+        }
+        let _ = self.0.events.send(event);
+        let client = self.state().cdp_client.clone();
+        if let Some((_, out)) = client {
+            let _ = out.send(Outgoing::Text(frame.to_string()));
+        }
+    }
+
+    fn send_to_client(&self, client_conn: u64, text: String) {
+        let client = self.state().cdp_client.clone();
+        if let Some((conn, out)) = client {
+            if conn == client_conn {
+                let _ = out.send(Outgoing::Text(text));
+            }
+        }
+    }
+
+    fn answer_client_errors(&self, errors: Vec<(u64, CdpId, CdpError)>) {
+        for (conn, id, error) in errors {
+            let frame = json!({"id": id, "error": {"code": -32000, "message": error.to_string()}});
+            self.send_to_client(conn, frame.to_string());
+        }
+    }
+
+    /// Health summary sent in `pong` frames.
+    fn health(&self) -> Value {
+        let status = self.status();
+        json!({
+            "ok": status["extensionHandshakeComplete"],
+            "extensionConnected": status["extensionConnected"],
+            "extensionHandshakeComplete": status["extensionHandshakeComplete"],
+            "cdpConnected": status["cdpConnected"],
+            "pairingRequired": status["pairingRequired"],
+        })
+    }
+
+    /// Stops serving: closes every socket (1000 "Relay stopped"), fails every command in
+    /// flight, and shuts the listeners down.
+    pub fn stop(&self) {
+        let mut state = self.state();
+        state.stopped = true;
+        let link = state.extension.take();
+        let client = state.cdp_client.take();
+        drop(state);
+        if let Some(link) = link {
+            link.fail_all(|_| CdpError::ShuttingDown);
+            link.send(Outgoing::Close(1000, "Relay stopped".into()));
+        }
+        if let Some((_, out)) = client {
+            let _ = out.send(Outgoing::Close(1000, "Relay stopped".into()));
+        }
+        let _ = self.0.shutdown.send(true);
+    }
+}

@@ -1,0 +1,158 @@
+//! The daemon RPC on loopback: `POST /command`, `GET /status`, `POST /stop`, each behind
+//! a bearer token (from `daemon.json`). Answers are `{ok:true,data}` or
+//! `{ok:false,error:{code,message}}`.
+
+use crate::commands::dispatch;
+use crate::error::HubError;
+use crate::guard::{check_host, tokens_equal};
+use crate::server::HubCore;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use pairing::wire::MAX_CLIENT_FRAME_BYTES;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// The RPC router.
+pub fn router(hub: Arc<HubCore>) -> Router {
+    Router::new()
+        .route("/status", get(status))
+        .route("/stop", post(stop))
+        .route("/command", post(command))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_CLIENT_FRAME_BYTES))
+        .with_state(hub)
+}
+
+fn reply(result: Result<Value, HubError>) -> Response {
+    let (status, body) = match result {
+        Ok(data) => (StatusCode::OK, json!({"ok": true, "data": data})),
+        Err(e) => (
+            StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            json!({"ok": false, "error": e.to_rpc_error()}),
+        ),
+    };
+    let mut response = (status, axum::Json(body)).into_response();
+    response.headers_mut().insert("cache-control", axum::http::HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Loopback peer, loopback Host, no browser Origin at all, and the bearer token.
+fn authorize(hub: &HubCore, peer: SocketAddr, headers: &HeaderMap) -> Result<(), HubError> {
+    if !peer.ip().is_loopback() {
+        return Err(HubError::Forbidden {
+            code: "non_loopback_peer",
+            message: "Forbidden: local requests only".into(),
+        });
+    }
+    check_host(headers)?;
+    if headers.contains_key("origin") {
+        return Err(HubError::Forbidden {
+            code: "origin_forbidden",
+            message: "Forbidden: the daemon RPC does not accept browser requests".into(),
+        });
+    }
+    let given = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if tokens_equal(given.trim(), &hub.token) {
+        Ok(())
+    } else {
+        Err(HubError::Unauthorized("send `Authorization: Bearer <token>` with the token from daemon.json".into()))
+    }
+}
+
+async fn status(
+    State(hub): State<Arc<HubCore>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    match authorize(&hub, peer, &headers) {
+        Ok(()) => {
+            let mut response = axum::Json(hub.status()).into_response();
+            response.headers_mut().insert("cache-control", axum::http::HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(e) => reply(Err(e)),
+    }
+}
+
+async fn stop(
+    State(hub): State<Arc<HubCore>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(e) = authorize(&hub, peer, &headers) {
+        return reply(Err(e));
+    }
+    tracing::info!("stop requested over RPC");
+    hub.request_shutdown();
+    reply(Ok(json!({"stopping": true})))
+}
+
+async fn command(
+    State(hub): State<Arc<HubCore>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Err(e) = authorize(&hub, peer, &headers) {
+        return reply(Err(e));
+    }
+    let body = match body {
+        Ok(b) => b,
+        Err(_) => return reply(Err(HubError::TooLarge(MAX_CLIENT_FRAME_BYTES))),
+    };
+    let (name, params) = match parse_command(&body) {
+        Ok(parsed) => parsed,
+        Err(e) => return reply(Err(e)),
+    };
+    reply(dispatch(&hub, &name, &params).await)
+}
+
+/// Parses `{name, params?}`; `params` must be an object when present.
+pub fn parse_command(body: &[u8]) -> Result<(String, serde_json::Map<String, Value>), HubError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        HubError::InvalidRequest(format!("body is not valid JSON ({e}); send {{\"name\":…,\"params\":{{…}}}}"))
+    })?;
+    let Value::Object(mut map) = value else {
+        return Err(HubError::InvalidRequest("body must be a JSON object {\"name\":…,\"params\":{…}}".into()));
+    };
+    let name = match map.remove("name") {
+        Some(Value::String(n)) if !n.trim().is_empty() => n,
+        _ => return Err(HubError::InvalidRequest("`name` must be a non-empty string".into())),
+    };
+    let params = match map.remove("params") {
+        None | Some(Value::Null) => Default::default(),
+        Some(Value::Object(p)) => p,
+        Some(_) => return Err(HubError::InvalidRequest("`params` must be an object".into())),
+    };
+    Ok((name, params))
+}
+
+async fn not_found() -> Response {
+    reply(Err(HubError::NotFound("no such RPC route (use POST /command, GET /status, POST /stop)".into())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_bodies_are_validated_with_clear_messages() {
+        assert_eq!(parse_command(b"{").unwrap_err().code(), "invalid_request");
+        assert_eq!(parse_command(b"[]").unwrap_err().code(), "invalid_request");
+        assert_eq!(parse_command(br#"{"params":{}}"#).unwrap_err().code(), "invalid_request");
+        assert_eq!(parse_command(br#"{"name":"x","params":[1]}"#).unwrap_err().code(), "invalid_request");
+        let (name, params) = parse_command(br#"{"name":"relay.status"}"#).unwrap();
+        assert_eq!(name, "relay.status");
+        assert!(params.is_empty());
+    }
+}

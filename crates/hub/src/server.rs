@@ -1,0 +1,257 @@
+//! Starting and stopping the hub: settings, the relay, the daemon RPC listener, the
+//! metadata file, and what to do when a port is already taken.
+
+use crate::guard::AccessPolicy;
+use crate::metadata::DaemonMetadata;
+use crate::paths::{iso8601, now_ms, random_hex};
+use crate::port_owner::describe_port_owner;
+use crate::relay::{bind_loopback, Relay, RelayOptions, RelayStartError};
+use crate::settings::{HubSettings, SettingsError};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Default relay (and discovery) port.
+pub const DEFAULT_RELAY_PORT: u16 = 8787;
+/// Default daemon RPC port.
+pub const DEFAULT_DAEMON_PORT: u16 = 8788;
+
+/// How to start a hub.
+#[derive(Debug, Clone)]
+pub struct HubOptions {
+    /// Relay port (0 = any free port).
+    pub relay_port: u16,
+    /// Daemon RPC port (0 = any free port).
+    pub daemon_port: u16,
+    /// Discovery port for `/config` when the relay is elsewhere; `None` for none.
+    pub discovery_port: Option<u16>,
+    /// Where `daemon.json` goes.
+    pub cache_dir: PathBuf,
+    /// Where `hub.json` (pairing token) lives.
+    pub config_dir: PathBuf,
+    /// How long a new extension socket may take to handshake.
+    pub handshake_timeout: Duration,
+}
+
+impl Default for HubOptions {
+    fn default() -> Self {
+        HubOptions {
+            relay_port: DEFAULT_RELAY_PORT,
+            daemon_port: DEFAULT_DAEMON_PORT,
+            discovery_port: Some(DEFAULT_RELAY_PORT),
+            cache_dir: crate::paths::cache_dir(),
+            config_dir: crate::paths::config_dir(),
+            handshake_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Why the hub did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// `hub.json` is unusable.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// A port is held by a program that is not a healthy hub.
+    #[error("{what} port {port} is in use by {}. Stop that program, or start the hub on another port (--{flag} <port>). Nothing was killed.", owner.as_deref().unwrap_or("another program"))]
+    PortInUse {
+        /// Which listener.
+        what: &'static str,
+        /// The CLI flag that moves it.
+        flag: &'static str,
+        /// The port.
+        port: u16,
+        /// The process holding it, if found.
+        owner: Option<String>,
+    },
+    /// Another bind failure.
+    #[error(transparent)]
+    Bind(RelayStartError),
+    /// `daemon.json` could not be written.
+    #[error("cannot write hub metadata {path}: {source}")]
+    Metadata {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// The result of [`start`].
+pub enum Started {
+    /// This process now runs the hub.
+    Running(RunningHub),
+    /// A healthy hub already owns the relay port; nothing was started or touched.
+    AlreadyRunning {
+        /// The relay port.
+        port: u16,
+        /// That hub's instance id.
+        hub_instance_id: String,
+    },
+}
+
+/// The hub's shared state, seen by RPC handlers.
+pub struct HubCore {
+    /// Per-process hub id.
+    pub instance_id: String,
+    /// The relay.
+    pub relay: Relay,
+    /// RPC bearer token (fresh per process).
+    pub token: String,
+    /// Start time (ms).
+    pub started_at_ms: u64,
+    /// Bound RPC port.
+    pub daemon_port: u16,
+    shutdown: watch::Sender<bool>,
+}
+
+impl HubCore {
+    /// The daemon `/status` body (upstream shape plus hub details).
+    pub fn status(&self) -> Value {
+        json!({
+            "ok": true,
+            "pid": std::process::id(),
+            "hub": {
+                "instanceId": self.instance_id,
+                "startedAt": iso8601(self.started_at_ms),
+                "daemonPort": self.daemon_port,
+                "version": env!("CARGO_PKG_VERSION"),
+            },
+            "relay": self.relay.status(),
+            "binding": Value::Null,
+        })
+    }
+
+    /// Asks the hub to stop (as `/stop` and SIGTERM do).
+    pub fn request_shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// A hub running in this process.
+pub struct RunningHub {
+    core: Arc<HubCore>,
+    metadata_path: PathBuf,
+}
+
+/// Starts the hub: relay first (if its port belongs to a healthy hub, says so and
+/// starts nothing), then the RPC listener, then `daemon.json`.
+pub async fn start(opts: HubOptions) -> Result<Started, ServeError> {
+    let settings = HubSettings::load_or_create(&opts.config_dir)?;
+    let instance_id = uuid::Uuid::new_v4().to_string();
+    let mut relay_opts = RelayOptions::new(opts.relay_port, settings.token().map(str::to_owned), instance_id.clone());
+    relay_opts.discovery_port = opts.discovery_port;
+    relay_opts.policy = AccessPolicy { allowed_extension_ids: settings.allowed_extension_ids.clone() };
+    relay_opts.handshake_timeout = opts.handshake_timeout;
+    let relay = match Relay::start(relay_opts).await {
+        Ok(relay) => relay,
+        Err(RelayStartError::PortInUse { port }) => {
+            if let Some(hub_instance_id) = probe_hub(port).await {
+                return Ok(Started::AlreadyRunning { port, hub_instance_id });
+            }
+            return Err(port_in_use("relay", "relay-port", port));
+        }
+        Err(e) => return Err(ServeError::Bind(e)),
+    };
+    let listener = match bind_loopback(opts.daemon_port).await {
+        Ok(l) => l,
+        Err(e) => {
+            relay.stop();
+            return Err(match e {
+                RelayStartError::PortInUse { port } => port_in_use("daemon RPC", "daemon-port", port),
+                other => ServeError::Bind(other),
+            });
+        }
+    };
+    let daemon_port = listener.local_addr().map(|a| a.port()).unwrap_or(opts.daemon_port);
+    let core = Arc::new(HubCore {
+        instance_id,
+        relay,
+        token: random_hex(32),
+        started_at_ms: now_ms(),
+        daemon_port,
+        shutdown: watch::channel(false).0,
+    });
+    let metadata_path = DaemonMetadata::path_in(&opts.cache_dir);
+    let metadata = DaemonMetadata {
+        port: daemon_port,
+        token: core.token.clone(),
+        pid: std::process::id(),
+        relay_port: core.relay.port(),
+        started_at: iso8601(core.started_at_ms),
+        hub_instance_id: core.instance_id.clone(),
+        relay_instance_id: core.relay.instance_id().to_owned(),
+        relay_epoch: core.relay.epoch(),
+    };
+    if let Err(source) = metadata.write(&metadata_path) {
+        core.relay.stop();
+        return Err(ServeError::Metadata { path: metadata_path, source });
+    }
+    serve_rpc(core.clone(), listener);
+    tracing::info!(daemon_port, relay_port = core.relay.port(), hub = %core.instance_id, "hub running");
+    Ok(Started::Running(RunningHub { core, metadata_path }))
+}
+
+fn port_in_use(what: &'static str, flag: &'static str, port: u16) -> ServeError {
+    ServeError::PortInUse { what, flag, port, owner: describe_port_owner(port) }
+}
+
+fn serve_rpc(core: Arc<HubCore>, listener: tokio::net::TcpListener) {
+    let mut stop = core.shutdown.subscribe();
+    let app = crate::rpc::router(core).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move {
+        let graceful = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(graceful).await {
+            tracing::error!("daemon RPC stopped: {e}");
+        }
+    });
+}
+
+/// Asks whatever answers on `port` for `/status`; returns its hub id if it is a hub.
+pub async fn probe_hub(port: u16) -> Option<String> {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build().ok()?;
+    let body: Value = client.get(format!("http://127.0.0.1:{port}/status")).send().await.ok()?.json().await.ok()?;
+    body.get("hubInstanceId").and_then(Value::as_str).map(str::to_owned)
+}
+
+impl RunningHub {
+    /// The shared core (relay, identity, token).
+    pub fn core(&self) -> &Arc<HubCore> {
+        &self.core
+    }
+
+    /// Where `daemon.json` was written.
+    pub fn metadata_path(&self) -> &std::path::Path {
+        &self.metadata_path
+    }
+
+    /// Asks the hub to stop.
+    pub fn stop(&self) {
+        self.core.request_shutdown();
+    }
+
+    /// Waits until a stop is requested (RPC `/stop`, [`stop`](Self::stop), or the given
+    /// extra signal), then shuts down cleanly: sockets closed, metadata removed.
+    pub async fn run_until_stopped(self, extra: impl std::future::Future<Output = ()>) {
+        let mut stop = self.core.shutdown.subscribe();
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => {}
+            _ = extra => {}
+        }
+        self.shutdown();
+        // Give writer tasks a moment to flush close frames.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    fn shutdown(&self) {
+        tracing::info!("hub shutting down");
+        self.core.request_shutdown();
+        self.core.relay.stop();
+        DaemonMetadata::remove_if_ours(&self.metadata_path, &self.core.instance_id);
+    }
+}
