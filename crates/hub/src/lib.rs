@@ -18,6 +18,7 @@ pub mod relay;
 pub mod rpc;
 pub mod server;
 pub mod settings;
+pub mod sim;
 
 pub use error::{CdpError, HubError};
 pub use server::{start, HubOptions, RunningHub, ServeError, Started};

@@ -33,11 +33,20 @@ pub struct Settings {
     pub stored_port: Option<i64>,
     /// `pairingToken` entered by hand (used only when auto-pair is off).
     pub manual_token: Option<String>,
+    /// Where `/config` is asked first: 8787 in the extension, a test port in tests.
+    pub discovery_port: RelayPort,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { auto_connect: true, auto_pair: true, pairing_enabled: true, stored_port: None, manual_token: None }
+        Settings {
+            auto_connect: true,
+            auto_pair: true,
+            pairing_enabled: true,
+            stored_port: None,
+            manual_token: None,
+            discovery_port: RelayPort::DEFAULT,
+        }
     }
 }
 
@@ -268,14 +277,13 @@ impl Step<'_> {
         }
     }
 
-    /// Discovery alternates between 8787 and a different persisted port, so a hub whose
-    /// discovery port is taken by another program is still found.
+    /// Discovery alternates between the discovery port and a different persisted port,
+    /// so a hub whose discovery port is taken by another program is still found.
     fn config_port(&self) -> RelayPort {
-        let stored = port_from_storage(self.machine.settings.stored_port);
-        if stored != RelayPort::DEFAULT && self.machine.config_attempts % 2 == 1 {
-            stored
-        } else {
-            RelayPort::DEFAULT
+        let settings = &self.machine.settings;
+        match settings.stored_port.and_then(|p| RelayPort::from_wire(p).ok()) {
+            Some(stored) if stored != settings.discovery_port && self.machine.config_attempts % 2 == 1 => stored,
+            _ => settings.discovery_port,
         }
     }
 

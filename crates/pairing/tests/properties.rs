@@ -57,6 +57,7 @@ fn arb_settings() -> impl Strategy<Value = Settings> {
             pairing_enabled,
             stored_port,
             manual_token,
+            discovery_port: RelayPort::DEFAULT,
         })
 }
 

@@ -287,16 +287,16 @@ impl Relay {
     /// Called when an extension socket ends: if it was current, fail its commands and
     /// close the `/cdp` client (its sessions are gone), as upstream does.
     fn extension_gone(&self, link: &Arc<ExtensionLink>) {
-        let mut state = self.state();
-        if !state.extension.as_ref().is_some_and(|l| Arc::ptr_eq(l, link)) {
-            return;
+        {
+            let mut state = self.state();
+            if !state.extension.as_ref().is_some_and(|l| Arc::ptr_eq(l, link)) {
+                return;
+            }
+            state.extension = None;
         }
-        state.extension = None;
-        let client = state.cdp_client.take();
-        drop(state);
         let clients = link.fail_all(|method| CdpError::Disconnected { method });
         self.answer_client_errors(clients);
-        if let Some((_, out)) = client {
+        if let Some((_, out)) = self.state().cdp_client.take() {
             let _ = out.send(Outgoing::Close(1011, "Extension disconnected".into()));
         }
         tracing::info!("extension disconnected");

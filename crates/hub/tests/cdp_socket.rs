@@ -1,0 +1,109 @@
+//! The `/cdp` WebSocket: token rules, one client at a time, forwarding with id rewriting
+//! and flat sessions, events, and the extension dropping mid-command.
+
+mod common;
+use common::*;
+use hub::sim::{SimExtension, SimOptions, SimReply};
+use pairing::wire::CdpEvent;
+use serde_json::json;
+use std::sync::Arc;
+
+async fn cdp_client(hub: &TestHub) -> Ws {
+    ws_connect(&hub.ws_url(&format!("/cdp?token={}", hub.token())), None).await.unwrap()
+}
+
+#[tokio::test]
+async fn cdp_requires_the_relay_token() {
+    let hub = TestHub::start().await;
+    assert_eq!(ws_connect(&hub.ws_url("/cdp"), None).await.unwrap_err(), 401);
+    assert_eq!(ws_connect(&hub.ws_url("/cdp?token=nope"), None).await.unwrap_err(), 401);
+    let almost = format!("{}0", &hub.token()[..63]);
+    assert_eq!(ws_connect(&hub.ws_url(&format!("/cdp?token={almost}")), None).await.unwrap_err(), 401);
+    let (status, _, body) = get(&hub.relay_url("/cdp?token=nope"), &[]).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")));
+    let _client = cdp_client(&hub).await;
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let (_, _, status) = get(&hub.relay_url("/status"), &[]).await;
+    assert_eq!(status["cdpConnected"], true, "the right token connects");
+}
+
+#[tokio::test]
+async fn second_cdp_client_is_closed_1008() {
+    let hub = TestHub::start().await;
+    let _first = cdp_client(&hub).await;
+    let mut second = cdp_client(&hub).await;
+    assert_eq!(next_frame(&mut second).await, Frame::Closed(1008, "Only one CDP client supported".into()));
+}
+
+#[tokio::test]
+async fn command_without_extension_gets_upstream_error() {
+    let hub = TestHub::start().await;
+    let mut cdp = cdp_client(&hub).await;
+    send_json(&mut cdp, json!({"id": 7, "method": "Runtime.evaluate", "params": {"expression": "1+1"}})).await;
+    let reply = next_json(&mut cdp).await;
+    assert_eq!(reply["id"], 7);
+    assert_eq!(reply["error"]["message"], "Extension not connected to relay");
+}
+
+#[tokio::test]
+async fn commands_are_forwarded_and_answered_under_the_callers_ids() {
+    let hub = TestHub::start().await;
+    let sim = hub.sim();
+    sim.wait_connected(WAIT).await.unwrap();
+    let mut cdp = cdp_client(&hub).await;
+    send_json(&mut cdp, json!({"id": 7, "method": "Runtime.evaluate", "params": {"expression": "1+1"}})).await;
+    let reply = next_json(&mut cdp).await;
+    assert_eq!(reply["id"], 7);
+    assert_eq!(reply["result"]["result"]["value"], 2);
+    send_json(&mut cdp, json!({"id": "s-1", "method": "DOM.enable", "sessionId": "pw-tab-1"})).await;
+    let reply = next_json(&mut cdp).await;
+    assert_eq!(reply["id"], "s-1");
+    assert_eq!(reply["sessionId"], "pw-tab-1");
+    assert_eq!(reply["result"]["sessionId"], "pw-tab-1", "the extension saw the session id");
+}
+
+#[tokio::test]
+async fn events_reach_the_client_with_their_session() {
+    let hub = TestHub::start().await;
+    let sim = hub.sim();
+    sim.wait_connected(WAIT).await.unwrap();
+    let mut cdp = cdp_client(&hub).await;
+    let mut hub_events = hub.hub.core().relay.subscribe_events();
+    sim.emit(CdpEvent {
+        method: "Page.loadEventFired".into(),
+        params: Some(json!({"timestamp": 1})),
+        session_id: Some("pw-tab-1".into()),
+    });
+    let event = next_json(&mut cdp).await;
+    assert_eq!(event, json!({"method": "Page.loadEventFired", "params": {"timestamp": 1}, "sessionId": "pw-tab-1"}));
+    assert_eq!(hub_events.recv().await.unwrap().method, "Page.loadEventFired");
+}
+
+#[tokio::test]
+async fn malformed_client_frames_get_cdp_errors() {
+    let hub = TestHub::start().await;
+    let mut cdp = cdp_client(&hub).await;
+    use futures_util::SinkExt;
+    cdp.send(tokio_tungstenite::tungstenite::Message::text("{oops")).await.unwrap();
+    assert_eq!(next_json(&mut cdp).await["error"]["code"], -32700);
+    send_json(&mut cdp, json!({"id": 3})).await;
+    let reply = next_json(&mut cdp).await;
+    assert_eq!((reply["id"].as_i64(), reply["error"]["code"].as_i64()), (Some(3), Some(-32600)));
+}
+
+#[tokio::test]
+async fn extension_dropping_mid_command_fails_the_command_and_closes_the_client() {
+    let hub = TestHub::start().await;
+    let mut opts = SimOptions::new(hub.relay_port());
+    opts.responder = Arc::new(|_| SimReply::Ignore);
+    let sim = SimExtension::spawn(opts);
+    sim.wait_connected(WAIT).await.unwrap();
+    let mut cdp = cdp_client(&hub).await;
+    send_json(&mut cdp, json!({"id": 9, "method": "Page.navigate", "params": {"url": "about:blank"}})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    sim.drop_socket();
+    let reply = next_json(&mut cdp).await;
+    assert_eq!(reply["id"], 9);
+    assert!(reply["error"]["message"].as_str().unwrap().contains("outcome is unknown"), "{reply}");
+    assert_eq!(next_frame(&mut cdp).await, Frame::Closed(1011, "Extension disconnected".into()));
+}

@@ -1,0 +1,164 @@
+//! Shared helpers for the hub's integration tests: a hub on ephemeral ports with private
+//! temp dirs, raw HTTP and WebSocket clients, and RPC calls.
+#![allow(dead_code)]
+
+use futures_util::{SinkExt, StreamExt};
+use hub::server::{HubOptions, RunningHub, Started};
+use serde_json::Value;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+pub const EXT_ORIGIN: &str = "chrome-extension://simulatedextensionidaaaaaaaaaaaa";
+pub const WAIT: Duration = Duration::from_secs(10);
+
+pub struct TestHub {
+    pub hub: RunningHub,
+    pub dirs: tempfile::TempDir,
+}
+
+impl TestHub {
+    pub async fn start() -> TestHub {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a hub; `prepare` may write files into the config dir first.
+    pub async fn start_with(prepare: impl FnOnce(&std::path::Path)) -> TestHub {
+        let dirs = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dirs.path().join("config")).unwrap();
+        prepare(&dirs.path().join("config"));
+        let hub = start_in(&dirs, 0).await;
+        TestHub { hub, dirs }
+    }
+
+    pub fn relay_port(&self) -> u16 {
+        self.hub.core().relay.port()
+    }
+
+    pub fn daemon_port(&self) -> u16 {
+        self.hub.core().daemon_port
+    }
+
+    pub fn token(&self) -> String {
+        hub::settings::HubSettings::load_or_create(&self.dirs.path().join("config")).unwrap().relay_token.unwrap()
+    }
+
+    pub fn relay_url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.relay_port())
+    }
+
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("ws://127.0.0.1:{}{path}", self.relay_port())
+    }
+
+    pub async fn rpc(&self, name: &str, params: Value) -> (u16, Value) {
+        let body = serde_json::json!({"name": name, "params": params});
+        let r = reqwest::Client::new()
+            .post(format!("http://127.0.0.1:{}/command", self.daemon_port()))
+            .bearer_auth(&self.hub.core().token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    pub fn sim(&self) -> hub::sim::SimExtension {
+        hub::sim::SimExtension::spawn(hub::sim::SimOptions::new(self.relay_port()))
+    }
+}
+
+/// Starts a hub in `dirs` on `relay_port` (0 = any).
+pub async fn start_in(dirs: &tempfile::TempDir, relay_port: u16) -> RunningHub {
+    let opts = HubOptions {
+        relay_port,
+        daemon_port: 0,
+        discovery_port: None,
+        cache_dir: dirs.path().join("cache"),
+        config_dir: dirs.path().join("config"),
+        handshake_timeout: Duration::from_secs(2),
+    };
+    match hub::start(opts).await.unwrap() {
+        Started::Running(hub) => hub,
+        Started::AlreadyRunning { .. } => panic!("a hub already runs on the test port"),
+    }
+}
+
+/// GET with extra headers; returns status, headers and the JSON body (Null if none).
+pub async fn get(url: &str, headers: &[(&str, &str)]) -> (u16, reqwest::header::HeaderMap, Value) {
+    request(reqwest::Method::GET, url, headers).await
+}
+
+pub async fn request(
+    method: reqwest::Method,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut req = reqwest::Client::new().request(method, url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let text = r.text().await.unwrap();
+    (status, headers, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens a WebSocket with an optional Origin; Err carries the HTTP status of a refusal.
+pub async fn ws_connect(url: &str, origin: Option<&str>) -> Result<Ws, u16> {
+    let mut request = url.into_client_request().unwrap();
+    if let Some(o) = origin {
+        request.headers_mut().insert("origin", o.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+        Err(e) => panic!("unexpected ws error: {e}"),
+    }
+}
+
+pub async fn send_json(ws: &mut Ws, value: Value) {
+    ws.send(Message::text(value.to_string())).await.unwrap();
+}
+
+/// What the next frame was.
+#[derive(Debug, PartialEq)]
+pub enum Frame {
+    Json(Value),
+    Closed(u16, String),
+}
+
+pub async fn next_frame(ws: &mut Ws) -> Frame {
+    loop {
+        let msg = tokio::time::timeout(WAIT, ws.next()).await.expect("a frame in time");
+        match msg {
+            Some(Ok(Message::Text(t))) => return Frame::Json(serde_json::from_str(&t).unwrap()),
+            Some(Ok(Message::Close(f))) => {
+                return f.map_or(Frame::Closed(1005, String::new()), |f| {
+                    Frame::Closed(u16::from(f.code), f.reason.to_string())
+                })
+            }
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => return Frame::Closed(1006, String::new()),
+        }
+    }
+}
+
+pub async fn next_json(ws: &mut Ws) -> Value {
+    match next_frame(ws).await {
+        Frame::Json(v) => v,
+        other => panic!("expected a JSON frame, got {other:?}"),
+    }
+}
+
+/// Connects as an extension and completes the handshake; returns the socket and the ack.
+pub async fn handshaken_extension(hub: &TestHub) -> (Ws, Value) {
+    let mut ws = ws_connect(&hub.ws_url("/extension"), Some(EXT_ORIGIN)).await.unwrap();
+    let token = hub.token();
+    send_json(&mut ws, serde_json::json!({"type":"handshake","payload":{"tabId":5,"pairingToken":token}})).await;
+    let ack = next_json(&mut ws).await;
+    (ws, ack)
+}
