@@ -74,32 +74,36 @@ impl Status {
     /// The status line a person reads, e.g. `hub not running on port 8787, retrying in 3 s`.
     pub fn describe(&self, now_ms: u64) -> String {
         match self {
+            Status::Retrying { at_ms, .. } => {
+                format!("{}, retrying in {} s", self.headline(), at_ms.saturating_sub(now_ms).div_ceil(1000))
+            }
+            _ => self.headline(),
+        }
+    }
+
+    /// The status line without the retry countdown (a popup renders the countdown live).
+    pub fn headline(&self) -> String {
+        match self {
             Status::Disabled => "auto-connect is off".to_owned(),
             Status::Pairing { port } => format!("pairing with the hub on port {port}…"),
             Status::Connecting { port } => format!("connecting to the relay on port {port}…"),
             Status::Connected { port, instance } => {
                 format!("connected to 127.0.0.1:{port} (relay {})", instance.short())
             }
-            Status::Retrying { port, at_ms, reason } => {
-                let secs = at_ms.saturating_sub(now_ms).div_ceil(1000);
-                let why = match reason {
-                    RetryReason::HubNotRunning => format!("hub not running on port {port}"),
-                    RetryReason::Refused(PairingRefusal::InstanceMismatch { .. })
-                    | RetryReason::Refused(PairingRefusal::AckInstanceMismatch { .. }) => {
-                        "pairing refused: instance mismatch".to_owned()
-                    }
-                    RetryReason::Refused(r) => r.to_string(),
-                    RetryReason::BadResponse(m) => format!("unexpected answer on port {port}: {m}"),
-                    RetryReason::SocketClosed { code, reason } if reason.is_empty() => {
-                        format!("relay connection closed ({code})")
-                    }
-                    RetryReason::SocketClosed { code, reason } => {
-                        format!("relay connection closed ({code} {reason})")
-                    }
-                    RetryReason::Timeout => format!("no answer from port {port} in time"),
-                };
-                format!("{why}, retrying in {secs} s")
-            }
+            Status::Retrying { port, reason, .. } => match reason {
+                RetryReason::HubNotRunning => format!("hub not running on port {port}"),
+                RetryReason::Refused(PairingRefusal::InstanceMismatch { .. })
+                | RetryReason::Refused(PairingRefusal::AckInstanceMismatch { .. }) => {
+                    "pairing refused: instance mismatch".to_owned()
+                }
+                RetryReason::Refused(r) => r.to_string(),
+                RetryReason::BadResponse(m) => format!("unexpected answer on port {port}: {m}"),
+                RetryReason::SocketClosed { code, reason } if reason.is_empty() => {
+                    format!("relay connection closed ({code})")
+                }
+                RetryReason::SocketClosed { code, reason } => format!("relay connection closed ({code} {reason})"),
+                RetryReason::Timeout => format!("no answer from port {port} in time"),
+            },
         }
     }
 }

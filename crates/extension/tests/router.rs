@@ -1,0 +1,131 @@
+//! The CDP router's rules, run natively and in headless Chromium.
+
+use extension::router::{After, Debuggee, Plan, Router, FLAT_SESSIONS_REQUIRED};
+use pairing::wire::{CdpCommand, CdpId};
+use serde_json::{json, Value};
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+macro_rules! rule {
+    (fn $name:ident() $body:block) => {
+        #[cfg_attr(not(target_arch = "wasm32"), test)]
+        #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+        fn $name() $body
+    };
+}
+
+fn cmd(method: &str, params: Value, session: Option<&str>) -> CdpCommand {
+    CdpCommand { id: CdpId::Num(1), method: method.into(), params: Some(params), session_id: session.map(Into::into) }
+}
+
+fn methods(router: &mut Router) -> Vec<String> {
+    router.take_events().into_iter().map(|e| e.method).collect()
+}
+
+fn two_tabs() -> Router {
+    let mut r = Router::new();
+    r.tab_attached(7, "http://127.0.0.1/a", "A");
+    r.tab_attached(9, "http://127.0.0.1/b", "B");
+    r
+}
+
+rule! { fn commands_without_a_session_go_to_the_primary_tab() {
+    let mut r = two_tabs();
+    let plan = r.plan(&cmd("Runtime.evaluate", json!({"expression": "1+1"}), None), "UA");
+    assert_eq!(plan, Plan::Send { debuggee: Debuggee { tab_id: 9, session_id: None }, method: "Runtime.evaluate".into(),
+        params: json!({"expression": "1+1"}), after: After::Nothing });
+}}
+
+rule! { fn root_sessions_route_to_their_tab_and_unknown_sessions_are_errors() {
+    let mut r = two_tabs();
+    let first = r.session_of(7).unwrap().to_owned();
+    assert!(matches!(r.plan(&cmd("DOM.enable", json!({}), Some(&first)), "UA"),
+        Plan::Send { debuggee: Debuggee { tab_id: 7, session_id: None }, .. }));
+    assert_eq!(r.plan(&cmd("DOM.enable", json!({}), Some("nope")), "UA"), Plan::Reply(Err("Unknown sessionId: nope".into())));
+}}
+
+rule! { fn no_attached_tab_asks_the_driver_to_attach_the_active_one() {
+    let mut r = Router::new();
+    assert_eq!(r.plan(&cmd("Page.navigate", json!({}), None), "UA"), Plan::AttachActiveThenRetry);
+}}
+
+rule! { fn auto_attach_announces_every_tab_once_and_child_targets_are_requested() {
+    let mut r = two_tabs();
+    let plan = r.plan(&cmd("Target.setAutoAttach", json!({"autoAttach": true, "flatten": true}), None), "UA");
+    assert_eq!(plan, Plan::Reply(Ok(json!({}))));
+    let events = r.take_events();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].params.as_ref().unwrap()["targetInfo"]["targetId"], "tab-7");
+    assert_eq!(events[0].params.as_ref().unwrap()["sessionId"], r.session_of(7).unwrap());
+    assert_eq!(r.take_side_commands().len(), 2, "setAutoAttach sent to each tab for its iframes and workers");
+    r.plan(&cmd("Target.setAutoAttach", json!({"autoAttach": true, "flatten": true}), None), "UA");
+    assert!(r.take_events().is_empty(), "no second announcement");
+    r.tab_attached(11, "http://x/", "C");
+    assert_eq!(methods(&mut r), vec!["Target.attachedToTarget"], "later tabs are announced too");
+}}
+
+rule! { fn non_flat_sessions_are_refused() {
+    let mut r = two_tabs();
+    let plan = r.plan(&cmd("Target.setAutoAttach", json!({"autoAttach": true, "flatten": false}), None), "UA");
+    assert_eq!(plan, Plan::Reply(Err(FLAT_SESSIONS_REQUIRED.into())));
+}}
+
+rule! { fn child_sessions_register_from_events_and_route_with_their_session() {
+    let mut r = two_tabs();
+    let ev = r.debugger_event(7, None, "Target.attachedToTarget", json!({"sessionId": "CHILD", "targetInfo": {"type": "iframe"}})).unwrap();
+    assert_eq!(ev.session_id.as_deref(), r.session_of(7), "child announced under its parent session");
+    assert_eq!(r.plan(&cmd("Runtime.enable", json!({}), Some("CHILD")), "UA"), Plan::Send {
+        debuggee: Debuggee { tab_id: 7, session_id: Some("CHILD".into()) }, method: "Runtime.enable".into(),
+        params: json!({}), after: After::Nothing });
+    let ev = r.debugger_event(7, Some("CHILD"), "Runtime.consoleAPICalled", json!({})).unwrap();
+    assert_eq!(ev.session_id.as_deref(), Some("CHILD"));
+    r.debugger_event(7, None, "Target.detachedFromTarget", json!({"sessionId": "CHILD"}));
+    assert!(matches!(r.plan(&cmd("Runtime.enable", json!({}), Some("CHILD")), "UA"), Plan::Reply(Err(_))));
+    assert!(r.debugger_event(99, None, "Page.loadEventFired", json!({})).is_none(), "events of unknown tabs are dropped");
+}}
+
+rule! { fn target_commands_map_to_tab_operations() {
+    let mut r = two_tabs();
+    assert_eq!(r.plan(&cmd("Target.createTarget", json!({"url": "http://x/"}), None), "UA"),
+        Plan::CreateTab { url: "http://x/".into(), background: false });
+    assert_eq!(r.plan(&cmd("Target.closeTarget", json!({"targetId": "tab-7"}), None), "UA"), Plan::CloseTab(7));
+    assert_eq!(r.plan(&cmd("Target.activateTarget", json!({"targetId": "tab-9"}), None), "UA"), Plan::ActivateTab(9));
+    assert_eq!(r.plan(&cmd("Target.closeTarget", json!({}), None), "UA"), Plan::Reply(Err("Missing targetId".into())));
+    assert_eq!(r.plan(&cmd("Target.closeTarget", json!({"targetId": "tab-1"}), None), "UA"),
+        Plan::Reply(Err("Target not found: tab-1".into())));
+    assert_eq!(r.plan(&cmd("Target.attachToTarget", json!({"targetId": "tab-3"}), None), "UA"), Plan::AttachTab(3));
+    let session = r.session_of(9).unwrap().to_owned();
+    assert_eq!(r.plan(&cmd("Target.attachToTarget", json!({"targetId": "tab-9"}), None), "UA"),
+        Plan::Reply(Ok(json!({"sessionId": session}))));
+    assert!(matches!(r.plan(&cmd("Target.attachToTarget", json!({"targetId": "WORKER1"}), None), "UA"),
+        Plan::Send { after: After::RegisterChild(9), .. }));
+}}
+
+rule! { fn closing_a_tab_emits_detach_and_destroy_and_moves_the_primary() {
+    let mut r = two_tabs();
+    r.plan(&cmd("Target.setDiscoverTargets", json!({"discover": true}), None), "UA");
+    assert_eq!(methods(&mut r), vec!["Target.targetCreated", "Target.targetCreated"]);
+    r.plan(&cmd("Target.setAutoAttach", json!({"autoAttach": true, "flatten": true}), None), "UA");
+    r.take_events();
+    r.tab_detached(9);
+    assert_eq!(methods(&mut r), vec!["Target.detachedFromTarget", "Target.targetDestroyed"]);
+    assert_eq!(r.primary_tab(), Some(7));
+    assert_eq!(r.attached_tabs(), vec![7], "a closed tab is forgotten");
+}}
+
+rule! { fn a_new_client_gets_fresh_announcements() {
+    let mut r = two_tabs();
+    r.plan(&cmd("Target.setAutoAttach", json!({"autoAttach": true, "flatten": true}), None), "UA");
+    r.take_events();
+    r.client_closed();
+    r.plan(&cmd("Target.setAutoAttach", json!({"autoAttach": true, "flatten": true}), None), "UA");
+    assert_eq!(methods(&mut r).len(), 2);
+}}
+
+rule! { fn browser_level_commands_are_answered_locally() {
+    let mut r = Router::new();
+    let Plan::Reply(Ok(v)) = r.plan(&cmd("Browser.getVersion", json!({}), None), "TestUA") else { panic!() };
+    assert_eq!(v["userAgent"], "TestUA");
+    assert_eq!(r.plan(&cmd("Target.getTargets", json!({}), None), "UA"), Plan::Reply(Ok(json!({"targetInfos": []}))));
+}}
