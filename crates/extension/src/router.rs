@@ -7,7 +7,7 @@
 //! tabs come and go. The wasm driver carries the decisions out.
 
 use pairing::wire::{CdpCommand, CdpEvent};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -15,13 +15,13 @@ use std::collections::{BTreeMap, HashMap};
 pub const FLAT_SESSIONS_REQUIRED: &str = "Chrome 125+ required for extension relay (flat sessions).";
 
 /// A `chrome.debugger` target: a tab, optionally one of its child sessions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Debuggee {
     /// The Chrome tab.
     pub tab_id: i64,
     /// A child session inside the tab (iframe, worker).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
 }
 

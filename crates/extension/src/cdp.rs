@@ -1,0 +1,214 @@
+//! Carries the router's plans out with `chrome.debugger` and `chrome.tabs`, answers the
+//! hub, and turns debugger events and tab changes into CDP events.
+
+use crate::chrome::{self, error_message, from_js, to_js};
+use crate::driver::{connected, send_frame, with_core};
+use crate::router::{target_id, After, Debuggee, Plan};
+use pairing::wire::{CdpCommand, CdpEvent, CdpResponse, ExtensionFrame};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::spawn_local;
+
+/// The fields of a `chrome.tabs.Tab` the core uses.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TabInfo {
+    /// Tab id.
+    pub id: i64,
+    /// Current URL (empty when the extension may not see it).
+    #[serde(default)]
+    pub url: String,
+    /// Current title.
+    #[serde(default)]
+    pub title: String,
+}
+
+/// Pages `chrome.debugger` may attach to.
+pub fn attachable(url: &str) -> bool {
+    ["http://", "https://", "file://", "about:blank", "data:"].iter().any(|p| url.starts_with(p))
+}
+
+fn tab_target(tab_id: i64) -> JsValue {
+    to_js(&Debuggee { tab_id, session_id: None })
+}
+
+/// Answers one forwarded command (if the socket it came on is still current).
+pub async fn handle_command(generation: u64, cmd: CdpCommand) {
+    let result = run(&cmd).await;
+    flush_router();
+    if with_core(|c| c.generation_is(generation)) != Some(true) {
+        return;
+    }
+    let (result, error) = match result {
+        Ok(v) => (Some(v), None),
+        Err(message) => (None, Some(json!({"message": message}))),
+    };
+    send_frame(&ExtensionFrame::Response(CdpResponse { id: cmd.id, result, error, session_id: cmd.session_id }));
+}
+
+async fn run(cmd: &CdpCommand) -> Result<Value, String> {
+    for _ in 0..2 {
+        let plan = with_core(|c| {
+            let ua = c.user_agent.clone();
+            c.router.plan(cmd, &ua)
+        })
+        .ok_or("extension core not started")?;
+        flush_router();
+        return match plan {
+            Plan::Reply(result) => result,
+            Plan::Send { debuggee, method, params, after } => {
+                let result = send(&debuggee, &method, &params).await?;
+                if let (After::RegisterChild(tab), Some(session)) = (after, result["sessionId"].as_str()) {
+                    with_core(|c| c.router.register_child(tab, session));
+                }
+                Ok(result)
+            }
+            Plan::CreateTab { url, background } => create_tab(&url, background).await,
+            Plan::CloseTab(tab) => {
+                detach(tab).await;
+                chrome::tabs_remove(tab as i32).await.map_err(|e| error_message(&e))?;
+                Ok(json!({"success": true}))
+            }
+            Plan::ActivateTab(tab) => {
+                chrome::tabs_update(tab as i32, &to_js(&json!({"active": true})))
+                    .await
+                    .map_err(|e| error_message(&e))?;
+                Ok(json!({}))
+            }
+            Plan::AttachTab(tab) => {
+                attach(tab).await?;
+                let session = with_core(|c| c.router.session_of(tab).map(str::to_owned)).flatten();
+                Ok(json!({"sessionId": session}))
+            }
+            Plan::DetachTab(tab) => {
+                detach(tab).await;
+                Ok(json!({}))
+            }
+            Plan::AttachActiveThenRetry => {
+                ensure_primary_tab().await?;
+                continue;
+            }
+        };
+    }
+    Err("no tab could be attached".into())
+}
+
+async fn send(debuggee: &Debuggee, method: &str, params: &Value) -> Result<Value, String> {
+    let result = chrome::debugger_send_command(&to_js(debuggee), method, &to_js(params)).await;
+    match result {
+        Ok(v) => Ok(from_js::<Value>(v).unwrap_or(Value::Object(Default::default()))),
+        Err(e) => Err(cdp_error_message(&e)),
+    }
+}
+
+/// Chrome rejects with an Error whose message may itself be a CDP error JSON.
+fn cdp_error_message(error: &JsValue) -> String {
+    let message = error_message(error);
+    serde_json::from_str::<Value>(&message)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_owned))
+        .unwrap_or(message)
+}
+
+async fn create_tab(url: &str, background: bool) -> Result<Value, String> {
+    let tab = chrome::tabs_create(&to_js(&json!({"url": url, "active": !background})))
+        .await
+        .map_err(|e| error_message(&e))?;
+    let tab: TabInfo = from_js(tab).ok_or("chrome.tabs.create returned no tab")?;
+    attach(tab.id).await?;
+    Ok(json!({"targetId": target_id(tab.id)}))
+}
+
+/// Attaches the debugger to a tab and registers it with the router.
+pub async fn attach(tab_id: i64) -> Result<(), String> {
+    if with_core(|c| c.router.session_of(tab_id).is_some()) == Some(true) {
+        return Ok(());
+    }
+    if let Err(e) = chrome::debugger_attach(&tab_target(tab_id), "1.3").await {
+        let message = error_message(&e);
+        if !message.contains("Another debugger is already attached") {
+            return Err(format!("Debugger attach failed ({message}). Close DevTools for the tab and retry."));
+        }
+    }
+    let tab: Option<TabInfo> = chrome::tabs_get(tab_id as i32).await.ok().and_then(from_js);
+    let (url, title) = tab.map_or((String::new(), String::new()), |t| (t.url, t.title));
+    with_core(|c| c.router.tab_attached(tab_id, &url, &title));
+    flush_router();
+    Ok(())
+}
+
+async fn detach(tab_id: i64) {
+    let _ = chrome::debugger_detach(&tab_target(tab_id)).await;
+    with_core(|c| c.router.tab_detached(tab_id));
+    flush_router();
+}
+
+/// Detaches every tab (the relay connection ended or the hub asked).
+pub fn detach_all() {
+    let tabs = with_core(|c| c.router.attached_tabs()).unwrap_or_default();
+    for tab in tabs {
+        spawn_local(detach(tab));
+    }
+}
+
+/// The tab commands without a session go to: the attached primary, else the active
+/// attachable tab, else any attachable tab.
+pub async fn ensure_primary_tab() -> Result<TabInfo, String> {
+    if let Some(tab) = with_core(|c| c.router.primary_tab()).flatten() {
+        if let Some(info) = chrome::tabs_get(tab as i32).await.ok().and_then(from_js::<TabInfo>) {
+            return Ok(info);
+        }
+    }
+    let mut candidates = query_tabs(json!({"active": true, "lastFocusedWindow": true})).await;
+    candidates.extend(query_tabs(json!({})).await);
+    let tab = candidates
+        .into_iter()
+        .find(|t| attachable(&t.url))
+        .ok_or("No attachable tab: open a web page (chrome:// pages cannot be debugged) and retry.")?;
+    attach(tab.id).await?;
+    Ok(tab)
+}
+
+async fn query_tabs(query: Value) -> Vec<TabInfo> {
+    chrome::tabs_query(&to_js(&query)).await.ok().and_then(from_js::<Vec<TabInfo>>).unwrap_or_default()
+}
+
+/// Sends whatever events the router queued, and runs its side commands.
+pub fn flush_router() {
+    let (events, side) = with_core(|c| (c.router.take_events(), c.router.take_side_commands())).unwrap_or_default();
+    if connected() {
+        for event in events {
+            send_frame(&ExtensionFrame::Event(event));
+        }
+    }
+    for (debuggee, method, params) in side {
+        spawn_local(async move {
+            let _ = send(&debuggee, &method, &params).await;
+        });
+    }
+}
+
+/// `chrome.debugger.onEvent(source, method, params)`.
+pub fn on_debugger_event(source: JsValue, method: String, params: JsValue) {
+    let Some(source) = from_js::<Debuggee>(source) else { return };
+    let params = from_js::<Value>(params).unwrap_or(Value::Null);
+    let event: Option<CdpEvent> =
+        with_core(|c| c.router.debugger_event(source.tab_id, source.session_id.as_deref(), &method, params)).flatten();
+    if let (Some(event), true) = (event, connected()) {
+        send_frame(&ExtensionFrame::Event(event));
+    }
+}
+
+/// `chrome.debugger.onDetach(source, reason)`, and `chrome.tabs.onRemoved(tabId)`.
+pub fn on_tab_gone(tab_id: i64) {
+    with_core(|c| c.router.tab_detached(tab_id));
+    flush_router();
+}
+
+/// `chrome.tabs.onUpdated(tabId, changeInfo, tab)`.
+pub fn on_tab_updated(tab: JsValue) {
+    if let Some(tab) = from_js::<TabInfo>(tab) {
+        with_core(|c| c.router.tab_updated(tab.id, &tab.url, &tab.title));
+        flush_router();
+    }
+}
