@@ -16,13 +16,24 @@ export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy (native, all targets)"
+step "cargo clippy (native, all targets; extension core for wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p extension --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-step "native tests"
-cargo test --workspace
+step "native tests (pairing, hub incl. simulated-extension fault tests, extension router)"
+cargo test --workspace --exclude system-tests
 
-step "wasm tests in headless Chromium: pairing"
+step "wasm tests in headless Chromium: pairing rules"
 cargo test -p pairing --target wasm32-unknown-unknown --test rules
+
+step "wasm tests in headless Chromium: extension core"
+cargo test -p extension --target wasm32-unknown-unknown --test router --test web
+
+step "build the extension and the hub for the end-to-end tests"
+EXTENSION_PROFILE=release scripts/build-extension.sh
+cargo build -q -p hub
+
+step "end-to-end: real hub + real extension in headless Chromium + real page"
+cargo test -p system-tests -- --test-threads=1
 
 step "all tests passed"

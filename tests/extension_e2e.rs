@@ -1,0 +1,122 @@
+//! End to end: the real hub binary, the real unpacked extension (Rust/wasm) in headless
+//! Chromium, and a real page served on 127.0.0.1.
+
+use serde_json::{json, Value};
+use system_tests::browser::Browser;
+use system_tests::hub_process::HubProcess;
+use system_tests::site::Site;
+use system_tests::{wait_for, SERIAL};
+
+const DISCOVERY: u16 = 8787;
+
+#[tokio::test]
+async fn extension_auto_pairs_and_the_hub_drives_pages_in_many_tabs() {
+    let _serial = SERIAL.lock().await;
+    let dirs = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    let hub = HubProcess::start(dirs.path(), DISCOVERY).await;
+    let browser = Browser::launch(&site.url("/")).await;
+    let status = hub.wait_for_extension().await;
+    assert_eq!(status["extension"]["url"], site.url("/"), "the handshake names the page's tab");
+
+    assert_eq!(hub.evaluate("document.title + ':' + window.answer", None).await, "E2E Page:42");
+
+    let created =
+        hub.rpc("cdp.send", json!({"method": "Target.createTarget", "params": {"url": site.url("/second")}})).await;
+    let target = created["data"]["targetId"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
+    let attached = hub
+        .rpc("cdp.send", json!({"method": "Target.attachToTarget", "params": {"targetId": target, "flatten": true}}))
+        .await;
+    let session = attached["data"]["sessionId"].as_str().unwrap().to_owned();
+    let title = wait_for("the second tab to load", || async {
+        let t = hub.evaluate("document.readyState === 'complete' ? document.title : null", Some(&session)).await;
+        t.as_str().map(str::to_owned)
+    })
+    .await;
+    assert_eq!(title, "Second Page");
+    let targets = hub.rpc("cdp.send", json!({"method": "Target.getTargets"})).await;
+    let urls: Vec<&str> =
+        targets["data"]["targetInfos"].as_array().unwrap().iter().filter_map(|t| t["url"].as_str()).collect();
+    assert!(urls.contains(&site.url("/").as_str()) && urls.contains(&site.url("/second").as_str()), "{urls:?}");
+
+    let unknown = hub
+        .rpc("cdp.send", json!({"method": "Runtime.evaluate", "sessionId": "no-such", "params": {"expression": "1"}}))
+        .await;
+    assert_eq!(unknown["error"]["code"], "cdp_error");
+    assert!(unknown["error"]["message"].as_str().unwrap().contains("Unknown sessionId: no-such"));
+    drop(browser);
+}
+
+#[tokio::test]
+async fn extension_reconnects_by_itself_after_the_hub_is_killed_and_restarted() {
+    let _serial = SERIAL.lock().await;
+    let dirs = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    let first = HubProcess::start(dirs.path(), DISCOVERY).await;
+    let _browser = Browser::launch(&site.url("/")).await;
+    let before = first.wait_for_extension().await;
+    first.kill();
+
+    let second = HubProcess::start(dirs.path(), DISCOVERY).await;
+    let after = second.wait_for_extension().await;
+    assert_ne!(before["instanceId"], after["instanceId"], "paired with the new relay instance");
+    assert_eq!(second.evaluate("window.answer * 2", None).await, 84);
+}
+
+#[tokio::test]
+async fn stored_relay_port_follows_the_handshake_ack() {
+    let _serial = SERIAL.lock().await;
+    let dirs = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    let relay_port = 8791;
+    let hub = HubProcess::start(dirs.path(), relay_port).await;
+    let browser = Browser::launch(&site.url("/")).await;
+    let status = hub.wait_for_extension().await;
+    assert_eq!(status["port"], relay_port);
+    let stored = browser.eval_in_extension("chrome.storage.local.get('relayPort').then(s => s.relayPort)").await;
+    assert_eq!(stored, relay_port, "relayPort persisted from the ack (discovery was on {DISCOVERY})");
+}
+
+/// A relay impostor on the discovery port whose `/pair` names another instance.
+async fn impostor(extension_hits: std::sync::Arc<std::sync::atomic::AtomicU32>) -> tokio::task::JoinHandle<()> {
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", DISCOVERY)).await.unwrap();
+    let cors = [("access-control-allow-origin", "*")];
+    let app = axum::Router::new()
+        .route("/config", get(move || async move {
+            (cors, axum::Json(json!({"relayPort": DISCOVERY, "pairingRequired": true, "instanceId": "aaaaaaaa-0001", "epoch": 1})))
+        }))
+        .route("/pair", get(move || async move {
+            (cors, axum::Json(json!({"token": "stolen", "instanceId": "bbbbbbbb-0002", "epoch": 1})))
+        }))
+        .route("/extension", get(move || async move {
+            extension_hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            "refused"
+        }));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    })
+}
+
+#[tokio::test]
+async fn relay_whose_pair_instance_differs_from_config_is_refused() {
+    let _serial = SERIAL.lock().await;
+    let site = Site::start().await;
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let server = impostor(hits.clone()).await;
+    let browser = Browser::launch(&site.url("/")).await;
+    let status: Value = wait_for("the refusal in the extension's status", || async {
+        let s = browser
+            .eval_in_extension("chrome.storage.session.get('relayStatus').then(s => s.relayStatus || null)")
+            .await;
+        (s["headline"] == "pairing refused: instance mismatch").then_some(s)
+    })
+    .await;
+    assert_eq!(status["state"], "retrying");
+    assert!(status["line"].as_str().unwrap().starts_with("pairing refused: instance mismatch, retrying in"));
+    let token =
+        browser.eval_in_extension("chrome.storage.local.get('pairingToken').then(s => s.pairingToken ?? null)").await;
+    assert_eq!(token, Value::Null, "the impostor's token was not stored");
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0, "no socket was opened to the impostor");
+    server.abort();
+}

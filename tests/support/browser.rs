@@ -1,0 +1,152 @@
+//! Headless Chromium with the real unpacked extension, and a small CDP client to the
+//! browser itself (not through the hub) for reading the extension's own state.
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use tokio_tungstenite::tungstenite::Message;
+
+/// A running Chromium. Terminated (with all its children) on drop.
+pub struct Browser {
+    child: Child,
+    profile: tempfile::TempDir,
+    /// The DevTools port (for reading extension state in tests only).
+    pub devtools_port: u16,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+    }
+}
+
+fn chromium() -> PathBuf {
+    if let Some(p) = std::env::var_os("CHROMIUM") {
+        return p.into();
+    }
+    for p in ["/usr/lib/chromium/chromium", "/usr/bin/chromium"] {
+        if std::path::Path::new(p).exists() {
+            return p.into();
+        }
+    }
+    panic!("Chromium not found: run scripts/setup.sh (or set CHROMIUM)");
+}
+
+fn extension_dir() -> PathBuf {
+    let dir = crate::workspace().join("extension");
+    assert!(dir.join("pkg/extension_bg.wasm").exists(), "extension/pkg is missing: run scripts/build-extension.sh");
+    dir
+}
+
+impl Browser {
+    /// Launches headless Chromium with the extension, opening `url`.
+    pub async fn launch(url: &str) -> Browser {
+        let profile = tempfile::tempdir().unwrap();
+        let ext = extension_dir();
+        let log = std::fs::File::create(profile.path().join("chromium.log")).unwrap();
+        let child = Command::new(chromium())
+            .args([
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+            ])
+            .args([
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--enable-logging=stderr",
+            ])
+            .args(["--v=0", "--remote-debugging-port=0"])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("--load-extension={}", ext.display()))
+            .arg(format!("--disable-extensions-except={}", ext.display()))
+            .arg(url)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("launch Chromium");
+        let active = profile.path().join("DevToolsActivePort");
+        let devtools_port = crate::wait_for("Chromium's DevToolsActivePort", || {
+            let active = active.clone();
+            async move { std::fs::read_to_string(active).ok()?.lines().next()?.trim().parse().ok() }
+        })
+        .await;
+        Browser { child, profile, devtools_port }
+    }
+
+    /// The browser's log (extension console lines included), for failure messages.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.profile.path().join("chromium.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("CONSOLE") || l.contains("ERROR"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Evaluates `expression` (awaiting promises) inside the extension's service worker.
+    pub async fn eval_in_extension(&self, expression: &str) -> Value {
+        let prefix = format!("chrome-extension://{}/", crate::EXTENSION_ID);
+        let port = self.devtools_port;
+        let (mut cdp, worker) = crate::wait_for("the extension's service worker target", || {
+            let prefix = prefix.clone();
+            async move {
+                let mut cdp = BrowserCdp::connect(port).await;
+                let targets = cdp.call("Target.getTargets", json!({}), None).await;
+                let worker = targets["targetInfos"]
+                    .as_array()?
+                    .iter()
+                    .find(|t| t["type"] == "service_worker" && t["url"].as_str().unwrap_or("").starts_with(&prefix))?;
+                let worker = worker.clone();
+                Some((cdp, worker))
+            }
+        })
+        .await;
+        let attached =
+            cdp.call("Target.attachToTarget", json!({"targetId": worker["targetId"], "flatten": true}), None).await;
+        let session = attached["sessionId"].as_str().unwrap().to_owned();
+        let params = json!({"expression": expression, "awaitPromise": true, "returnByValue": true});
+        let result = cdp.call("Runtime.evaluate", params, Some(&session)).await;
+        let _ = cdp.call("Target.detachFromTarget", json!({"sessionId": session}), None).await;
+        result["result"]["value"].clone()
+    }
+}
+
+/// A minimal CDP client on the browser endpoint.
+struct BrowserCdp {
+    ws: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    next_id: u64,
+}
+
+impl BrowserCdp {
+    async fn connect(port: u16) -> BrowserCdp {
+        let version: Value =
+            reqwest::get(format!("http://127.0.0.1:{port}/json/version")).await.unwrap().json().await.unwrap();
+        let url = version["webSocketDebuggerUrl"].as_str().unwrap();
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        BrowserCdp { ws, next_id: 1 }
+    }
+
+    async fn call(&mut self, method: &str, params: Value, session: Option<&str>) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut msg = json!({"id": id, "method": method, "params": params});
+        if let Some(s) = session {
+            msg["sessionId"] = json!(s);
+        }
+        self.ws.send(Message::text(msg.to_string())).await.unwrap();
+        loop {
+            let frame = tokio::time::timeout(crate::WAIT, self.ws.next()).await.expect("CDP answer").unwrap().unwrap();
+            let Message::Text(text) = frame else { continue };
+            let v: Value = serde_json::from_str(&text).unwrap();
+            if v["id"] == id {
+                assert!(v.get("error").is_none(), "{method} failed: {v}");
+                return v["result"].clone();
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The hub as a real child process (so it can be killed with SIGKILL), with private
+//! config and cache dirs, driven through its daemon RPC.
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// A hub process. Killed on drop.
+pub struct HubProcess {
+    child: Child,
+    dirs: PathBuf,
+    /// RPC port from `daemon.json`.
+    pub daemon_port: u16,
+    /// RPC bearer token from `daemon.json`.
+    pub token: String,
+    /// Relay port.
+    pub relay_port: u16,
+}
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn hub_binary() -> PathBuf {
+    let path = std::env::var_os("OPENDEVBROWSER_HUB_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::workspace().join("target/debug/opendevbrowser-hub"));
+    assert!(path.exists(), "{} is missing: run `cargo build -p hub` (scripts/test.sh does)", path.display());
+    path
+}
+
+impl HubProcess {
+    /// Starts `opendevbrowser-hub serve --relay-port <relay_port>` using `dirs` for its files
+    /// and waits for its `daemon.json`.
+    pub async fn start(dirs: &Path, relay_port: u16) -> HubProcess {
+        let cache = dirs.join("cache");
+        let _ = std::fs::remove_file(cache.join("daemon.json"));
+        let log = std::fs::File::create(dirs.join(format!("hub-{relay_port}.log"))).unwrap();
+        let child = Command::new(hub_binary())
+            .args(["serve", "--relay-port", &relay_port.to_string(), "--daemon-port", "0"])
+            .env("OPENDEVBROWSER_CACHE_DIR", &cache)
+            .env("OPENDEVBROWSER_CONFIG_DIR", dirs.join("config"))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start the hub");
+        let pid = child.id();
+        let meta: Value = crate::wait_for("the hub's daemon.json", || {
+            let path = cache.join("daemon.json");
+            async move {
+                let text = std::fs::read_to_string(path).ok()?;
+                let v: Value = serde_json::from_str(&text).ok()?;
+                (v["pid"] == pid).then_some(v)
+            }
+        })
+        .await;
+        HubProcess {
+            child,
+            dirs: dirs.to_owned(),
+            daemon_port: meta["port"].as_u64().unwrap() as u16,
+            token: meta["token"].as_str().unwrap().to_owned(),
+            relay_port,
+        }
+    }
+
+    /// Kills the hub with SIGKILL, as a crash would.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The hub's log, for failure messages.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dirs.join(format!("hub-{}.log", self.relay_port))).unwrap_or_default()
+    }
+
+    /// Calls one RPC command; returns the whole `{ok, data|error}` body.
+    pub async fn rpc(&self, name: &str, params: Value) -> Value {
+        reqwest::Client::new()
+            .post(format!("http://127.0.0.1:{}/command", self.daemon_port))
+            .bearer_auth(&self.token)
+            .json(&json!({"name": name, "params": params}))
+            .send()
+            .await
+            .expect("the hub answers")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
+    /// The relay's `/status`.
+    pub async fn relay_status(&self) -> Value {
+        self.rpc("relay.status", json!({})).await["data"].clone()
+    }
+
+    /// Waits until the extension has completed its handshake with this hub.
+    pub async fn wait_for_extension(&self) -> Value {
+        crate::wait_for("the extension's handshake", || async {
+            let s = self.relay_status().await;
+            (s["extensionHandshakeComplete"] == true).then_some(s)
+        })
+        .await
+    }
+
+    /// `Runtime.evaluate` through the hub and the extension, returning the value.
+    pub async fn evaluate(&self, expression: &str, session_id: Option<&str>) -> Value {
+        let mut params = json!({"method": "Runtime.evaluate",
+            "params": {"expression": expression, "returnByValue": true, "awaitPromise": true}});
+        if let Some(s) = session_id {
+            params["sessionId"] = json!(s);
+        }
+        let reply = self.rpc("cdp.send", params).await;
+        assert_eq!(reply["ok"], true, "evaluate failed: {reply}\nhub log:\n{}", self.log());
+        reply["data"]["result"]["value"].clone()
+    }
+}

@@ -1,0 +1,42 @@
+//! Harness for whole-system tests: the hub as a real process, a test site on 127.0.0.1,
+//! headless Chromium with the unpacked extension, and a CDP client to that browser for
+//! reading the extension's own state.
+
+pub mod browser;
+pub mod hub_process;
+pub mod site;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How long any single wait in these tests may take (2-core CI is slow).
+pub const WAIT: Duration = Duration::from_secs(45);
+
+/// The extension's fixed id (from the manifest `key`).
+pub const EXTENSION_ID: &str = "mpkgehknfgpdeghekbkgbgcfcihhfejp";
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned()
+}
+
+/// Polls `probe` every 200 ms until it returns `Some`, or panics with `what` after [`WAIT`].
+pub async fn wait_for<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out after {WAIT:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// One test at a time: they all need the discovery port 8787.
+pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
