@@ -102,6 +102,9 @@ pub enum HubError {
     /// A CDP command failed.
     #[error(transparent)]
     Cdp(#[from] CdpError),
+    /// A binding (lease) rule refused the call.
+    #[error(transparent)]
+    Lease(#[from] crate::lease::LeaseError),
 }
 
 impl HubError {
@@ -117,6 +120,7 @@ impl HubError {
             HubError::NotFound(_) => "not_found",
             HubError::TooLarge(_) => "payload_too_large",
             HubError::Cdp(e) => e.code(),
+            HubError::Lease(e) => e.code(),
         }
     }
 
@@ -132,12 +136,21 @@ impl HubError {
             HubError::Cdp(CdpError::Timeout { .. }) => 504,
             HubError::Cdp(CdpError::Protocol { .. }) => 502,
             HubError::Cdp(_) => 503,
+            HubError::Lease(crate::lease::LeaseError::Required) => 428,
+            HubError::Lease(crate::lease::LeaseError::WaitTimeout { .. }) => 408,
+            HubError::Lease(_) => 409,
         }
     }
 
     /// The daemon RPC error object: `{code, message}`.
     pub fn to_rpc_error(&self) -> Value {
-        json!({"code": self.code(), "message": self.to_string()})
+        let mut error = json!({"code": self.code(), "message": self.to_string()});
+        if let HubError::Lease(e) = self {
+            if let (Some(target), Value::Object(extra)) = (error.as_object_mut(), e.details()) {
+                target.extend(extra);
+            }
+        }
+        error
     }
 
     /// Shorthand for a parameter error.

@@ -10,6 +10,8 @@
 pub mod commands;
 pub mod error;
 pub mod guard;
+pub mod lease;
+pub mod lease_service;
 pub mod metadata;
 pub mod params;
 pub mod paths;

@@ -98,15 +98,15 @@ async fn serve(relay_port: u16, daemon_port: u16, no_discovery: bool, as_json: b
             if as_json {
                 println!(
                     "{}",
-                    json!({"status": "running", "relayPort": core.relay.port(), "daemonPort": core.daemon_port,
-                    "hubInstanceId": core.instance_id, "relayInstanceId": core.relay.instance_id(),
+                    json!({"status": "running", "relayPort": core.relay().port(), "daemonPort": core.daemon_port,
+                    "hubInstanceId": core.instance_id, "relayInstanceId": core.relay().instance_id(),
                     "metadata": hub.metadata_path()})
                 );
             } else {
                 println!(
                     "hub {} running: relay ws://127.0.0.1:{} , RPC http://127.0.0.1:{} (metadata {})",
                     core.instance_id,
-                    core.relay.port(),
+                    core.relay().port(),
                     core.daemon_port,
                     hub.metadata_path().display()
                 );

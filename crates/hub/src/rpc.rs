@@ -2,7 +2,7 @@
 //! a bearer token (from `daemon.json`). Answers are `{ok:true,data}` or
 //! `{ok:false,error:{code,message}}`.
 
-use crate::commands::dispatch;
+use crate::commands::{dispatch, Answer};
 use crate::error::HubError;
 use crate::guard::{check_host, tokens_equal};
 use crate::server::HubCore;
@@ -24,14 +24,20 @@ pub fn router(hub: Arc<HubCore>) -> Router {
         .route("/status", get(status))
         .route("/stop", post(stop))
         .route("/command", post(command))
+        .route("/session", get(session))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_CLIENT_FRAME_BYTES))
         .with_state(hub)
 }
 
 fn reply(result: Result<Value, HubError>) -> Response {
+    reply_answer(result.map(Answer::from))
+}
+
+fn reply_answer(result: Result<Answer, HubError>) -> Response {
     let (status, body) = match result {
-        Ok(data) => (StatusCode::OK, json!({"ok": true, "data": data})),
+        Ok(Answer { data, warnings }) if warnings.is_empty() => (StatusCode::OK, json!({"ok": true, "data": data})),
+        Ok(Answer { data, warnings }) => (StatusCode::OK, json!({"ok": true, "data": data, "warnings": warnings})),
         Err(e) => (
             StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
             json!({"ok": false, "error": e.to_rpc_error()}),
@@ -114,7 +120,7 @@ async fn command(
         Ok(parsed) => parsed,
         Err(e) => return reply(Err(e)),
     };
-    reply(dispatch(&hub, &name, &params).await)
+    reply_answer(dispatch(&hub, &name, &params).await)
 }
 
 /// Parses `{name, params?}`; `params` must be an object when present.
@@ -135,6 +141,40 @@ pub fn parse_command(body: &[u8]) -> Result<(String, serde_json::Map<String, Val
         Some(_) => return Err(HubError::InvalidRequest("`params` must be an object".into())),
     };
     Ok((name, params))
+}
+
+/// `GET /session?clientId=…&instanceId=…` (WebSocket): ties a binding to the caller's
+/// process. When the socket closes (the process exits or crashes), whatever that owner
+/// holds is released at once instead of at the TTL.
+async fn session(
+    State(hub): State<Arc<HubCore>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<serde_json::Map<String, Value>>,
+    ws: Result<axum::extract::ws::WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    if let Err(e) = authorize(&hub, peer, &headers) {
+        return reply(Err(e));
+    }
+    let owner = match crate::commands::owner(&query) {
+        Ok(owner) => owner,
+        Err(e) => return reply(Err(e)),
+    };
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
+    };
+    ws.on_upgrade(move |mut socket| async move {
+        tracing::info!(%owner, "client session opened");
+        while let Some(Ok(message)) = socket.recv().await {
+            if matches!(message, axum::extract::ws::Message::Close(_)) {
+                break;
+            }
+        }
+        if hub.leases.release_owner(&owner) {
+            tracing::info!(%owner, "client session closed: binding released");
+        }
+    })
 }
 
 async fn not_found() -> Response {

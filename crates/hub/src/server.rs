@@ -1,7 +1,10 @@
 //! Starting and stopping the hub: settings, the relay, the daemon RPC listener, the
 //! metadata file, and what to do when a port is already taken.
 
+use crate::error::HubError;
 use crate::guard::AccessPolicy;
+use crate::lease::LeaseConfig;
+use crate::lease_service::Leases;
 use crate::metadata::DaemonMetadata;
 use crate::paths::{iso8601, now_ms, random_hex};
 use crate::port_owner::describe_port_owner;
@@ -34,6 +37,8 @@ pub struct HubOptions {
     pub config_dir: PathBuf,
     /// How long a new extension socket may take to handshake.
     pub handshake_timeout: Duration,
+    /// Binding lease timing.
+    pub lease: LeaseConfig,
 }
 
 impl Default for HubOptions {
@@ -45,6 +50,7 @@ impl Default for HubOptions {
             cache_dir: crate::paths::cache_dir(),
             config_dir: crate::paths::config_dir(),
             handshake_timeout: Duration::from_secs(10),
+            lease: LeaseConfig::default(),
         }
     }
 }
@@ -97,14 +103,16 @@ pub enum Started {
 pub struct HubCore {
     /// Per-process hub id.
     pub instance_id: String,
-    /// The relay.
-    pub relay: Relay,
+    relay: std::sync::RwLock<Relay>,
+    /// Who may drive the extension.
+    pub leases: Leases,
     /// RPC bearer token (fresh per process).
     pub token: String,
     /// Start time (ms).
     pub started_at_ms: u64,
     /// Bound RPC port.
     pub daemon_port: u16,
+    metadata_path: PathBuf,
     shutdown: watch::Sender<bool>,
 }
 
@@ -120,9 +128,54 @@ impl HubCore {
                 "daemonPort": self.daemon_port,
                 "version": env!("CARGO_PKG_VERSION"),
             },
-            "relay": self.relay.status(),
-            "binding": Value::Null,
+            "relay": self.relay().status(),
+            "binding": self.leases.snapshot()["binding"],
+            "queue": self.leases.snapshot()["queue"],
         })
+    }
+
+    /// The current relay (it changes on `relay.restart`).
+    pub fn relay(&self) -> Relay {
+        self.relay.read().expect("relay lock").clone()
+    }
+
+    /// Stops the relay and starts a fresh one (new instance id and epoch) on the same
+    /// port; the extension re-pairs by itself. Bindings are the hub's and survive.
+    pub async fn restart_relay(&self) -> Result<Relay, HubError> {
+        let old = self.relay();
+        let opts = old.options();
+        old.stop();
+        let mut attempt = 0;
+        let relay = loop {
+            match Relay::start(opts.clone()).await {
+                Ok(relay) => break relay,
+                Err(RelayStartError::PortInUse { .. }) if attempt < 40 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => return Err(HubError::InvalidRequest(format!("relay restart failed: {e}"))),
+            }
+        };
+        *self.relay.write().expect("relay lock") = relay.clone();
+        if let Err(e) = self.metadata().write(&self.metadata_path) {
+            tracing::warn!("could not update {}: {e}", self.metadata_path.display());
+        }
+        tracing::info!(instance = %relay.instance_id(), "relay restarted");
+        Ok(relay)
+    }
+
+    fn metadata(&self) -> DaemonMetadata {
+        let relay = self.relay();
+        DaemonMetadata {
+            port: self.daemon_port,
+            token: self.token.clone(),
+            pid: std::process::id(),
+            relay_port: relay.port(),
+            started_at: iso8601(self.started_at_ms),
+            hub_instance_id: self.instance_id.clone(),
+            relay_instance_id: relay.instance_id().to_owned(),
+            relay_epoch: relay.epoch(),
+        }
     }
 
     /// Asks the hub to stop (as `/stop` and SIGTERM do).
@@ -167,31 +220,23 @@ pub async fn start(opts: HubOptions) -> Result<Started, ServeError> {
         }
     };
     let daemon_port = listener.local_addr().map(|a| a.port()).unwrap_or(opts.daemon_port);
+    let metadata_path = DaemonMetadata::path_in(&opts.cache_dir);
     let core = Arc::new(HubCore {
+        leases: Leases::new(opts.lease, &instance_id[..8]),
         instance_id,
-        relay,
+        relay: std::sync::RwLock::new(relay),
         token: random_hex(32),
         started_at_ms: now_ms(),
         daemon_port,
+        metadata_path: metadata_path.clone(),
         shutdown: watch::channel(false).0,
     });
-    let metadata_path = DaemonMetadata::path_in(&opts.cache_dir);
-    let metadata = DaemonMetadata {
-        port: daemon_port,
-        token: core.token.clone(),
-        pid: std::process::id(),
-        relay_port: core.relay.port(),
-        started_at: iso8601(core.started_at_ms),
-        hub_instance_id: core.instance_id.clone(),
-        relay_instance_id: core.relay.instance_id().to_owned(),
-        relay_epoch: core.relay.epoch(),
-    };
-    if let Err(source) = metadata.write(&metadata_path) {
-        core.relay.stop();
+    if let Err(source) = core.metadata().write(&metadata_path) {
+        core.relay().stop();
         return Err(ServeError::Metadata { path: metadata_path, source });
     }
     serve_rpc(core.clone(), listener);
-    tracing::info!(daemon_port, relay_port = core.relay.port(), hub = %core.instance_id, "hub running");
+    tracing::info!(daemon_port, relay_port = core.relay().port(), hub = %core.instance_id, "hub running");
     Ok(Started::Running(RunningHub { core, metadata_path }))
 }
 
@@ -251,7 +296,8 @@ impl RunningHub {
     fn shutdown(&self) {
         tracing::info!("hub shutting down");
         self.core.request_shutdown();
-        self.core.relay.stop();
+        self.core.leases.clear();
+        self.core.relay().stop();
         DaemonMetadata::remove_if_ours(&self.metadata_path, &self.core.instance_id);
     }
 }

@@ -68,7 +68,7 @@ async fn events_reach_the_client_with_their_session() {
     let sim = hub.sim();
     sim.wait_connected(WAIT).await.unwrap();
     let mut cdp = cdp_client(&hub).await;
-    let mut hub_events = hub.hub.core().relay.subscribe_events();
+    let mut hub_events = hub.hub.core().relay().subscribe_events();
     sim.emit(CdpEvent {
         method: "Page.loadEventFired".into(),
         params: Some(json!({"timestamp": 1})),

@@ -12,10 +12,10 @@ async fn valid_handshake_is_acked_with_identity_and_port() {
     let hub = TestHub::start().await;
     let (_ws, ack) = handshaken_extension(&hub).await;
     assert_eq!(ack["type"], "handshakeAck");
-    assert_eq!(ack["payload"]["instanceId"], hub.hub.core().relay.instance_id());
+    assert_eq!(ack["payload"]["instanceId"], hub.hub.core().relay().instance_id());
     assert_eq!(ack["payload"]["relayPort"], hub.relay_port());
     assert_eq!(ack["payload"]["pairingRequired"], true);
-    assert_eq!(ack["payload"]["epoch"], hub.hub.core().relay.epoch());
+    assert_eq!(ack["payload"]["epoch"], hub.hub.core().relay().epoch());
     let (_, _, status) = get(&hub.relay_url("/status"), &[]).await;
     assert_eq!(status["extensionHandshakeComplete"], true);
     assert_eq!(status["extension"]["tabId"], 5);

@@ -21,7 +21,7 @@ async fn simulated_extension_auto_pairs_and_persists_the_acked_port() {
     assert_eq!(status.stored_port, Some(i64::from(hub.relay_port())), "the ack's port replaced the stale one");
     assert_eq!(status.token.as_deref(), Some(hub.token().as_str()));
     match status.status {
-        Status::Connected { instance, .. } => assert_eq!(instance.as_str(), hub.hub.core().relay.instance_id()),
+        Status::Connected { instance, .. } => assert_eq!(instance.as_str(), hub.hub.core().relay().instance_id()),
         other => panic!("not connected: {other:?}"),
     }
 }
@@ -33,12 +33,12 @@ async fn extension_re_pairs_by_itself_after_a_hub_restart() {
     let sim = hub.sim();
     sim.wait_connected(WAIT).await.unwrap();
     let TestHub { hub: first, dirs } = hub;
-    let first_instance = first.core().relay.instance_id().to_owned();
+    let first_instance = first.core().relay().instance_id().to_owned();
     first.stop();
     first.run_until_stopped(std::future::pending()).await;
     sim.wait_until(WAIT, |s| s.status.state() == "retrying").await.unwrap();
     let second = start_in(&dirs, port).await;
-    let second_instance = second.core().relay.instance_id().to_owned();
+    let second_instance = second.core().relay().instance_id().to_owned();
     assert_ne!(first_instance, second_instance);
     let status = sim
         .wait_until(
@@ -48,7 +48,7 @@ async fn extension_re_pairs_by_itself_after_a_hub_restart() {
         .await
         .unwrap();
     assert_eq!(status.acks, 2);
-    assert!(second.core().relay.handshake_complete());
+    assert!(second.core().relay().handshake_complete());
 }
 
 /// A relay impostor whose `/pair` names another instance than its `/config`.

@@ -11,7 +11,7 @@ async fn config_reports_relay_port_identity_and_pairing() {
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(body["relayPort"], hub.relay_port());
     assert_eq!(body["pairingRequired"], true);
-    assert_eq!(body["instanceId"], hub.hub.core().relay.instance_id());
+    assert_eq!(body["instanceId"], hub.hub.core().relay().instance_id());
     assert!(body["epoch"].as_i64().unwrap() > 0);
     assert!(body.get("discoveryPort").is_some());
 }
@@ -32,7 +32,7 @@ async fn status_shows_hub_and_relay_identity_without_the_token() {
     let hub = TestHub::start().await;
     let (_, _, body) = get(&hub.relay_url("/status"), &[]).await;
     assert_eq!(body["hubInstanceId"], hub.hub.core().instance_id);
-    assert_eq!(body["instanceId"], hub.hub.core().relay.instance_id());
+    assert_eq!(body["instanceId"], hub.hub.core().relay().instance_id());
     assert_eq!(body["extensionConnected"], false);
     assert_eq!(body["extensionHandshakeComplete"], false);
     assert_eq!(body["cdpConnected"], false);

@@ -43,11 +43,11 @@ async fn status_shows_hub_and_relay_instances() {
     assert_eq!(body["ok"], true);
     assert_eq!(body["pid"], std::process::id());
     assert_eq!(body["hub"]["instanceId"], hub.hub.core().instance_id);
-    assert_eq!(body["relay"]["instanceId"], hub.hub.core().relay.instance_id());
+    assert_eq!(body["relay"]["instanceId"], hub.hub.core().relay().instance_id());
     assert!(body["binding"].is_null());
     let meta = hub::metadata::DaemonMetadata::read(hub.hub.metadata_path()).unwrap();
     assert_eq!(meta.hub_instance_id, hub.hub.core().instance_id);
-    assert_eq!(meta.relay_instance_id, hub.hub.core().relay.instance_id());
+    assert_eq!(meta.relay_instance_id, hub.hub.core().relay().instance_id());
     assert_eq!(meta.port, hub.daemon_port());
 }
 
@@ -97,7 +97,7 @@ async fn oversize_body_is_413() {
 #[tokio::test]
 async fn cdp_send_without_extension_says_how_to_fix_it() {
     let hub = TestHub::start().await;
-    let (status, body) = hub.rpc("cdp.send", json!({"method": "Runtime.evaluate"})).await;
+    let (status, body) = hub.cdp(json!({"method": "Runtime.evaluate", "readyTimeoutMs": 3000})).await;
     assert_eq!(status, 503);
     assert_eq!(body["ok"], false);
     assert_eq!(body["error"]["code"], "extension_not_connected");
@@ -109,11 +109,10 @@ async fn cdp_send_round_trips_through_the_extension() {
     let hub = TestHub::start().await;
     let sim = hub.sim();
     sim.wait_connected(WAIT).await.unwrap();
-    let (status, body) =
-        hub.rpc("cdp.send", json!({"method": "Runtime.evaluate", "params": {"expression": "1+1"}})).await;
+    let (status, body) = hub.cdp(json!({"method": "Runtime.evaluate", "params": {"expression": "1+1"}})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["result"]["value"], 2);
-    let (_, body) = hub.rpc("cdp.send", json!({"method": "DOM.enable", "sessionId": "pw-tab-3"})).await;
+    let (_, body) = hub.cdp(json!({"method": "DOM.enable", "sessionId": "pw-tab-3"})).await;
     assert_eq!(body["data"]["sessionId"], "pw-tab-3");
 }
 
@@ -124,7 +123,7 @@ async fn browser_errors_come_back_as_cdp_error() {
     opts.responder = Arc::new(|_| SimReply::Error("No tab attached".into()));
     let sim = SimExtension::spawn(opts);
     sim.wait_connected(WAIT).await.unwrap();
-    let (status, body) = hub.rpc("cdp.send", json!({"method": "Page.reload"})).await;
+    let (status, body) = hub.cdp(json!({"method": "Page.reload"})).await;
     assert_eq!((status, body["error"]["code"].as_str()), (502, Some("cdp_error")));
     assert_eq!(body["error"]["message"], "`Page.reload` failed in the browser: No tab attached");
 }
@@ -136,7 +135,7 @@ async fn unanswered_command_times_out_with_cdp_timeout() {
     opts.responder = Arc::new(|_| SimReply::Ignore);
     let sim = SimExtension::spawn(opts);
     sim.wait_connected(WAIT).await.unwrap();
-    let (status, body) = hub.rpc("cdp.send", json!({"method": "Page.reload", "timeoutMs": 200})).await;
+    let (status, body) = hub.cdp(json!({"method": "Page.reload", "timeoutMs": 200})).await;
     assert_eq!((status, body["error"]["code"].as_str()), (504, Some("cdp_timeout")));
     assert_eq!(body["error"]["message"], "`Page.reload` got no answer from the extension within 200 ms");
     let (_, _, status) = get(&hub.relay_url("/status"), &[]).await;
@@ -150,7 +149,7 @@ async fn extension_crash_mid_command_is_extension_disconnected() {
     opts.responder = Arc::new(|cmd| if cmd.method == "Page.crash" { SimReply::Drop } else { SimReply::Ignore });
     let sim = SimExtension::spawn(opts);
     sim.wait_connected(WAIT).await.unwrap();
-    let (status, body) = hub.rpc("cdp.send", json!({"method": "Page.crash"})).await;
+    let (status, body) = hub.cdp(json!({"method": "Page.crash"})).await;
     assert_eq!((status, body["error"]["code"].as_str()), (503, Some("extension_disconnected")));
     assert!(body["error"]["message"].as_str().unwrap().contains("outcome is unknown"));
 }
@@ -162,7 +161,7 @@ async fn replaced_extension_fails_its_commands_as_extension_replaced() {
     opts.responder = Arc::new(|_| SimReply::Ignore);
     let first = SimExtension::spawn(opts);
     first.wait_connected(WAIT).await.unwrap();
-    let call = hub.rpc("cdp.send", json!({"method": "Page.navigate"}));
+    let call = hub.cdp(json!({"method": "Page.navigate"}));
     let replace = async {
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;
         handshaken_extension(&hub).await

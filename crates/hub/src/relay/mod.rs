@@ -165,6 +165,13 @@ impl Relay {
         });
     }
 
+    /// The options this relay runs with (its bound port included), to start a successor.
+    pub fn options(&self) -> RelayOptions {
+        let mut opts = self.0.opts.clone();
+        opts.port = self.0.port;
+        opts
+    }
+
     /// This relay start's instance id.
     pub fn instance_id(&self) -> &str {
         &self.0.instance_id

@@ -31,8 +31,30 @@ impl TestHub {
         TestHub { hub, dirs }
     }
 
+    /// Starts a hub with short lease timing.
+    pub async fn start_with_lease(lease: hub::lease::LeaseConfig) -> TestHub {
+        let dirs = tempfile::tempdir().unwrap();
+        let hub = start_in_with(&dirs, 0, lease).await;
+        TestHub { hub, dirs }
+    }
+
+    /// `relay.bind` as `instance` of [`CLIENT`]; returns the whole reply.
+    pub async fn bind_as(&self, instance: &str) -> (u16, Value) {
+        self.rpc("relay.bind", serde_json::json!({"clientId": CLIENT, "instanceId": instance})).await
+    }
+
+    /// `cdp.send` as instance "test", binding first.
+    pub async fn cdp(&self, params: Value) -> (u16, Value) {
+        let (_, bound) = self.bind_as("test").await;
+        let mut params = params;
+        params["clientId"] = CLIENT.into();
+        params["instanceId"] = "test".into();
+        params["bindingId"] = bound["data"]["bindingId"].clone();
+        self.rpc("cdp.send", params).await
+    }
+
     pub fn relay_port(&self) -> u16 {
-        self.hub.core().relay.port()
+        self.hub.core().relay().port()
     }
 
     pub fn daemon_port(&self) -> u16 {
@@ -68,9 +90,18 @@ impl TestHub {
     }
 }
 
+/// The clientId test callers use.
+pub const CLIENT: &str = "test-client";
+
 /// Starts a hub in `dirs` on `relay_port` (0 = any).
 pub async fn start_in(dirs: &tempfile::TempDir, relay_port: u16) -> RunningHub {
+    start_in_with(dirs, relay_port, hub::lease::LeaseConfig::default()).await
+}
+
+/// Starts a hub in `dirs` on `relay_port` with `lease` timing.
+pub async fn start_in_with(dirs: &tempfile::TempDir, relay_port: u16, lease: hub::lease::LeaseConfig) -> RunningHub {
     let opts = HubOptions {
+        lease,
         relay_port,
         daemon_port: 0,
         discovery_port: None,

@@ -1,0 +1,254 @@
+//! The lease table behind a lock, with a clock and wake-ups: what the RPC uses. Waiting
+//! for the relay (`relay.wait`) sleeps until a release, an expiry or the deadline.
+
+use crate::lease::{Grant, LeaseConfig, LeaseError, LeaseTable, Owner};
+use serde_json::Value;
+use std::sync::Mutex;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+/// Milliseconds that follow tokio's clock (so tests can pause time) but start at the
+/// wall clock (so timestamps read as real dates).
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    wall_base_ms: u64,
+    base: Instant,
+}
+
+impl Clock {
+    /// A clock starting now.
+    pub fn new() -> Self {
+        Clock { wall_base_ms: crate::paths::now_ms(), base: Instant::now() }
+    }
+
+    /// Now, in ms.
+    pub fn now(&self) -> u64 {
+        self.wall_base_ms + self.base.elapsed().as_millis() as u64
+    }
+
+    /// The tokio instant for a time in ms.
+    pub fn instant(&self, ms: u64) -> Instant {
+        self.base + std::time::Duration::from_millis(ms.saturating_sub(self.wall_base_ms))
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::new()
+    }
+}
+
+/// A number in [0, 1) from the OS RNG, for renewal jitter.
+pub fn random_unit() -> f64 {
+    let mut b = [0u8; 8];
+    if getrandom::fill(&mut b).is_err() {
+        return 0.5;
+    }
+    (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The hub's leases.
+pub struct Leases {
+    table: Mutex<LeaseTable>,
+    changed: Notify,
+    /// The clock every lease time is read from.
+    pub clock: Clock,
+}
+
+/// Leaves the queue if a wait is abandoned (its HTTP request dropped) before it is granted.
+struct QueueGuard<'a> {
+    leases: &'a Leases,
+    owner: &'a Owner,
+    armed: bool,
+}
+
+impl Drop for QueueGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.leases.table().dequeue(self.owner);
+            self.leases.changed.notify_waiters();
+        }
+    }
+}
+
+impl Leases {
+    /// Leases with `config`, binding ids prefixed with `id_prefix`.
+    pub fn new(config: LeaseConfig, id_prefix: &str) -> Self {
+        Leases { table: Mutex::new(LeaseTable::new(config, id_prefix)), changed: Notify::new(), clock: Clock::new() }
+    }
+
+    fn table(&self) -> std::sync::MutexGuard<'_, LeaseTable> {
+        self.table.lock().expect("lease table lock")
+    }
+
+    /// The timing in force.
+    pub fn config(&self) -> LeaseConfig {
+        self.table().config()
+    }
+
+    /// Binds now or fails with `relay_busy`.
+    pub fn bind(&self, owner: &Owner) -> Result<Grant, LeaseError> {
+        self.table().bind(owner, self.clock.now(), random_unit())
+    }
+
+    /// Waits in the FIFO queue for up to `timeout_ms`.
+    pub async fn wait(&self, owner: &Owner, timeout_ms: u64) -> Result<Grant, LeaseError> {
+        let start = self.clock.now();
+        let deadline = start + timeout_ms;
+        let mut guard = QueueGuard { leases: self, owner, armed: true };
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let now = self.clock.now();
+            let wake_at = {
+                let mut table = self.table();
+                table.enqueue(owner, now, deadline);
+                match table.bind(owner, now, random_unit()) {
+                    Ok(grant) => {
+                        guard.armed = false;
+                        return Ok(grant);
+                    }
+                    Err(LeaseError::Busy { .. }) => {}
+                    Err(other) => return Err(other),
+                }
+                if now >= deadline {
+                    let holder =
+                        table.current(now).map_or_else(|| "the queue ahead of you".into(), |b| b.owner.to_string());
+                    return Err(LeaseError::WaitTimeout { waited_ms: now - start, owner: holder });
+                }
+                table.current(now).map_or(deadline, |b| b.expires_at.min(deadline))
+            };
+            tokio::select! {
+                _ = notified => {}
+                _ = tokio::time::sleep_until(self.clock.instant(wake_at)) => {}
+            }
+        }
+    }
+
+    /// Extends a binding.
+    pub fn renew(&self, owner: &Owner, binding_id: &str) -> Result<Grant, LeaseError> {
+        self.table().renew(owner, binding_id, self.clock.now(), random_unit())
+    }
+
+    /// Ends a binding and wakes the queue.
+    pub fn release(&self, owner: &Owner, binding_id: &str) -> Result<(), LeaseError> {
+        self.table().release(owner, binding_id, self.clock.now())?;
+        self.changed.notify_waiters();
+        Ok(())
+    }
+
+    /// Ends whatever `owner` holds (its session closed) and wakes the queue.
+    pub fn release_owner(&self, owner: &Owner) -> bool {
+        let released = self.table().release_owner(owner);
+        self.changed.notify_waiters();
+        released
+    }
+
+    /// Checks an extension command's binding.
+    pub fn require(&self, owner: &Owner, binding_id: Option<&str>) -> Result<(), LeaseError> {
+        self.table().require(owner, binding_id, self.clock.now())
+    }
+
+    /// The holder, if any, for checks that only need to know who it is.
+    pub fn holder(&self) -> Option<Owner> {
+        self.table().current(self.clock.now()).map(|b| b.owner.clone())
+    }
+
+    /// Drops all bindings (hub shutdown) and wakes waiters.
+    pub fn clear(&self) {
+        self.table().clear();
+        self.changed.notify_waiters();
+    }
+
+    /// `/status` view.
+    pub fn snapshot(&self) -> Value {
+        self.table().snapshot(self.clock.now())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn owner(name: &str) -> Owner {
+        Owner { client_id: "u".into(), instance_id: name.into() }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiter_gets_the_binding_when_the_holder_releases() {
+        let leases = Arc::new(Leases::new(LeaseConfig::default(), "h"));
+        let a = leases.bind(&owner("a")).unwrap();
+        let waiter = tokio::spawn({
+            let leases = leases.clone();
+            async move { leases.wait(&owner("b"), 30_000).await }
+        });
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert!(!waiter.is_finished());
+        leases.release(&owner("a"), &a.binding_id).unwrap();
+        let b = waiter.await.unwrap().unwrap();
+        assert_ne!(b.binding_id, a.binding_id);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiter_gets_the_binding_when_the_holder_stops_renewing() {
+        let leases = Arc::new(Leases::new(LeaseConfig::default(), "h"));
+        leases.bind(&owner("a")).unwrap();
+        let started = leases.clock.now();
+        let b = leases.wait(&owner("b"), 100_000).await.unwrap();
+        let waited = leases.clock.now() - started;
+        assert_eq!(waited, 60_000, "handed over exactly at the TTL");
+        assert!(leases.holder() == Some(owner("b")));
+        let _ = b;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_times_out_with_the_holder_named() {
+        let leases = Leases::new(LeaseConfig::default(), "h");
+        leases.bind(&owner("a")).unwrap();
+        let err = leases.wait(&owner("b"), 5_000).await.unwrap_err();
+        assert_eq!(err.code(), "wait_timeout");
+        assert!(err.to_string().contains("u/a"), "{err}");
+        assert!(leases.snapshot()["queue"].as_array().unwrap().is_empty(), "the timed-out waiter left the queue");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiters_are_served_in_fifo_order() {
+        let leases = Arc::new(Leases::new(LeaseConfig::default(), "h"));
+        let a = leases.bind(&owner("a")).unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for name in ["b", "c", "d"] {
+            let (leases, order) = (leases.clone(), order.clone());
+            tasks.push(tokio::spawn(async move {
+                let g = leases.wait(&owner(name), 100_000).await.unwrap();
+                order.lock().unwrap().push(name);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                leases.release(&owner(name), &g.binding_id).unwrap();
+            }));
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        leases.release(&owner("a"), &a.binding_id).unwrap();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), vec!["b", "c", "d"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_abandoned_wait_leaves_the_queue() {
+        let leases = Arc::new(Leases::new(LeaseConfig::default(), "h"));
+        leases.bind(&owner("a")).unwrap();
+        let task = tokio::spawn({
+            let leases = leases.clone();
+            async move { leases.wait(&owner("b"), 100_000).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(leases.snapshot()["queue"].as_array().unwrap().len(), 1);
+        task.abort();
+        let _ = task.await;
+        assert!(leases.snapshot()["queue"].as_array().unwrap().is_empty());
+    }
+}
