@@ -21,12 +21,10 @@ async fn extension_auto_pairs_and_the_hub_drives_pages_in_many_tabs() {
 
     assert_eq!(hub.evaluate("document.title + ':' + window.answer", None).await, "E2E Page:42");
 
-    let created =
-        hub.rpc("cdp.send", json!({"method": "Target.createTarget", "params": {"url": site.url("/second")}})).await;
+    let created = hub.cdp(json!({"method": "Target.createTarget", "params": {"url": site.url("/second")}})).await;
     let target = created["data"]["targetId"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
-    let attached = hub
-        .rpc("cdp.send", json!({"method": "Target.attachToTarget", "params": {"targetId": target, "flatten": true}}))
-        .await;
+    let attached =
+        hub.cdp(json!({"method": "Target.attachToTarget", "params": {"targetId": target, "flatten": true}})).await;
     let session = attached["data"]["sessionId"].as_str().unwrap().to_owned();
     let title = wait_for("the second tab to load", || async {
         let t = hub.evaluate("document.readyState === 'complete' ? document.title : null", Some(&session)).await;
@@ -34,14 +32,13 @@ async fn extension_auto_pairs_and_the_hub_drives_pages_in_many_tabs() {
     })
     .await;
     assert_eq!(title, "Second Page");
-    let targets = hub.rpc("cdp.send", json!({"method": "Target.getTargets"})).await;
+    let targets = hub.cdp(json!({"method": "Target.getTargets"})).await;
     let urls: Vec<&str> =
         targets["data"]["targetInfos"].as_array().unwrap().iter().filter_map(|t| t["url"].as_str()).collect();
     assert!(urls.contains(&site.url("/").as_str()) && urls.contains(&site.url("/second").as_str()), "{urls:?}");
 
-    let unknown = hub
-        .rpc("cdp.send", json!({"method": "Runtime.evaluate", "sessionId": "no-such", "params": {"expression": "1"}}))
-        .await;
+    let unknown =
+        hub.cdp(json!({"method": "Runtime.evaluate", "sessionId": "no-such", "params": {"expression": "1"}})).await;
     assert_eq!(unknown["error"]["code"], "cdp_error");
     assert!(unknown["error"]["message"].as_str().unwrap().contains("Unknown sessionId: no-such"));
     drop(browser);

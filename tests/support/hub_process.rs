@@ -15,7 +15,11 @@ pub struct HubProcess {
     pub token: String,
     /// Relay port.
     pub relay_port: u16,
+    binding: tokio::sync::Mutex<Option<String>>,
 }
+
+/// The clientId the end-to-end tests bind as.
+pub const CLIENT_ID: &str = "e2e-client";
 
 impl Drop for HubProcess {
     fn drop(&mut self) {
@@ -63,6 +67,7 @@ impl HubProcess {
             daemon_port: meta["port"].as_u64().unwrap() as u16,
             token: meta["token"].as_str().unwrap().to_owned(),
             relay_port,
+            binding: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -91,6 +96,20 @@ impl HubProcess {
             .expect("JSON")
     }
 
+    /// `cdp.send` as the e2e client, binding first (once).
+    pub async fn cdp(&self, mut params: Value) -> Value {
+        let mut binding = self.binding.lock().await;
+        if binding.is_none() {
+            let bound = self.rpc("relay.bind", json!({"clientId": CLIENT_ID, "instanceId": "e2e"})).await;
+            let id = bound["data"]["bindingId"].as_str().unwrap_or_else(|| panic!("bind failed: {bound}"));
+            *binding = Some(id.to_owned());
+        }
+        params["clientId"] = json!(CLIENT_ID);
+        params["instanceId"] = json!("e2e");
+        params["bindingId"] = json!(binding.clone());
+        self.rpc("cdp.send", params).await
+    }
+
     /// The relay's `/status`.
     pub async fn relay_status(&self) -> Value {
         self.rpc("relay.status", json!({})).await["data"].clone()
@@ -112,7 +131,7 @@ impl HubProcess {
         if let Some(s) = session_id {
             params["sessionId"] = json!(s);
         }
-        let reply = self.rpc("cdp.send", params).await;
+        let reply = self.cdp(params).await;
         assert_eq!(reply["ok"], true, "evaluate failed: {reply}\nhub log:\n{}", self.log());
         reply["data"]["result"]["value"].clone()
     }
