@@ -18,6 +18,7 @@ pub mod paths;
 pub mod port_owner;
 pub mod relay;
 pub mod rpc;
+pub mod serve_cmd;
 pub mod server;
 pub mod settings;
 pub mod sim;

@@ -1,0 +1,172 @@
+//! Starting a hub when none runs, without ever racing another process into a second one:
+//! an exclusive lock on `<cache>/hub.lock` serialises starters, the holder re-checks for a
+//! hub before spawning, and the hub itself exits quietly when the relay port already
+//! belongs to a healthy hub.
+
+use crate::discovery::{discover, HubEndpoint};
+use crate::error::ClientError;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// How a hub is started when none runs.
+#[derive(Debug, Clone)]
+pub struct AutostartOptions {
+    /// The hub binary (`opendevbrowser-hub`, or this CLI, which has `serve`).
+    pub binary: Option<PathBuf>,
+    /// Arguments after `serve` (`--relay-port`, …).
+    pub serve_args: Vec<String>,
+    /// How long to wait for the new hub.
+    pub timeout: Duration,
+}
+
+impl Default for AutostartOptions {
+    /// Reads `OPENDEVBROWSER_HUB_BIN`, `OPENDEVBROWSER_RELAY_PORT`,
+    /// `OPENDEVBROWSER_DAEMON_PORT` and `OPENDEVBROWSER_NO_DISCOVERY` from the environment.
+    fn default() -> Self {
+        let mut serve_args = Vec::new();
+        if let Ok(p) = std::env::var("OPENDEVBROWSER_RELAY_PORT") {
+            serve_args.extend(["--relay-port".to_owned(), p]);
+        }
+        if let Ok(p) = std::env::var("OPENDEVBROWSER_DAEMON_PORT") {
+            serve_args.extend(["--daemon-port".to_owned(), p]);
+        }
+        if std::env::var_os("OPENDEVBROWSER_NO_DISCOVERY").is_some() {
+            serve_args.push("--no-discovery".to_owned());
+        }
+        AutostartOptions {
+            binary: std::env::var_os("OPENDEVBROWSER_HUB_BIN").map(PathBuf::from),
+            serve_args,
+            timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Whether the hub was found or started by this call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HubSource {
+    /// A hub was already running.
+    Discovered,
+    /// This process started it.
+    Started,
+}
+
+/// Finds the hub, starting one if needed. `progress` receives human-readable lines.
+pub async fn ensure_hub(
+    cache_dir: &Path,
+    opts: &AutostartOptions,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<(HubEndpoint, HubSource), ClientError> {
+    if let Ok(found) = discover(cache_dir).await {
+        return Ok((found, HubSource::Discovered));
+    }
+    hub::paths::create_private_dir(cache_dir)
+        .map_err(|e| ClientError::Local(format!("{}: {e}", cache_dir.display())))?;
+    let lock = lock_file(cache_dir, opts.timeout, progress).await?;
+    if let Ok(found) = discover(cache_dir).await {
+        drop(lock);
+        return Ok((found, HubSource::Discovered));
+    }
+    let binary = hub_binary(opts)?;
+    progress(&format!("starting the hub ({})…", binary.display()));
+    spawn_detached(&binary, &opts.serve_args, cache_dir)?;
+    let deadline = tokio::time::Instant::now() + opts.timeout;
+    loop {
+        if let Ok(found) = discover(cache_dir).await {
+            drop(lock);
+            progress(&format!("hub {} started (pid {})", found.hub_instance_id, found.pid));
+            return Ok((found, HubSource::Started));
+        }
+        if tokio::time::Instant::now() > deadline {
+            let log = cache_dir.join("hub.log");
+            return Err(ClientError::HubNotRunning(format!(
+                "the hub did not come up within {:?}; see {}",
+                opts.timeout,
+                log.display()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn lock_file(
+    cache_dir: &Path,
+    timeout: Duration,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<std::fs::File, ClientError> {
+    let path = cache_dir.join("hub.lock");
+    let file =
+        private_file(&path, false).map_err(|e| ClientError::Local(format!("cannot open {}: {e}", path.display())))?;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut told = false;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if !told {
+                    progress("another process is starting the hub; waiting for it…");
+                    told = true;
+                }
+                if tokio::time::Instant::now() > deadline {
+                    return Err(ClientError::HubNotRunning(format!(
+                        "{} stayed locked for {timeout:?}",
+                        path.display()
+                    )));
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(ClientError::Local(format!("cannot lock {}: {e}", path.display())))
+            }
+        }
+    }
+}
+
+/// Opens (creating with mode 0600) a file in the cache dir.
+fn private_file(path: &Path, append: bool) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().create(true).truncate(false).write(true).append(append).mode(0o600).open(path)
+}
+
+fn hub_binary(opts: &AutostartOptions) -> Result<PathBuf, ClientError> {
+    if let Some(b) = &opts.binary {
+        return Ok(b.clone());
+    }
+    let exe = std::env::current_exe().ok();
+    let dir = exe.as_ref().and_then(|e| e.parent().map(Path::to_owned));
+    for name in ["opendevbrowser-hub", "opendevbrowser"] {
+        if let Some(candidate) = dir.as_ref().map(|d| d.join(name)).filter(|p| p.exists()) {
+            return Ok(candidate);
+        }
+    }
+    for dir in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()) {
+        let candidate = dir.join("opendevbrowser-hub");
+        if candidate.exists() {
+            return Ok(candidate);
+        }
+    }
+    Err(ClientError::HubNotRunning(
+        "no hub binary found (set OPENDEVBROWSER_HUB_BIN or put opendevbrowser-hub on PATH)".into(),
+    ))
+}
+
+fn spawn_detached(binary: &Path, args: &[String], cache_dir: &Path) -> Result<(), ClientError> {
+    use std::os::unix::process::CommandExt;
+    let log_path = cache_dir.join("hub.log");
+    let log = private_file(&log_path, true)
+        .map_err(|e| ClientError::Local(format!("cannot open {}: {e}", log_path.display())))?;
+    let err = log.try_clone().map_err(|e| ClientError::Local(e.to_string()))?;
+    let mut child = Command::new(binary)
+        .arg("serve")
+        .args(args)
+        .env("OPENDEVBROWSER_CACHE_DIR", cache_dir)
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(err)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| ClientError::HubNotRunning(format!("cannot start {}: {e}", binary.display())))?;
+    // Reap the hub if it exits while this process lives on (no zombie).
+    std::thread::spawn(move || child.wait());
+    Ok(())
+}

@@ -1,0 +1,299 @@
+//! `opendevbrowser`: run the hub, inspect it, hold the relay binding, and drive the
+//! browser through the hub. Every command has `--help`; `--json` prints machine output.
+
+use clap::{Parser, Subcommand};
+use opendevbrowser_client::{ClientError, ClientOptions, HubClient};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Drive your real Chrome tabs through the per-user opendevbrowser hub.
+#[derive(Parser)]
+#[command(name = "opendevbrowser", version, about, long_about = None)]
+struct Cli {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Who this caller is within the user's clientId (bindings belong to it).
+    #[arg(long, global = true, default_value = "cli", env = "OPENDEVBROWSER_INSTANCE_ID")]
+    instance_id: String,
+    /// Fail instead of starting a hub when none runs.
+    #[arg(long, global = true)]
+    no_autostart: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the hub in the foreground until SIGTERM/Ctrl-C or `stop`.
+    Serve {
+        #[command(flatten)]
+        args: hub::serve_cmd::ServeArgs,
+    },
+    /// Show the hub, relay and binding status (never starts a hub).
+    Status,
+    /// Ask the running hub to stop.
+    Stop,
+    /// Find the hub, starting it if none runs; print which.
+    Ensure,
+    /// Take the relay binding for this instance and keep it (until `release` or expiry).
+    Bind {
+        /// Wait up to this long in the queue if the relay is busy (0 = fail at once).
+        #[arg(long, default_value_t = 0)]
+        wait_ms: u64,
+    },
+    /// Renew this instance's saved binding.
+    Renew,
+    /// Release this instance's saved binding.
+    Release,
+    /// Send one raw CDP command through the extension.
+    Cdp {
+        /// CDP method, e.g. `Page.navigate`.
+        method: String,
+        /// CDP params as JSON.
+        #[arg(long, default_value = "{}")]
+        params: String,
+        /// Flat session to run in (from `Target.attachToTarget`).
+        #[arg(long)]
+        session_id: Option<String>,
+        /// Wait up to this long for the relay binding if it is busy.
+        #[arg(long, default_value_t = 0)]
+        wait_ms: u64,
+    },
+    /// Evaluate JavaScript in the active page (or a session) and print the value.
+    Eval {
+        /// The expression.
+        expression: String,
+        /// Flat session to run in.
+        #[arg(long)]
+        session_id: Option<String>,
+        /// Wait up to this long for the relay binding if it is busy.
+        #[arg(long, default_value_t = 0)]
+        wait_ms: u64,
+    },
+}
+
+/// Exit codes: 0 ok, 1 usage (clap), 2 command failed, 3 relay busy / wait timeout, 10 no hub.
+fn exit_code(e: &ClientError) -> u8 {
+    match e.code() {
+        "hub_not_running" | "hub_unreachable" => 10,
+        "relay_busy" | "wait_timeout" => 3,
+        _ => 2,
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("OPENDEVBROWSER_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Command::Serve { args } = cli.command {
+        return match hub::serve_cmd::run(args, cli.json).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    let json = cli.json;
+    match run(cli).await {
+        Ok(output) => {
+            print_output(json, &output);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            if json {
+                println!("{}", json!({"ok": false, "error": e.to_json()}));
+            } else {
+                eprintln!("error: {e}");
+            }
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}
+
+fn print_output(json: bool, output: &Value) {
+    if json {
+        println!("{}", json!({"ok": true, "data": output}));
+    } else if let Some(text) = output.as_str() {
+        println!("{text}");
+    } else {
+        println!("{}", serde_json::to_string_pretty(output).unwrap_or_default());
+    }
+}
+
+fn progress(line: &str) {
+    eprintln!("[opendevbrowser] {line}");
+}
+
+async fn connect(cli: &Cli, autostart: bool) -> Result<HubClient, ClientError> {
+    let opts = ClientOptions {
+        instance_id: Some(cli.instance_id.clone()),
+        autostart: autostart && !cli.no_autostart,
+        ..ClientOptions::default()
+    };
+    HubClient::connect(opts, &progress).await
+}
+
+async fn run(cli: Cli) -> Result<Value, ClientError> {
+    match &cli.command {
+        Command::Serve { .. } => unreachable!("handled in main"),
+        Command::Status => {
+            let client = connect(&cli, false).await?;
+            let status = client.status().await?;
+            Ok(if cli.json { status } else { Value::String(describe_status(&status)) })
+        }
+        Command::Stop => {
+            let client = connect(&cli, false).await?;
+            let endpoint = client.endpoint().clone();
+            reqwest::Client::new()
+                .post(format!("http://127.0.0.1:{}/stop", endpoint.port))
+                .bearer_auth(&endpoint.token)
+                .send()
+                .await
+                .map_err(|e| ClientError::Unreachable { port: endpoint.port, detail: e.to_string() })?;
+            Ok(json!({"stopping": true, "pid": endpoint.pid}))
+        }
+        Command::Ensure => {
+            let client = connect(&cli, true).await?;
+            let e = client.endpoint();
+            let source = format!("{:?}", client.source()).to_lowercase();
+            Ok(
+                json!({"hubInstanceId": e.hub_instance_id, "pid": e.pid, "daemonPort": e.port, "relayPort": e.relay_port, "source": source}),
+            )
+        }
+        Command::Bind { wait_ms } => {
+            let client = connect(&cli, true).await?;
+            let binding = acquire(&client, *wait_ms).await?;
+            saved::store(&cli.instance_id, &binding.binding_id)?;
+            Ok(json!({"bindingId": binding.binding_id, "renewAfterMs": binding.renew_after.as_millis() as u64}))
+        }
+        Command::Renew => {
+            let client = with_saved_binding(&cli).await?;
+            let binding = client.renew().await?;
+            Ok(json!({"bindingId": binding.binding_id}))
+        }
+        Command::Release => {
+            let client = with_saved_binding(&cli).await?;
+            let result = client.release().await;
+            saved::forget(&cli.instance_id);
+            result.map(|_| json!({"released": true}))
+        }
+        Command::Cdp { method, params, session_id, wait_ms } => {
+            let params: Value = serde_json::from_str(params)
+                .map_err(|e| ClientError::Local(format!("--params is not valid JSON: {e}")))?;
+            with_binding(&cli, *wait_ms, |c| async move { c.cdp_send(method, params, session_id.as_deref()).await })
+                .await
+        }
+        Command::Eval { expression, session_id, wait_ms } => {
+            with_binding(&cli, *wait_ms, |c| async move { c.evaluate(expression, session_id.as_deref()).await }).await
+        }
+    }
+}
+
+/// Binds now, or (with `wait_ms`) waits in the queue, telling the user who holds the relay.
+async fn acquire(client: &HubClient, wait_ms: u64) -> Result<opendevbrowser_client::Binding, ClientError> {
+    match client.bind().await {
+        Err(ClientError::Hub { code, details, .. }) if code == "relay_busy" && wait_ms > 0 => {
+            let owner = &details["owner"];
+            progress(&format!(
+                "relay busy: held by {}/{} until {}; waiting up to {} s for your turn…",
+                owner["clientId"].as_str().unwrap_or("?"),
+                owner["instanceId"].as_str().unwrap_or("?"),
+                details["expiresAt"].as_str().unwrap_or("?"),
+                wait_ms.div_ceil(1000)
+            ));
+            client.wait_bind(Duration::from_millis(wait_ms)).await
+        }
+        other => other,
+    }
+}
+
+async fn with_saved_binding(cli: &Cli) -> Result<HubClient, ClientError> {
+    let client = connect(cli, false).await?;
+    let id = saved::load(&cli.instance_id).ok_or_else(|| {
+        ClientError::Local(format!("instance `{}` holds no saved binding: run `opendevbrowser bind`", cli.instance_id))
+    })?;
+    client.adopt_binding(id);
+    Ok(client)
+}
+
+/// Runs `f` with a binding: the saved one for this instance, or a temporary one that is
+/// released afterwards (so a one-shot command never holds the relay for a whole TTL).
+async fn with_binding<F, Fut>(cli: &Cli, wait_ms: u64, f: F) -> Result<Value, ClientError>
+where
+    F: FnOnce(HubClient) -> Fut,
+    Fut: std::future::Future<Output = Result<Value, ClientError>>,
+{
+    let client = connect(cli, true).await?;
+    if let Some(id) = saved::load(&cli.instance_id) {
+        client.adopt_binding(id);
+        return f(client).await;
+    }
+    acquire(&client, wait_ms).await?;
+    let (endpoint, (client_id, instance_id)) = (client.endpoint().clone(), client.identity());
+    let binding = client.binding().map(|b| b.binding_id);
+    let release = json!({"clientId": client_id, "instanceId": instance_id, "bindingId": binding});
+    let result = f(client).await;
+    let _ = opendevbrowser_client::client::raw_call(&reqwest::Client::new(), &endpoint, "relay.release", release).await;
+    result
+}
+
+fn describe_status(s: &Value) -> String {
+    let relay = &s["relay"];
+    let on = |v: &Value| if v == true { "on" } else { "off" };
+    let binding = match &s["binding"] {
+        Value::Null => "none".to_owned(),
+        b => format!(
+            "{}/{} until {} (queue {})",
+            b["clientId"].as_str().unwrap_or("?"),
+            b["instanceId"].as_str().unwrap_or("?"),
+            b["expiresAt"].as_str().unwrap_or("?"),
+            b["queueLength"]
+        ),
+    };
+    format!(
+        "hub:     {} (pid {})\nrelay:   {} on port {}\nRelay: port={} ext={} handshake={} cdp={} pairing={}\nbinding: {binding}",
+        s["hub"]["instanceId"].as_str().unwrap_or("?"),
+        s["pid"],
+        relay["instanceId"].as_str().unwrap_or("?"),
+        relay["port"],
+        relay["port"],
+        on(&relay["extensionConnected"]),
+        on(&relay["extensionHandshakeComplete"]),
+        on(&relay["cdpConnected"]),
+        on(&relay["pairingRequired"]),
+    )
+}
+
+/// Bindings the CLI keeps between invocations (`<cache>/cli-bindings/<instance>.json`, 0600).
+mod saved {
+    use super::*;
+
+    fn path(instance: &str) -> PathBuf {
+        let safe: String =
+            instance.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        hub::paths::cache_dir().join("cli-bindings").join(format!("{safe}.json"))
+    }
+
+    pub fn store(instance: &str, binding_id: &str) -> Result<(), ClientError> {
+        let body = serde_json::to_vec(&json!({"bindingId": binding_id})).expect("json");
+        hub::paths::write_private_atomic(&path(instance), &body).map_err(|e| ClientError::Local(e.to_string()))
+    }
+
+    pub fn load(instance: &str) -> Option<String> {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(path(instance)).ok()?).ok()?;
+        v["bindingId"].as_str().map(str::to_owned)
+    }
+
+    pub fn forget(instance: &str) {
+        let _ = std::fs::remove_file(path(instance));
+    }
+}

@@ -1,0 +1,15 @@
+//! What a plugin links to use the opendevbrowser hub.
+//!
+//! - [`discovery`]: find the running hub from `daemon.json` and its `/status`;
+//! - [`autostart`]: start one when none runs, under a lock so two plugins never race;
+//! - [`identity`]: the user's `clientId` (`client.json`, 0600) and a per-process instance id;
+//! - [`client`]: bind / wait / renew / release, keep-alive, and commands through the hub.
+
+pub mod autostart;
+pub mod client;
+pub mod discovery;
+pub mod error;
+pub mod identity;
+
+pub use client::{Binding, ClientOptions, HubClient};
+pub use error::ClientError;

@@ -1,0 +1,170 @@
+//! Many plugins, one hub: concurrent auto-start, discovery without touching the relay
+//! port, identity files, and bindings tied to a client's life.
+
+use opendevbrowser_client::autostart::{AutostartOptions, HubSource};
+use opendevbrowser_client::{ClientOptions, HubClient};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+const CLI: &str = env!("CARGO_BIN_EXE_opendevbrowser");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The environment that isolates one test's hub: its own dirs and ports.
+fn env(dir: &Path, relay_port: u16) -> Vec<(&'static str, String)> {
+    vec![
+        ("OPENDEVBROWSER_CACHE_DIR", dir.join("cache").display().to_string()),
+        ("OPENDEVBROWSER_CONFIG_DIR", dir.join("config").display().to_string()),
+        ("OPENDEVBROWSER_RELAY_PORT", relay_port.to_string()),
+        ("OPENDEVBROWSER_DAEMON_PORT", "0".into()),
+        ("OPENDEVBROWSER_NO_DISCOVERY", "1".into()),
+        ("OPENDEVBROWSER_HUB_BIN", CLI.into()),
+    ]
+}
+
+fn cli(dir: &Path, relay_port: u16, args: &[&str]) -> std::process::Child {
+    Command::new(CLI)
+        .args(args)
+        .envs(env(dir, relay_port))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn output(child: std::process::Child) -> Value {
+    let out = child.wait_with_output().unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!("stdout: {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    })
+}
+
+/// Stops the hub in `dir` when dropped.
+struct StopHub<'a>(&'a Path, u16);
+
+impl Drop for StopHub<'_> {
+    fn drop(&mut self) {
+        let _ = cli(self.0, self.1, &["stop"]).wait();
+    }
+}
+
+fn client_options(dir: &Path, relay_port: u16) -> ClientOptions {
+    ClientOptions {
+        cache_dir: dir.join("cache"),
+        instance_id: None,
+        autostart: true,
+        autostart_options: AutostartOptions {
+            binary: Some(CLI.into()),
+            serve_args: vec![
+                "--relay-port".into(),
+                relay_port.to_string(),
+                "--daemon-port".into(),
+                "0".into(),
+                "--no-discovery".into(),
+            ],
+            timeout: Duration::from_secs(20),
+        },
+    }
+}
+
+#[test]
+fn plugin_processes_started_together_end_with_exactly_one_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _stop = StopHub(dir.path(), port);
+    let children: Vec<_> = (0..4).map(|_| cli(dir.path(), port, &["--json", "ensure"])).collect();
+    let results: Vec<Value> = children.into_iter().map(output).collect();
+    let ids: Vec<&str> = results.iter().map(|r| r["data"]["hubInstanceId"].as_str().unwrap()).collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "all found the same hub: {ids:?}");
+    let started = results.iter().filter(|r| r["data"]["source"] == "started").count();
+    assert_eq!(started, 1, "exactly one process started the hub: {results:?}");
+    let log = std::fs::read_to_string(dir.path().join("cache/hub.log")).unwrap();
+    assert_eq!(log.matches(" running: relay ").count(), 1, "one hub ever ran:\n{log}");
+    let pid = results[0]["data"]["pid"].as_u64().unwrap();
+    let owner = hub::port_owner::describe_port_owner(port).unwrap();
+    assert!(owner.contains(&format!("pid {pid}")), "the relay port belongs to that hub: {owner}");
+}
+
+#[tokio::test]
+async fn a_new_client_never_binds_the_relay_port_when_a_hub_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _stop = StopHub(dir.path(), port);
+    let first = output(cli(dir.path(), port, &["--json", "ensure"]));
+    let client = HubClient::connect(client_options(dir.path(), port), &|_| {}).await.unwrap();
+    assert_eq!(client.source(), HubSource::Discovered);
+    assert_eq!(client.endpoint().hub_instance_id, first["data"]["hubInstanceId"].as_str().unwrap());
+    let log = std::fs::read_to_string(dir.path().join("cache/hub.log")).unwrap();
+    assert_eq!(log.matches(" running: relay ").count(), 1);
+}
+
+#[tokio::test]
+async fn instances_of_one_user_share_a_private_client_id_but_are_told_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _stop = StopHub(dir.path(), port);
+    let a = HubClient::connect(client_options(dir.path(), port), &|_| {}).await.unwrap();
+    let b = HubClient::connect(client_options(dir.path(), port), &|_| {}).await.unwrap();
+    assert_eq!(a.identity().0, b.identity().0);
+    assert_ne!(a.identity().1, b.identity().1);
+    assert_eq!(hub::paths::file_mode(&dir.path().join("cache/client.json")).unwrap(), 0o600);
+    a.bind().await.unwrap();
+    let busy = b.bind().await.unwrap_err();
+    assert_eq!(busy.code(), "relay_busy");
+}
+
+#[tokio::test]
+async fn a_dropped_client_releases_its_binding_and_the_waiter_gets_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _stop = StopHub(dir.path(), port);
+    let a = HubClient::connect(client_options(dir.path(), port), &|_| {}).await.unwrap();
+    let b = HubClient::connect(client_options(dir.path(), port), &|_| {}).await.unwrap();
+    a.bind().await.unwrap();
+    a.keep_alive().await.unwrap();
+    let waiter = tokio::spawn(async move {
+        let got = b.wait_bind(Duration::from_secs(10)).await;
+        (got, b)
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!waiter.is_finished(), "b waits while a holds the relay");
+    drop(a);
+    let (got, b) = tokio::time::timeout(Duration::from_secs(5), waiter).await.expect("handed over promptly").unwrap();
+    let binding = got.unwrap();
+    assert_eq!(b.binding().unwrap(), binding);
+    let status = b.status().await.unwrap();
+    assert_eq!(status["binding"]["instanceId"], b.identity().1);
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["status", "--help"],
+        vec!["bind", "--help"],
+        vec!["release", "--help"],
+        vec!["renew", "--help"],
+        vec!["cdp", "--help"],
+        vec!["eval", "--help"],
+        vec!["ensure", "--help"],
+        vec!["stop", "--help"],
+    ] {
+        let out = Command::new(CLI).args(&args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage:"), "{args:?}");
+    }
+}
+
+#[test]
+fn status_without_a_hub_exits_10_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(CLI).args(["--json", "status"]).envs(env(dir.path(), free_port())).output().unwrap();
+    assert_eq!(out.status.code(), Some(10));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "hub_not_running");
+}

@@ -1,0 +1,71 @@
+//! The `serve` command shared by `opendevbrowser-hub` and `opendevbrowser`: run the hub
+//! in the foreground until SIGTERM, Ctrl-C or an RPC `/stop`.
+
+use crate::server::{DEFAULT_DAEMON_PORT, DEFAULT_RELAY_PORT};
+use crate::{HubOptions, ServeError, Started};
+use serde_json::json;
+
+/// `serve` flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Relay port (the extension connects here).
+    #[arg(long, default_value_t = DEFAULT_RELAY_PORT)]
+    pub relay_port: u16,
+    /// Daemon RPC port (plugins and the CLI call here); 0 picks a free one.
+    #[arg(long, default_value_t = DEFAULT_DAEMON_PORT)]
+    pub daemon_port: u16,
+    /// Do not serve /config on 8787 when the relay port differs.
+    #[arg(long)]
+    pub no_discovery: bool,
+}
+
+/// Runs the hub; returns once it has stopped (or found another hub owning the port).
+pub async fn run(args: ServeArgs, as_json: bool) -> Result<(), ServeError> {
+    let opts = HubOptions {
+        relay_port: args.relay_port,
+        daemon_port: args.daemon_port,
+        discovery_port: (!args.no_discovery).then_some(DEFAULT_RELAY_PORT),
+        ..HubOptions::default()
+    };
+    match crate::start(opts).await? {
+        Started::AlreadyRunning { port, hub_instance_id } => {
+            if as_json {
+                println!(
+                    "{}",
+                    json!({"status": "already_running", "relayPort": port, "hubInstanceId": hub_instance_id})
+                );
+            } else {
+                println!("a healthy hub ({hub_instance_id}) already owns relay port {port}; leaving it alone");
+            }
+        }
+        Started::Running(hub) => {
+            let core = hub.core();
+            let relay = core.relay();
+            if as_json {
+                println!(
+                    "{}",
+                    json!({"status": "running", "relayPort": relay.port(), "daemonPort": core.daemon_port,
+                        "hubInstanceId": core.instance_id, "relayInstanceId": relay.instance_id(), "metadata": hub.metadata_path()})
+                );
+            } else {
+                println!(
+                    "hub {} running: relay ws://127.0.0.1:{}, RPC http://127.0.0.1:{} (metadata {})",
+                    core.instance_id,
+                    relay.port(),
+                    core.daemon_port,
+                    hub.metadata_path().display()
+                );
+            }
+            hub.run_until_stopped(termination()).await;
+        }
+    }
+    Ok(())
+}
+
+async fn termination() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
