@@ -117,3 +117,62 @@ async fn relay_whose_pair_instance_differs_from_config_is_refused() {
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0, "no socket was opened to the impostor");
     server.abort();
 }
+
+fn cli_binary() -> std::path::PathBuf {
+    let path = system_tests::workspace().join("target/debug/opendevbrowser");
+    assert!(path.exists(), "{} is missing: run `cargo build -p client` (scripts/test.sh does)", path.display());
+    path
+}
+
+fn cli(dirs: &std::path::Path, instance: &str, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(cli_binary());
+    cmd.args(["--json", "--no-autostart", "--instance-id", instance])
+        .args(args)
+        .env("OPENDEVBROWSER_CACHE_DIR", dirs.join("cache"))
+        .env("OPENDEVBROWSER_CONFIG_DIR", dirs.join("config"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
+
+fn json_out(out: std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!("stdout: {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    })
+}
+
+#[tokio::test]
+async fn a_second_client_process_waits_its_turn_then_drives_the_page() {
+    let _serial = SERIAL.lock().await;
+    let dirs = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    let hub = HubProcess::start(dirs.path(), DISCOVERY).await;
+    let _browser = Browser::launch(&site.url("/")).await;
+    hub.wait_for_extension().await;
+
+    let first = json_out(cli(dirs.path(), "first", &["bind"]).output().unwrap());
+    assert_eq!(first["ok"], true, "{first}");
+    let second = cli(dirs.path(), "second", &["eval", "document.title + '/' + window.answer", "--wait-ms", "40000"])
+        .spawn()
+        .unwrap();
+
+    let queued = wait_for("the second client in the queue", || async {
+        let status = hub.rpc("hub.status", json!({})).await;
+        let queue = status["data"]["queue"].as_array()?.clone();
+        (queue.len() == 1 && queue[0]["owner"]["instanceId"] == "second").then_some(status)
+    })
+    .await;
+    assert_eq!(queued["data"]["binding"]["instanceId"], "first", "the first client still holds the relay");
+
+    let released = json_out(cli(dirs.path(), "first", &["release"]).output().unwrap());
+    assert_eq!(released["data"]["released"], true);
+    let out = tokio::task::spawn_blocking(move || second.wait_with_output().unwrap()).await.unwrap();
+    let result = json_out(out);
+    assert_eq!(
+        result,
+        json!({"ok": true, "data": "E2E Page/42"}),
+        "the second client drove the page after its turn came"
+    );
+    let status = hub.rpc("hub.status", json!({})).await;
+    assert!(status["data"]["binding"].is_null(), "the one-shot CLI released its temporary binding");
+}
