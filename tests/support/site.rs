@@ -17,8 +17,29 @@ impl Drop for Site {
 
 const HOME: &str = r#"<!doctype html><html><head><title>E2E Page</title></head>
 <body><h1>Home</h1><a href="/second">second</a><script>window.answer = 42;</script></body></html>"#;
+const FORM: &str = r#"<!doctype html><html><head><title>Form</title></head><body>
+<h1>Sign up</h1>
+<form action="/result" method="get">
+  <label for="name">Name</label> <input id="name" name="name">
+  <label for="color">Color</label>
+  <select id="color" name="color"><option value="red">Red</option><option value="blue">Blue</option></select>
+  <label><input type="checkbox" name="agree" value="yes"> I agree</label>
+  <button type="submit" style="width:120px;height:40px">Send</button>
+</form>
+<button style="display:none">Hidden</button>
+<script>console.log('form ready');</script>
+</body></html>"#;
+
 const SECOND: &str =
     r#"<!doctype html><html><head><title>Second Page</title></head><body><h1>Second</h1></body></html>"#;
+
+async fn result(
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Html<String> {
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    let line = format!("name={};color={};agree={}", get("name"), get("color"), get("agree"));
+    Html(format!("<!doctype html><html><head><title>Result</title></head><body><p id=\"out\">{line}</p></body></html>"))
+}
 
 impl Site {
     /// Serves `/` and `/second` on a free port.
@@ -27,7 +48,16 @@ impl Site {
         let port = listener.local_addr().unwrap().port();
         let app = axum::Router::new()
             .route("/", get(|| async { Html(HOME) }))
-            .route("/second", get(|| async { Html(SECOND) }));
+            .route("/second", get(|| async { Html(SECOND) }))
+            .route("/form", get(|| async { Html(FORM) }))
+            .route("/result", get(result))
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                    Html(SECOND)
+                }),
+            );
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });

@@ -281,6 +281,7 @@ impl Router {
             "Browser.setDownloadBehavior" => Plan::Reply(Ok(json!({}))),
             "Target.getBrowserContexts" => Plan::Reply(Ok(json!({"browserContextIds": ["default"]}))),
             "Target.setDiscoverTargets" => self.set_discover(params.get("discover") == Some(&Value::Bool(true))),
+            "Target.getTargets" if self.roots.is_empty() => Plan::AttachActiveThenRetry,
             "Target.getTargets" => {
                 let infos: Vec<Value> = self.roots.keys().map(|t| self.target_info(*t)).collect();
                 Plan::Reply(Ok(json!({"targetInfos": infos})))

@@ -127,5 +127,9 @@ rule! { fn browser_level_commands_are_answered_locally() {
     let mut r = Router::new();
     let Plan::Reply(Ok(v)) = r.plan(&cmd("Browser.getVersion", json!({}), None), "TestUA") else { panic!() };
     assert_eq!(v["userAgent"], "TestUA");
-    assert_eq!(r.plan(&cmd("Target.getTargets", json!({}), None), "UA"), Plan::Reply(Ok(json!({"targetInfos": []}))));
+    assert_eq!(r.plan(&cmd("Target.getTargets", json!({}), None), "UA"), Plan::AttachActiveThenRetry,
+        "listing targets with none attached attaches the active tab first");
+    r.tab_attached(4, "http://x/", "X");
+    let Plan::Reply(Ok(v)) = r.plan(&cmd("Target.getTargets", json!({}), None), "UA") else { panic!() };
+    assert_eq!(v["targetInfos"][0]["targetId"], "tab-4");
 }}

@@ -49,7 +49,10 @@ impl From<Value> for Answer {
 }
 
 /// Runs one command.
-pub async fn dispatch(hub: &HubCore, name: &str, params: &Params) -> Result<Answer, HubError> {
+pub async fn dispatch(hub: &std::sync::Arc<HubCore>, name: &str, params: &Params) -> Result<Answer, HubError> {
+    if let Some(result) = crate::browser::dispatch(hub, name, params).await {
+        return result;
+    }
     match name {
         "hub.status" => Ok(hub.status().into()),
         "relay.status" => Ok(hub.relay().status().into()),

@@ -105,6 +105,9 @@ pub enum HubError {
     /// A binding (lease) rule refused the call.
     #[error(transparent)]
     Lease(#[from] crate::lease::LeaseError),
+    /// A browser command could not be done.
+    #[error(transparent)]
+    Browser(#[from] crate::browser::BrowserError),
 }
 
 impl HubError {
@@ -121,6 +124,7 @@ impl HubError {
             HubError::TooLarge(_) => "payload_too_large",
             HubError::Cdp(e) => e.code(),
             HubError::Lease(e) => e.code(),
+            HubError::Browser(e) => e.code,
         }
     }
 
@@ -139,6 +143,7 @@ impl HubError {
             HubError::Lease(crate::lease::LeaseError::Required) => 428,
             HubError::Lease(crate::lease::LeaseError::WaitTimeout { .. }) => 408,
             HubError::Lease(_) => 409,
+            HubError::Browser(e) => e.http_status(),
         }
     }
 

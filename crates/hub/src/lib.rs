@@ -7,6 +7,7 @@
 //! - [`guard`]: loopback / Host / Origin / token rules;
 //! - [`sim`]: a simulated extension driving the shared `pairing` state machine, for tests.
 
+pub mod browser;
 pub mod commands;
 pub mod error;
 pub mod guard;

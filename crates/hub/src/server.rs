@@ -106,6 +106,8 @@ pub struct HubCore {
     relay: std::sync::RwLock<Relay>,
     /// Who may drive the extension.
     pub leases: Leases,
+    /// Open browser sessions.
+    pub browser: crate::browser::Sessions,
     /// RPC bearer token (fresh per process).
     pub token: String,
     /// Start time (ms).
@@ -223,6 +225,7 @@ pub async fn start(opts: HubOptions) -> Result<Started, ServeError> {
     let metadata_path = DaemonMetadata::path_in(&opts.cache_dir);
     let core = Arc::new(HubCore {
         leases: Leases::new(opts.lease, &instance_id[..8]),
+        browser: Default::default(),
         instance_id,
         relay: std::sync::RwLock::new(relay),
         token: random_hex(32),
@@ -297,6 +300,7 @@ impl RunningHub {
         tracing::info!("hub shutting down");
         self.core.request_shutdown();
         self.core.leases.clear();
+        self.core.browser.clear();
         self.core.relay().stop();
         DaemonMetadata::remove_if_ours(&self.metadata_path, &self.core.instance_id);
     }

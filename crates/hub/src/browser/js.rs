@@ -1,0 +1,135 @@
+//! The JavaScript the hub runs in pages: the snapshot walker that gives interactive
+//! elements stable refs (`data-odb-ref`), and small functions acting on one ref.
+//!
+//! Refs are attributes on the elements themselves, so they stay stable across snapshots of
+//! one document and vanish with it: a ref that no longer resolves is a stale snapshot.
+
+/// `(opts) => {lines, url, title, refCount, maxRef}`; `opts = {mode: "outline"|"actionables", base}`.
+/// New refs continue after `base` (the last ref issued for the target), so a ref never
+/// names two elements, even across navigations.
+pub const SNAPSHOT: &str = r#"(opts) => {
+  const ACTION = new Set(['button','link','textbox','searchbox','checkbox','radio','combobox','listbox','option',
+    'menuitem','menuitemcheckbox','menuitemradio','switch','tab','slider','spinbutton','treeitem']);
+  const OUTLINE = new Set(['heading','main','navigation','region','form','list','listitem','img','table','row',
+    'cell','banner','contentinfo','complementary','article','paragraph','dialog','alert']);
+  const implicit = (el) => {
+    const t = el.tagName.toLowerCase(), type = (el.getAttribute('type') || '').toLowerCase();
+    if (t === 'a' && el.hasAttribute('href')) return 'link';
+    if (t === 'button' || (t === 'input' && ['button','submit','reset','image'].includes(type))) return 'button';
+    if (t === 'input' && type === 'checkbox') return 'checkbox';
+    if (t === 'input' && type === 'radio') return 'radio';
+    if (t === 'input' && type === 'range') return 'slider';
+    if (t === 'input' && type === 'number') return 'spinbutton';
+    if (t === 'input' && type === 'search') return 'searchbox';
+    if (t === 'input' && type !== 'hidden') return 'textbox';
+    if (t === 'textarea') return 'textbox';
+    if (t === 'select') return el.multiple ? 'listbox' : 'combobox';
+    if (/^h[1-6]$/.test(t)) return 'heading';
+    const map = {nav:'navigation', main:'main', form:'form', ul:'list', ol:'list', li:'listitem', img:'img',
+      table:'table', tr:'row', td:'cell', th:'cell', header:'banner', footer:'contentinfo', aside:'complementary',
+      article:'article', p:'paragraph', dialog:'dialog', summary:'button'};
+    return map[t] || null;
+  };
+  const visible = (el) => {
+    const s = getComputedStyle(el);
+    if (s.display === 'none' || s.visibility === 'hidden' || el.hidden) return false;
+    const r = el.getBoundingClientRect();
+    return r.width > 0 || r.height > 0 || s.display === 'contents';
+  };
+  const clean = (s) => (s || '').replace(/\s+/g, ' ').trim().slice(0, 80);
+  const name = (el, role) => {
+    const aria = el.getAttribute('aria-label');
+    if (aria) return clean(aria);
+    const by = el.getAttribute('aria-labelledby');
+    if (by) return clean(by.split(/\s+/).map(id => document.getElementById(id)?.innerText || '').join(' '));
+    if (el.id) { const l = document.querySelector(`label[for="${CSS.escape(el.id)}"]`); if (l) return clean(l.innerText); }
+    const wrap = el.closest('label'); if (wrap && wrap !== el && ['textbox','checkbox','radio','combobox','listbox','searchbox','spinbutton','slider'].includes(role)) return clean(wrap.innerText);
+    if (el.getAttribute('placeholder')) return clean(el.getAttribute('placeholder'));
+    if (el.getAttribute('alt')) return clean(el.getAttribute('alt'));
+    if (el.tagName === 'INPUT' && ['submit','button','reset'].includes(el.type)) return clean(el.value);
+    if (['textbox','combobox','listbox','searchbox','list','form','table','main','navigation','region'].includes(role)) return clean(el.getAttribute('title'));
+    return clean(el.innerText || el.getAttribute('title'));
+  };
+  window.__odbRefCounter = Math.max(window.__odbRefCounter || 0, opts.base || 0);
+  const lines = [];
+  let refCount = 0;
+  const walk = (el, depth) => {
+    for (const child of el.children) {
+      if (!visible(child)) continue;
+      const role = child.getAttribute('role') || implicit(child);
+      const actionable = role && ACTION.has(role);
+      const shown = actionable || (opts.mode !== 'actionables' && role && OUTLINE.has(role));
+      if (shown) {
+        let line = '  '.repeat(depth);
+        if (actionable) {
+          let ref = child.getAttribute('data-odb-ref');
+          if (!ref) { ref = 'r' + (++window.__odbRefCounter); child.setAttribute('data-odb-ref', ref); }
+          line += `[${ref}] `;
+          refCount++;
+        }
+        line += role;
+        const n = name(child, role); if (n) line += ` "${n}"`;
+        if (role === 'heading') line += ` level=${child.tagName[1] || child.getAttribute('aria-level') || ''}`;
+        if ('value' in child && ['textbox','searchbox','combobox','spinbutton','slider'].includes(role)) {
+          const v = child.type === 'password' ? (child.value ? '••••' : '') : clean(String(child.value));
+          if (v) line += ` value="${v}"`;
+        }
+        if (child.checked) line += ' checked';
+        if (child.disabled || child.getAttribute('aria-disabled') === 'true') line += ' disabled';
+        lines.push(line);
+      }
+      if (!(actionable && ['button','link','option'].includes(role))) walk(child, shown ? depth + 1 : depth);
+    }
+  };
+  walk(document.body || document.documentElement, 0);
+  return {lines, url: location.href, title: document.title, refCount, maxRef: window.__odbRefCounter};
+}"#;
+
+/// `(ref, op, arg) => result | {stale: true}`: one operation on the element with that ref.
+pub const REF_OP: &str = r#"(ref, op, arg) => {
+  const el = document.querySelector(`[data-odb-ref="${ref}"]`);
+  if (!el) return {stale: true};
+  const rect = () => { const r = el.getBoundingClientRect(); return {x: r.x, y: r.y, width: r.width, height: r.height,
+    scrollX: window.scrollX, scrollY: window.scrollY}; };
+  const visible = () => { const s = getComputedStyle(el), r = el.getBoundingClientRect();
+    return s.display !== 'none' && s.visibility !== 'hidden' && r.width > 0 && r.height > 0; };
+  switch (op) {
+    case 'center': el.scrollIntoView({block: 'center', inline: 'center'}); { const r = rect();
+      return {x: r.x + r.width / 2, y: r.y + r.height / 2, visible: visible()}; }
+    case 'rect': el.scrollIntoView({block: 'center', inline: 'center'}); return {...rect(), visible: visible()};
+    case 'focus': el.scrollIntoView({block: 'center'}); el.focus(); if (arg && 'value' in el) { el.value = '';
+      el.dispatchEvent(new Event('input', {bubbles: true})); } return {focused: document.activeElement === el};
+    case 'select': { const wanted = new Set(arg); let n = 0;
+      for (const o of el.options || []) { o.selected = wanted.has(o.value) || wanted.has(o.label); if (o.selected) n++; }
+      el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true}));
+      return {selected: n}; }
+    case 'scroll': el.scrollBy(0, arg); return {scrollTop: el.scrollTop};
+    case 'scrollIntoView': el.scrollIntoView({block: 'center'}); return rect();
+    case 'html': return {value: el.outerHTML};
+    case 'text': return {value: el.innerText};
+    case 'attr': return {value: el.getAttribute(arg)};
+    case 'value': return {value: 'value' in el ? el.value : null};
+    case 'visible': return {value: visible()};
+    case 'enabled': return {value: !(el.disabled || el.getAttribute('aria-disabled') === 'true')};
+    case 'checked': return {value: !!(el.checked || el.getAttribute('aria-checked') === 'true')};
+  }
+  return {error: 'unknown op ' + op};
+}"#;
+
+/// `(sel, text, state) => bool`: whether a wait condition holds now.
+pub const CONDITION: &str = r#"(sel, text, state) => {
+  let el = null;
+  if (sel) { el = document.querySelector(sel); }
+  if (text) { return (document.body && document.body.innerText.includes(text)) === (state !== 'hidden'); }
+  const shown = !!el && (() => { const s = getComputedStyle(el), r = el.getBoundingClientRect();
+    return s.display !== 'none' && s.visibility !== 'hidden' && r.width > 0 && r.height > 0; })();
+  if (state === 'hidden') return !shown;
+  if (state === 'visible') return shown;
+  return !!el;
+}"#;
+
+/// Builds `(<function>)(<json args>…)`.
+pub fn call(function: &str, args: &[serde_json::Value]) -> String {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    format!("({function})({})", args.join(", "))
+}

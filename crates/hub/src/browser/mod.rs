@@ -1,0 +1,58 @@
+//! Browser commands through the hub: sessions (extension, managed Chromium, or an existing
+//! DevTools endpoint), targets and named pages, navigation, snapshot → refs → actions, DOM
+//! reads and DevTools polling. Every command names its session, is checked against the
+//! caller (and, for extension sessions, the relay binding), and answers compact JSON.
+
+mod actions;
+mod commands;
+pub mod direct;
+pub mod error;
+mod js;
+pub mod launcher;
+pub mod session;
+pub mod snapshot;
+
+pub use commands::{dispatch, BROWSER_COMMANDS};
+pub use error::BrowserError;
+
+use session::BrowserSession;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Every open browser session.
+#[derive(Default)]
+pub struct Sessions {
+    map: Mutex<HashMap<String, Arc<BrowserSession>>>,
+}
+
+impl Sessions {
+    /// Registers a session.
+    pub fn insert(&self, session: Arc<BrowserSession>) {
+        self.map.lock().expect("sessions lock").insert(session.id.clone(), session);
+    }
+
+    /// Looks a session up.
+    pub fn get(&self, id: &str) -> Option<Arc<BrowserSession>> {
+        self.map.lock().expect("sessions lock").get(id).cloned()
+    }
+
+    /// Removes a session (dropping it closes a managed browser).
+    pub fn remove(&self, id: &str) -> Option<Arc<BrowserSession>> {
+        self.map.lock().expect("sessions lock").remove(id)
+    }
+
+    /// Closes every session (hub shutdown).
+    pub fn clear(&self) {
+        self.map.lock().expect("sessions lock").clear();
+    }
+
+    /// How many are open.
+    pub fn len(&self) -> usize {
+        self.map.lock().expect("sessions lock").len()
+    }
+
+    /// True when none is open.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

@@ -1,0 +1,298 @@
+//! One browser session: how its CDP travels (through the extension, or straight to a
+//! browser the hub launched or was pointed at), its targets and their flat sessions,
+//! named pages, and console/network logs with sequence cursors.
+
+use super::direct::DirectCdp;
+use super::error::BrowserError;
+use super::launcher::ManagedChromium;
+use crate::error::{CdpError, HubError};
+use crate::lease::Owner;
+use crate::server::HubCore;
+use pairing::wire::CdpEvent;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How a session reaches the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The user's Chrome, through the extension (needs the relay binding).
+    Extension,
+    /// A Chromium the hub launched.
+    Managed,
+    /// An existing DevTools endpoint.
+    Connected,
+}
+
+impl Mode {
+    /// Wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Extension => "extension",
+            Mode::Managed => "managed",
+            Mode::Connected => "cdpConnect",
+        }
+    }
+}
+
+/// Longest any single CDP call of a browser command may take.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+const LOG_CAP: usize = 1000;
+
+/// A bounded event log read with cursors.
+#[derive(Debug, Default)]
+pub struct Log {
+    next_seq: u64,
+    entries: VecDeque<Value>,
+}
+
+impl Log {
+    fn push(&mut self, mut entry: Value) {
+        self.next_seq += 1;
+        entry["seq"] = json!(self.next_seq);
+        self.entries.push_back(entry);
+        if self.entries.len() > LOG_CAP {
+            self.entries.pop_front();
+        }
+    }
+
+    /// Entries after `since`, at most `max`; and the cursor to pass next time.
+    pub fn since(&self, since: u64, max: usize) -> (Vec<Value>, u64) {
+        let events: Vec<Value> =
+            self.entries.iter().filter(|e| e["seq"].as_u64() > Some(since)).take(max).cloned().collect();
+        let next = events.last().and_then(|e| e["seq"].as_u64()).unwrap_or(since);
+        (events, next)
+    }
+}
+
+/// What the hub keeps per target.
+#[derive(Debug, Clone, Default)]
+pub struct TargetState {
+    /// The flat CDP session attached to it.
+    pub cdp_session: String,
+    /// The last ref issued for this target (refs are never reused, across documents too).
+    pub max_ref: u64,
+}
+
+/// Mutable session state.
+#[derive(Debug, Default)]
+pub struct State {
+    /// The target commands go to.
+    pub active: Option<String>,
+    /// Attached targets.
+    pub targets: HashMap<String, TargetState>,
+    /// Named pages → target ids.
+    pub pages: BTreeMap<String, String>,
+    /// Console log.
+    pub console: Log,
+    /// Network log.
+    pub network: Log,
+}
+
+/// A browser session.
+pub struct BrowserSession {
+    /// Session id.
+    pub id: String,
+    /// How it reaches the browser.
+    pub mode: Mode,
+    /// Who created it.
+    pub owner: Owner,
+    direct: Option<Arc<DirectCdp>>,
+    _chromium: Option<ManagedChromium>,
+    /// Targets, pages, logs.
+    pub state: Mutex<State>,
+    pump: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for BrowserSession {
+    fn drop(&mut self) {
+        if let Some(p) = self.pump.lock().expect("pump lock").take() {
+            p.abort();
+        }
+    }
+}
+
+impl BrowserSession {
+    /// A session over the extension.
+    pub fn extension(id: String, owner: Owner) -> Self {
+        Self::build(id, Mode::Extension, owner, None, None)
+    }
+
+    /// A session straight to a browser.
+    pub fn direct(id: String, mode: Mode, owner: Owner, cdp: DirectCdp, chromium: Option<ManagedChromium>) -> Self {
+        Self::build(id, mode, owner, Some(Arc::new(cdp)), chromium)
+    }
+
+    fn build(
+        id: String,
+        mode: Mode,
+        owner: Owner,
+        direct: Option<Arc<DirectCdp>>,
+        chromium: Option<ManagedChromium>,
+    ) -> Self {
+        BrowserSession {
+            id,
+            mode,
+            owner,
+            direct,
+            _chromium: chromium,
+            state: Mutex::new(State::default()),
+            pump: Mutex::new(None),
+        }
+    }
+
+    /// Locks the state.
+    pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().expect("session state lock")
+    }
+
+    /// One CDP command in this session's browser.
+    pub async fn call(
+        &self,
+        hub: &HubCore,
+        method: &str,
+        params: Value,
+        session: Option<&str>,
+    ) -> Result<Value, HubError> {
+        let result = match &self.direct {
+            Some(cdp) => cdp.call(method, params, session, CALL_TIMEOUT).await,
+            None => hub.relay().call(method, Some(params), session.map(str::to_owned), CALL_TIMEOUT).await,
+        };
+        result.map_err(|e| match e {
+            CdpError::Disconnected { .. } if self.direct.as_ref().is_some_and(|d| !d.alive()) => HubError::Browser(
+                BrowserError::new("detached_target", "the browser of this session has gone away: launch a new session"),
+            ),
+            other => other.into(),
+        })
+    }
+
+    /// Starts copying console and network events of attached targets into the logs.
+    pub fn start_event_pump(self: &Arc<Self>, hub: &Arc<HubCore>) {
+        let weak = Arc::downgrade(self);
+        let hub = hub.clone();
+        let direct = self.direct.clone();
+        let task = tokio::spawn(async move {
+            let mut rx = match &direct {
+                Some(d) => d.subscribe(),
+                None => hub.relay().subscribe_events(),
+            };
+            loop {
+                match rx.recv().await {
+                    Ok(event) => match weak.upgrade() {
+                        Some(session) => session.record(event),
+                        None => return,
+                    },
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                        if direct.is_some() {
+                            return;
+                        }
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        rx = hub.relay().subscribe_events();
+                    }
+                }
+            }
+        });
+        *self.pump.lock().expect("pump lock") = Some(task);
+    }
+
+    fn record(&self, event: CdpEvent) {
+        let mut state = self.state();
+        let Some(session) = event.session_id.as_deref() else { return };
+        let Some(target) = state.targets.iter().find(|(_, t)| t.cdp_session == session).map(|(id, _)| id.clone())
+        else {
+            return;
+        };
+        let p = event.params.unwrap_or(Value::Null);
+        let ts = crate::paths::now_ms();
+        match event.method.as_str() {
+            "Runtime.consoleAPICalled" => {
+                let text: Vec<String> = p["args"]
+                    .as_array()
+                    .map(|a| a.iter().map(|x| x["value"].as_str().map_or_else(|| x["value"].to_string(), str::to_owned)).collect())
+                    .unwrap_or_default();
+                state.console.push(json!({"level": p["type"], "text": text.join(" "), "targetId": target, "ts": ts}));
+            }
+            "Runtime.exceptionThrown" => {
+                let d = &p["exceptionDetails"];
+                let text = d["exception"]["description"].as_str().or(d["text"].as_str()).unwrap_or("exception").to_owned();
+                state.console.push(json!({"level": "error", "text": text, "targetId": target, "ts": ts}));
+            }
+            "Network.requestWillBeSent" => state.network.push(json!({"event": "request", "requestId": p["requestId"],
+                "method": p["request"]["method"], "url": p["request"]["url"], "resourceType": p["type"], "targetId": target, "ts": ts})),
+            "Network.responseReceived" => state.network.push(json!({"event": "response", "requestId": p["requestId"],
+                "url": p["response"]["url"], "status": p["response"]["status"], "resourceType": p["type"], "targetId": target, "ts": ts})),
+            "Network.loadingFailed" => state.network.push(json!({"event": "failed", "requestId": p["requestId"],
+                "error": p["errorText"], "targetId": target, "ts": ts})),
+            _ => {}
+        }
+    }
+
+    /// Attaches (once) to `target_id` with a flat session and enables what the commands use.
+    pub async fn attach(&self, hub: &HubCore, target_id: &str) -> Result<String, HubError> {
+        if let Some(t) = self.state().targets.get(target_id) {
+            return Ok(t.cdp_session.clone());
+        }
+        let attached =
+            self.call(hub, "Target.attachToTarget", json!({"targetId": target_id, "flatten": true}), None).await;
+        let attached = attached.map_err(|e| match e {
+            HubError::Cdp(CdpError::Protocol { message, .. }) => HubError::Browser(BrowserError::new(
+                "unknown_target",
+                format!("cannot attach to {target_id}: {message}"),
+            )),
+            other => other,
+        })?;
+        let session = attached["sessionId"]
+            .as_str()
+            .ok_or_else(|| {
+                HubError::Browser(BrowserError::new("unknown_target", format!("no session for {target_id}")))
+            })?
+            .to_owned();
+        for method in ["Page.enable", "Runtime.enable", "Network.enable"] {
+            self.call(hub, method, json!({}), Some(&session)).await?;
+        }
+        self.state().targets.insert(target_id.to_owned(), TargetState { cdp_session: session.clone(), max_ref: 0 });
+        Ok(session)
+    }
+
+    /// The page targets of this session's browser: `[{targetId, url, title}]`.
+    pub async fn page_targets(&self, hub: &HubCore) -> Result<Vec<Value>, HubError> {
+        let targets = self.call(hub, "Target.getTargets", json!({}), None).await?;
+        Ok(targets["targetInfos"]
+            .as_array()
+            .map(|t| t.iter().filter(|t| t["type"] == "page").cloned().collect())
+            .unwrap_or_default())
+    }
+
+    /// The active target and its CDP session (attaching the first page when none is active).
+    pub async fn active(&self, hub: &HubCore) -> Result<(String, String), HubError> {
+        let current = self.state().active.clone();
+        let target = match current {
+            Some(t) => t,
+            None => {
+                let pages = self.page_targets(hub).await?;
+                let first = pages.first().and_then(|p| p["targetId"].as_str()).ok_or_else(|| {
+                    HubError::Browser(BrowserError::new(
+                        "unknown_target",
+                        "the browser has no page: open one with targets.new",
+                    ))
+                })?;
+                self.state().active = Some(first.to_owned());
+                first.to_owned()
+            }
+        };
+        let session = self.attach(hub, &target).await?;
+        Ok((target, session))
+    }
+
+    /// Forgets a closed target.
+    pub fn forget_target(&self, target_id: &str) {
+        let mut state = self.state();
+        state.targets.remove(target_id);
+        state.pages.retain(|_, t| t != target_id);
+        if state.active.as_deref() == Some(target_id) {
+            state.active = None;
+        }
+    }
+}

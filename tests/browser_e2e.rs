@@ -1,0 +1,160 @@
+//! Browser commands through the hub on a local multi-page site, in both modes: through the
+//! real extension in headless Chromium, and in a Chromium the hub launches itself.
+
+use serde_json::{json, Value};
+use system_tests::browser::Browser;
+use system_tests::hub_process::{HubProcess, CLIENT_ID};
+use system_tests::site::Site;
+use system_tests::SERIAL;
+
+/// Calls a browser command as the e2e client (with its binding, if any); returns the reply.
+async fn cmd(hub: &HubProcess, binding: &Value, name: &str, mut params: Value) -> Value {
+    params["clientId"] = json!(CLIENT_ID);
+    params["instanceId"] = json!("e2e");
+    params["bindingId"] = binding.clone();
+    hub.rpc(name, params).await
+}
+
+async fn ok(hub: &HubProcess, binding: &Value, name: &str, params: Value) -> Value {
+    let reply = cmd(hub, binding, name, params).await;
+    assert_eq!(reply["ok"], true, "{name} failed: {reply}");
+    reply["data"].clone()
+}
+
+/// The ref on the snapshot line containing `needle`.
+fn ref_of(snapshot: &str, needle: &str) -> String {
+    let line = snapshot.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle:?} in\n{snapshot}"));
+    line.trim().trim_start_matches('[').split(']').next().unwrap().to_owned()
+}
+
+/// Fills and submits the form, and checks every command really changed the page.
+async fn drive_the_site(hub: &HubProcess, binding: &Value, session: &Value, site: &Site) {
+    let s = |extra: Value| {
+        let mut p = json!({"sessionId": session});
+        p.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        p
+    };
+    let nav = ok(hub, binding, "nav.goto", s(json!({"url": site.url("/form"), "waitUntil": "load"}))).await;
+    assert_eq!((nav["finalUrl"].as_str(), nav["title"].as_str()), (Some(site.url("/form").as_str()), Some("Form")));
+
+    let snap = ok(hub, binding, "nav.snapshot", s(json!({}))).await;
+    let content = snap["content"].as_str().unwrap().to_owned();
+    assert!(content.contains("heading \"Sign up\""), "{content}");
+    assert!(!content.contains("Hidden"), "hidden elements are left out:\n{content}");
+    let (name, color, agree, send) = (
+        ref_of(&content, "textbox \"Name\""),
+        ref_of(&content, "combobox \"Color\""),
+        ref_of(&content, "checkbox \"I agree\""),
+        ref_of(&content, "button \"Send\""),
+    );
+    let paged = ok(hub, binding, "nav.snapshot", s(json!({"maxChars": 100}))).await;
+    assert_eq!(paged["truncated"], true);
+    let rest = ok(hub, binding, "nav.snapshot", s(json!({"maxChars": 100000, "cursor": paged["nextCursor"]}))).await;
+    assert_eq!(format!("{}\n{}", paged["content"].as_str().unwrap(), rest["content"].as_str().unwrap()), content);
+
+    ok(hub, binding, "interact.type", s(json!({"ref": name, "text": "Ada", "clear": true}))).await;
+    assert_eq!(ok(hub, binding, "dom.getValue", s(json!({"ref": name}))).await["value"], "Ada");
+    ok(hub, binding, "interact.select", s(json!({"ref": color, "values": ["blue"]}))).await;
+    assert_eq!(ok(hub, binding, "dom.getValue", s(json!({"ref": color}))).await["value"], "blue");
+    ok(hub, binding, "interact.click", s(json!({"ref": agree}))).await;
+    assert_eq!(ok(hub, binding, "dom.isChecked", s(json!({"ref": agree}))).await["value"], true);
+    assert_eq!(ok(hub, binding, "dom.isVisible", s(json!({"ref": send}))).await["value"], true);
+    assert_eq!(ok(hub, binding, "dom.getText", s(json!({"ref": send}))).await["text"], "Send");
+    ok(hub, binding, "interact.hover", s(json!({"ref": send}))).await;
+
+    let page_shot = ok(hub, binding, "page.screenshot", s(json!({}))).await;
+    let viewport = ok(hub, binding, "session.status", s(json!({}))).await;
+    assert_eq!(viewport["url"], site.url("/form"));
+    let png = std::fs::read(page_shot["path"].as_str().unwrap()).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a real PNG file");
+    let button_shot = ok(hub, binding, "page.screenshot", s(json!({"ref": send}))).await;
+    assert_eq!((button_shot["width"].as_u64(), button_shot["height"].as_u64()), (Some(120), Some(40)), "{button_shot}");
+
+    ok(hub, binding, "interact.click", s(json!({"ref": send}))).await;
+    ok(hub, binding, "nav.wait", s(json!({"text": "name=Ada;color=blue;agree=yes", "timeoutMs": 10000}))).await;
+    let status = ok(hub, binding, "session.status", s(json!({}))).await;
+    assert!(status["url"].as_str().unwrap().contains("/result?name=Ada"), "{status}");
+
+    let stale = cmd(hub, binding, "interact.click", s(json!({"ref": name}))).await;
+    assert_eq!(stale["error"]["code"], "stale_ref", "{stale}");
+    let unknown = cmd(hub, binding, "interact.click", s(json!({"ref": "r9999"}))).await;
+    assert_eq!(unknown["error"]["code"], "unknown_ref", "{unknown}");
+
+    let console = ok(hub, binding, "devtools.consolePoll", s(json!({}))).await;
+    assert!(console["events"].as_array().unwrap().iter().any(|e| e["text"] == "form ready"), "{console}");
+    let network = ok(hub, binding, "devtools.networkPoll", s(json!({"max": 1000}))).await;
+    assert!(
+        network["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["url"].as_str().unwrap_or("").contains("/result?name=Ada")),
+        "{network}"
+    );
+    let later = ok(hub, binding, "devtools.consolePoll", s(json!({"sinceSeq": console["nextSeq"]}))).await;
+    assert!(later["events"].as_array().unwrap().iter().all(|e| e["seq"].as_u64() > console["nextSeq"].as_u64()));
+    let perf = ok(hub, binding, "devtools.perf", s(json!({}))).await;
+    assert!(perf["metrics"].as_array().unwrap().iter().any(|m| m["name"] == "Nodes"), "{perf}");
+
+    let first = ok(hub, binding, "targets.list", s(json!({}))).await["activeTargetId"].clone();
+    let created = ok(hub, binding, "targets.new", s(json!({"url": site.url("/second")}))).await;
+    let listed = ok(hub, binding, "targets.list", s(json!({}))).await;
+    assert!(listed["targets"].as_array().unwrap().len() >= 2, "{listed}");
+    ok(hub, binding, "nav.wait", s(json!({"text": "Second", "timeoutMs": 10000}))).await;
+    let used = ok(hub, binding, "targets.use", s(json!({"targetId": first}))).await;
+    assert!(used["url"].as_str().unwrap().contains("/result"), "{used}");
+    ok(hub, binding, "targets.close", s(json!({"targetId": created["targetId"]}))).await;
+    let docs = ok(hub, binding, "page.open", s(json!({"name": "docs", "url": site.url("/")}))).await;
+    assert_eq!(docs["created"], true);
+    let pages = ok(hub, binding, "page.list", s(json!({}))).await;
+    assert_eq!(pages["pages"][0]["name"], "docs");
+    ok(hub, binding, "page.close", s(json!({"name": "docs"}))).await;
+    let gone = cmd(hub, binding, "page.close", s(json!({"name": "docs"}))).await;
+    assert_eq!(gone["error"]["code"], "unknown_page");
+
+    let timeout = cmd(hub, binding, "nav.goto", s(json!({"url": site.url("/slow"), "timeoutMs": 500}))).await;
+    assert_eq!(timeout["error"]["code"], "navigation_timeout", "{timeout}");
+    assert!(timeout["error"]["message"].as_str().unwrap().contains("within 500 ms"));
+}
+
+#[tokio::test]
+async fn browser_commands_drive_a_real_page_through_the_extension() {
+    let _serial = SERIAL.lock().await;
+    let dirs = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    let hub = HubProcess::start(dirs.path(), 8787).await;
+    let _browser = Browser::launch(&site.url("/")).await;
+    hub.wait_for_extension().await;
+    let bound = hub.rpc("relay.bind", json!({"clientId": CLIENT_ID, "instanceId": "e2e"})).await;
+    let binding = bound["data"]["bindingId"].clone();
+    let unbound = cmd(&hub, &Value::Null, "session.launch", json!({"mode": "extension"})).await;
+    assert_eq!(unbound["error"]["code"], "binding_required", "extension sessions honour the binding");
+    let launched = ok(&hub, &binding, "session.launch", json!({"mode": "extension"})).await;
+    assert_eq!(launched["mode"], "extension");
+    drive_the_site(&hub, &binding, &launched["sessionId"], &site).await;
+    let released = ok(&hub, &binding, "session.disconnect", json!({"sessionId": launched["sessionId"]})).await;
+    assert_eq!(released["bindingReleased"], true);
+}
+
+#[tokio::test]
+async fn browser_commands_drive_a_real_page_in_managed_chromium() {
+    let _serial = SERIAL.lock().await;
+    let dirs = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    let hub = HubProcess::start(dirs.path(), 8787).await;
+    let launched = ok(
+        &hub,
+        &Value::Null,
+        "session.launch",
+        json!({"mode": "managed", "headless": true, "startUrl": site.url("/")}),
+    )
+    .await;
+    assert_eq!(launched["mode"], "managed");
+    let session = launched["sessionId"].clone();
+    let other = hub.rpc("nav.snapshot", json!({"clientId": "someone-else", "sessionId": session})).await;
+    assert_eq!(other["error"]["code"], "session_not_owned");
+    drive_the_site(&hub, &Value::Null, &session, &site).await;
+    ok(&hub, &Value::Null, "session.disconnect", json!({"sessionId": session})).await;
+    let after = cmd(&hub, &Value::Null, "session.status", json!({"sessionId": session})).await;
+    assert_eq!(after["error"]["code"], "unknown_session");
+}
