@@ -168,3 +168,41 @@ fn status_without_a_hub_exits_10_with_a_clear_message() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["error"]["code"], "hub_not_running");
 }
+
+#[test]
+fn cli_browser_commands_drive_a_managed_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _stop = StopHub(dir.path(), port);
+    let run = |args: &[&str]| output(cli(dir.path(), port, &[&["--json"], args].concat()));
+    let launched = run(&["launch", "--mode", "managed"]);
+    assert_eq!(launched["data"]["mode"], "managed", "{launched}");
+    let page = "data:text/html,<title>T</title><input aria-label=Query><button onclick=\"document.title='clicked'\">Go</button>";
+    assert_eq!(run(&["goto", "--url", page])["data"]["title"], "T");
+    let snap = run(&["snapshot"]);
+    let content = snap["data"]["content"].as_str().unwrap().to_owned();
+    let line = content.lines().find(|l| l.contains("button \"Go\"")).unwrap_or_else(|| panic!("{content}"));
+    let go = line.trim().trim_start_matches('[').split(']').next().unwrap();
+    let input = content
+        .lines()
+        .find(|l| l.contains("textbox \"Query\""))
+        .unwrap()
+        .trim()
+        .trim_start_matches('[')
+        .split(']')
+        .next()
+        .unwrap();
+    assert_eq!(run(&["type", "--ref", input, "--text", "hello"])["ok"], true);
+    assert_eq!(run(&["dom-value", "--ref", input])["data"]["value"], "hello");
+    assert_eq!(run(&["click", "--ref", go])["ok"], true);
+    assert_eq!(run(&["session-status"])["data"]["title"], "clicked");
+    let shot = dir.path().join("page.png");
+    let taken = run(&["screenshot", "--path", shot.to_str().unwrap()]);
+    assert_eq!(taken["data"]["width"], 1280, "{taken}");
+    assert_eq!(&std::fs::read(&shot).unwrap()[..4], b"\x89PNG");
+    let bad = run(&["click", "--ref", "r999"]);
+    assert_eq!(bad["error"]["code"], "unknown_ref");
+    assert_eq!(run(&["disconnect"])["ok"], true);
+    let after = run(&["session-status"]);
+    assert_eq!(after["error"]["code"], "local_error", "no saved session after disconnect: {after}");
+}

@@ -195,12 +195,14 @@ impl Ctx<'_> {
             "ArrowRight" => ("ArrowRight", 39, ""),
             " " | "Space" => ("Space", 32, " "),
             k if k.chars().count() == 1 => ("", 0, k),
-            other => return Err(HubError::param(
-                "key",
-                format!(
+            other => {
+                return Err(HubError::param(
+                    "key",
+                    format!(
                     "unsupported key {other:?} (Enter, Tab, Escape, Backspace, Delete, Arrow*, Space or one character)"
                 ),
-            )),
+                ))
+            }
         };
         let key_name = if key == "Space" { " " } else { key };
         let down = if text.is_empty() { "rawKeyDown" } else { "keyDown" };

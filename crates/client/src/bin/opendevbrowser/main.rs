@@ -1,7 +1,9 @@
 //! `opendevbrowser`: run the hub, inspect it, hold the relay binding, and drive the
 //! browser through the hub. Every command has `--help`; `--json` prints machine output.
 
-use clap::{Parser, Subcommand};
+mod browser;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use opendevbrowser_client::{ClientError, ClientOptions, HubClient};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -10,7 +12,7 @@ use std::time::Duration;
 
 /// Drive your real Chrome tabs through the per-user opendevbrowser hub.
 #[derive(Parser)]
-#[command(name = "opendevbrowser", version, about, long_about = None)]
+#[command(name = "opendevbrowser", version, long_about = None)]
 struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
@@ -84,15 +86,32 @@ fn exit_code(e: &ClientError) -> u8 {
     }
 }
 
+/// The flags every command shares.
+struct Global {
+    json: bool,
+    instance_id: String,
+    no_autostart: bool,
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("OPENDEVBROWSER_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let matches = browser::augment(Cli::command()).get_matches();
+    if let Some((name, sub)) = matches.subcommand() {
+        if let Some(spec) = browser::spec(name) {
+            init_logging();
+            let global = Global {
+                json: matches.get_flag("json"),
+                instance_id: matches.get_one::<String>("instance_id").cloned().unwrap_or_else(|| "cli".into()),
+                no_autostart: matches.get_flag("no_autostart"),
+            };
+            return finish(global.json, run_browser(&global, spec, sub).await);
+        }
+    }
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    init_logging();
     if let Command::Serve { args } = cli.command {
         return match hub::serve_cmd::run(args, cli.json).await {
             Ok(()) => ExitCode::SUCCESS,
@@ -103,7 +122,21 @@ async fn main() -> ExitCode {
         };
     }
     let json = cli.json;
-    match run(cli).await {
+    let global = Global { json, instance_id: cli.instance_id.clone(), no_autostart: cli.no_autostart };
+    finish(json, run(&global, cli.command).await)
+}
+
+fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("OPENDEVBROWSER_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn finish(json: bool, result: Result<Value, ClientError>) -> ExitCode {
+    match result {
         Ok(output) => {
             print_output(json, &output);
             ExitCode::SUCCESS
@@ -133,7 +166,7 @@ fn progress(line: &str) {
     eprintln!("[opendevbrowser] {line}");
 }
 
-async fn connect(cli: &Cli, autostart: bool) -> Result<HubClient, ClientError> {
+async fn connect(cli: &Global, autostart: bool) -> Result<HubClient, ClientError> {
     let opts = ClientOptions {
         instance_id: Some(cli.instance_id.clone()),
         autostart: autostart && !cli.no_autostart,
@@ -142,16 +175,16 @@ async fn connect(cli: &Cli, autostart: bool) -> Result<HubClient, ClientError> {
     HubClient::connect(opts, &progress).await
 }
 
-async fn run(cli: Cli) -> Result<Value, ClientError> {
-    match &cli.command {
+async fn run(cli: &Global, command: Command) -> Result<Value, ClientError> {
+    match &command {
         Command::Serve { .. } => unreachable!("handled in main"),
         Command::Status => {
-            let client = connect(&cli, false).await?;
+            let client = connect(cli, false).await?;
             let status = client.status().await?;
             Ok(if cli.json { status } else { Value::String(describe_status(&status)) })
         }
         Command::Stop => {
-            let client = connect(&cli, false).await?;
+            let client = connect(cli, false).await?;
             let endpoint = client.endpoint().clone();
             reqwest::Client::new()
                 .post(format!("http://127.0.0.1:{}/stop", endpoint.port))
@@ -162,7 +195,7 @@ async fn run(cli: Cli) -> Result<Value, ClientError> {
             Ok(json!({"stopping": true, "pid": endpoint.pid}))
         }
         Command::Ensure => {
-            let client = connect(&cli, true).await?;
+            let client = connect(cli, true).await?;
             let e = client.endpoint();
             let source = format!("{:?}", client.source()).to_lowercase();
             Ok(
@@ -170,18 +203,18 @@ async fn run(cli: Cli) -> Result<Value, ClientError> {
             )
         }
         Command::Bind { wait_ms } => {
-            let client = connect(&cli, true).await?;
+            let client = connect(cli, true).await?;
             let binding = acquire(&client, *wait_ms).await?;
             saved::store(&cli.instance_id, &binding.binding_id)?;
             Ok(json!({"bindingId": binding.binding_id, "renewAfterMs": binding.renew_after.as_millis() as u64}))
         }
         Command::Renew => {
-            let client = with_saved_binding(&cli).await?;
+            let client = with_saved_binding(cli).await?;
             let binding = client.renew().await?;
             Ok(json!({"bindingId": binding.binding_id}))
         }
         Command::Release => {
-            let client = with_saved_binding(&cli).await?;
+            let client = with_saved_binding(cli).await?;
             let result = client.release().await;
             saved::forget(&cli.instance_id);
             result.map(|_| json!({"released": true}))
@@ -189,13 +222,48 @@ async fn run(cli: Cli) -> Result<Value, ClientError> {
         Command::Cdp { method, params, session_id, wait_ms } => {
             let params: Value = serde_json::from_str(params)
                 .map_err(|e| ClientError::Local(format!("--params is not valid JSON: {e}")))?;
-            with_binding(&cli, *wait_ms, |c| async move { c.cdp_send(method, params, session_id.as_deref()).await })
+            with_binding(cli, *wait_ms, |c| async move { c.cdp_send(method, params, session_id.as_deref()).await })
                 .await
         }
         Command::Eval { expression, session_id, wait_ms } => {
-            with_binding(&cli, *wait_ms, |c| async move { c.evaluate(expression, session_id.as_deref()).await }).await
+            with_binding(cli, *wait_ms, |c| async move { c.evaluate(expression, session_id.as_deref()).await }).await
         }
     }
+}
+
+/// Runs a browser command: the session defaults to this instance's last `launch`; a
+/// binding is taken (and released after) only if the command turns out to need one.
+async fn run_browser(cli: &Global, spec: &browser::Spec, m: &clap::ArgMatches) -> Result<Value, ClientError> {
+    let mut params = browser::params(spec, m).map_err(ClientError::Local)?;
+    if !matches!(spec.cli, "launch" | "connect") {
+        let session =
+            m.get_one::<String>("session-id").cloned().or_else(|| saved::load_session(&cli.instance_id)).ok_or_else(
+                || ClientError::Local("no session: run `opendevbrowser launch` first or pass --session-id".into()),
+            )?;
+        params.insert("sessionId".into(), json!(session));
+    }
+    let client = connect(cli, true).await?;
+    if let Some(id) = saved::load(&cli.instance_id) {
+        client.adopt_binding(id);
+    }
+    let params = Value::Object(params);
+    let result = match client.call(spec.hub, params.clone()).await {
+        Err(e) if e.code() == "binding_required" && client.binding().is_none() => {
+            client.bind().await?;
+            let retried = client.call(spec.hub, params).await;
+            let _ = client.release().await;
+            retried
+        }
+        other => other,
+    }?;
+    match spec.cli {
+        "launch" | "connect" => {
+            saved::store_session(&cli.instance_id, result["sessionId"].as_str().unwrap_or_default())?
+        }
+        "disconnect" => saved::forget_session(&cli.instance_id),
+        _ => {}
+    }
+    Ok(result)
 }
 
 /// Binds now, or (with `wait_ms`) waits in the queue, telling the user who holds the relay.
@@ -216,7 +284,7 @@ async fn acquire(client: &HubClient, wait_ms: u64) -> Result<opendevbrowser_clie
     }
 }
 
-async fn with_saved_binding(cli: &Cli) -> Result<HubClient, ClientError> {
+async fn with_saved_binding(cli: &Global) -> Result<HubClient, ClientError> {
     let client = connect(cli, false).await?;
     let id = saved::load(&cli.instance_id).ok_or_else(|| {
         ClientError::Local(format!("instance `{}` holds no saved binding: run `opendevbrowser bind`", cli.instance_id))
@@ -227,7 +295,7 @@ async fn with_saved_binding(cli: &Cli) -> Result<HubClient, ClientError> {
 
 /// Runs `f` with a binding: the saved one for this instance, or a temporary one that is
 /// released afterwards (so a one-shot command never holds the relay for a whole TTL).
-async fn with_binding<F, Fut>(cli: &Cli, wait_ms: u64, f: F) -> Result<Value, ClientError>
+async fn with_binding<F, Fut>(cli: &Global, wait_ms: u64, f: F) -> Result<Value, ClientError>
 where
     F: FnOnce(HubClient) -> Fut,
     Fut: std::future::Future<Output = Result<Value, ClientError>>,
@@ -295,5 +363,22 @@ mod saved {
 
     pub fn forget(instance: &str) {
         let _ = std::fs::remove_file(path(instance));
+    }
+
+    fn session_path(instance: &str) -> PathBuf {
+        path(instance).with_extension("session")
+    }
+
+    pub fn store_session(instance: &str, session_id: &str) -> Result<(), ClientError> {
+        hub::paths::write_private_atomic(&session_path(instance), session_id.as_bytes())
+            .map_err(|e| ClientError::Local(e.to_string()))
+    }
+
+    pub fn load_session(instance: &str) -> Option<String> {
+        std::fs::read_to_string(session_path(instance)).ok().filter(|s| !s.trim().is_empty())
+    }
+
+    pub fn forget_session(instance: &str) {
+        let _ = std::fs::remove_file(session_path(instance));
     }
 }
