@@ -36,4 +36,7 @@ cargo build -q -p hub -p client
 step "end-to-end: real hub + real extension in headless Chromium + real page"
 cargo test -p system-tests -- --test-threads=1
 
+step "fuzz: a short run of every parser target (longer: FUZZ_SECONDS=600 scripts/fuzz.sh)"
+FUZZ_SECONDS="${FUZZ_SECONDS:-10}" scripts/fuzz.sh
+
 step "all tests passed"

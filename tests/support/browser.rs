@@ -64,6 +64,7 @@ impl Browser {
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg(format!("--load-extension={}", ext.display()))
             .arg(format!("--disable-extensions-except={}", ext.display()))
+            .args(std::env::var("CHROMIUM_EXTRA_FLAGS").unwrap_or_default().split_whitespace())
             .arg(url)
             .stdout(Stdio::null())
             .stderr(log)

@@ -16,6 +16,7 @@ pub struct HubProcess {
     /// Relay port.
     pub relay_port: u16,
     binding: tokio::sync::Mutex<Option<String>>,
+    http: reqwest::Client,
 }
 
 /// The clientId the end-to-end tests bind as.
@@ -68,7 +69,13 @@ impl HubProcess {
             token: meta["token"].as_str().unwrap().to_owned(),
             relay_port,
             binding: tokio::sync::Mutex::new(None),
+            http: reqwest::Client::new(),
         }
+    }
+
+    /// The hub's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Kills the hub with SIGKILL, as a crash would.
@@ -84,7 +91,7 @@ impl HubProcess {
 
     /// Calls one RPC command; returns the whole `{ok, data|error}` body.
     pub async fn rpc(&self, name: &str, params: Value) -> Value {
-        reqwest::Client::new()
+        self.http
             .post(format!("http://127.0.0.1:{}/command", self.daemon_port))
             .bearer_auth(&self.token)
             .json(&json!({"name": name, "params": params}))

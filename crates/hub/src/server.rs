@@ -8,7 +8,7 @@ use crate::lease_service::Leases;
 use crate::metadata::DaemonMetadata;
 use crate::paths::{iso8601, now_ms, random_hex};
 use crate::port_owner::describe_port_owner;
-use crate::relay::{bind_loopback, Relay, RelayOptions, RelayStartError};
+use crate::relay::{bind_loopback, nodelay, Relay, RelayOptions, RelayStartError};
 use crate::settings::{HubSettings, SettingsError};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -254,7 +254,7 @@ fn serve_rpc(core: Arc<HubCore>, listener: tokio::net::TcpListener) {
         let graceful = async move {
             let _ = stop.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(graceful).await {
+        if let Err(e) = axum::serve(nodelay(listener), app).with_graceful_shutdown(graceful).await {
             tracing::error!("daemon RPC stopped: {e}");
         }
     });

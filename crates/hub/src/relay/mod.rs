@@ -159,7 +159,7 @@ impl Relay {
             let stop = async move {
                 let _ = shutdown.wait_for(|s| *s).await;
             };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+            if let Err(e) = axum::serve(nodelay(listener), app).with_graceful_shutdown(stop).await {
                 tracing::error!("relay server stopped: {e}");
             }
         });
@@ -399,4 +399,14 @@ impl Relay {
         }
         let _ = self.0.shutdown.send(true);
     }
+}
+
+/// Sets `TCP_NODELAY` on every accepted connection: small WebSocket frames and RPC
+/// answers must not wait for Nagle's algorithm.
+pub fn nodelay(listener: TcpListener) -> axum::serve::TapIo<TcpListener, fn(&mut tokio::net::TcpStream)> {
+    use axum::serve::ListenerExt;
+    fn set(tcp: &mut tokio::net::TcpStream) {
+        let _ = tcp.set_nodelay(true);
+    }
+    listener.tap_io(set as fn(&mut tokio::net::TcpStream))
 }

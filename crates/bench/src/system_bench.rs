@@ -1,0 +1,139 @@
+//! Benchmarks with real processes: the hub binary's memory, the real extension's size
+//! and pairing times, and `Runtime.evaluate` through the hub vs direct CDP.
+
+use crate::stats::summary;
+use hub::browser::direct::{browser_ws_url, DirectCdp};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use system_tests::browser::Browser;
+use system_tests::hub_process::HubProcess;
+use system_tests::site::Site;
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// RSS of the hub process idle and with 100 connected clients (session sockets + calls).
+pub async fn memory() -> Value {
+    let dirs = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(dirs.path(), free_port()).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let idle = rss_kib(hub.pid());
+    let mut sockets = Vec::new();
+    for i in 0..100 {
+        let url = format!("ws://127.0.0.1:{}/session?clientId=bench&instanceId=c{i}", hub.daemon_port);
+        let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url).unwrap();
+        req.headers_mut().insert("authorization", format!("Bearer {}", hub.token).parse().unwrap());
+        sockets.push(tokio_tungstenite::connect_async(req).await.unwrap().0);
+        hub.rpc("relay.status", json!({})).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let loaded = rss_kib(hub.pid());
+    drop(sockets);
+    json!({"rss_idle_kib": idle, "rss_100_clients_kib": loaded})
+}
+
+/// wasm size, worker start → paired, and hub restart → paired again.
+pub async fn extension(quick: bool) -> Value {
+    let wasm = std::fs::read(system_tests::workspace().join("extension/pkg/extension_bg.wasm"))
+        .expect("build the extension first");
+    let gz = {
+        use std::io::Write;
+        let mut child = std::process::Command::new("gzip")
+            .arg("-9c")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&wasm).unwrap();
+        child.wait_with_output().unwrap().stdout.len()
+    };
+    let site = Site::start().await;
+    let (mut start_to_paired, mut restart_to_paired) = (Vec::new(), Vec::new());
+    for _ in 0..(if quick { 1 } else { 3 }) {
+        let dirs = tempfile::tempdir().unwrap();
+        let hub = HubProcess::start(dirs.path(), 8787).await;
+        let t = Instant::now();
+        let _browser = Browser::launch(&site.url("/")).await;
+        hub.wait_for_extension().await;
+        start_to_paired.push(t.elapsed());
+        hub.kill();
+        let t = Instant::now();
+        let hub = HubProcess::start(dirs.path(), 8787).await;
+        hub.wait_for_extension().await;
+        restart_to_paired.push(t.elapsed());
+    }
+    json!({"wasm_bytes": wasm.len(), "wasm_gzip_bytes": gz,
+        "browser_start_to_paired": summary(&mut start_to_paired), "hub_restart_to_paired": summary(&mut restart_to_paired)})
+}
+
+/// `Runtime.evaluate("1+1")` on a real page: plugin → hub → extension, vs direct CDP.
+pub async fn evaluate_round_trip(quick: bool) -> Value {
+    let n = if quick { 50 } else { 500 };
+    let dirs = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    let hub = HubProcess::start(dirs.path(), 8787).await;
+    let browser = Browser::launch(&site.url("/")).await;
+    hub.wait_for_extension().await;
+    let params = json!({"method": "Runtime.evaluate", "params": {"expression": "1+1", "returnByValue": true}});
+    let mut via_hub = Vec::new();
+    for i in 0..(n + n / 10) {
+        let t = Instant::now();
+        let reply = hub.cdp(params.clone()).await;
+        assert_eq!(reply["data"]["result"]["value"], 2, "{reply}");
+        if i >= n / 10 {
+            via_hub.push(t.elapsed());
+        }
+    }
+    let ws = browser_ws_url("127.0.0.1", browser.devtools_port).await.unwrap();
+    let cdp = DirectCdp::connect(&ws).await.unwrap();
+    let timeout = Duration::from_secs(10);
+    let targets = cdp.call("Target.getTargets", json!({}), None, timeout).await.unwrap();
+    let page = targets["targetInfos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["type"] == "page" && t["url"] == site.url("/"))
+        .cloned()
+        .unwrap();
+    let attached = cdp
+        .call("Target.attachToTarget", json!({"targetId": page["targetId"], "flatten": true}), None, timeout)
+        .await
+        .unwrap();
+    let session = attached["sessionId"].as_str().unwrap().to_owned();
+    let mut direct = Vec::new();
+    for i in 0..(n + n / 10) {
+        let t = Instant::now();
+        let r = cdp
+            .call("Runtime.evaluate", json!({"expression": "1+1", "returnByValue": true}), Some(&session), timeout)
+            .await
+            .unwrap();
+        assert_eq!(r["result"]["value"], 2);
+        if i >= n / 10 {
+            direct.push(t.elapsed());
+        }
+    }
+    let floor = browser
+        .eval_in_extension(&format!(
+            "(async () => {{ const [tab] = await chrome.tabs.query({{url: '{}'}}); const t = []; \
+             for (let i = 0; i < {n}; i++) {{ const s = performance.now(); \
+               await chrome.debugger.sendCommand({{tabId: tab.id}}, 'Runtime.evaluate', {{expression: '1+1', returnByValue: true}}); \
+               t.push(performance.now() - s); }} \
+             t.sort((a, b) => a - b); return {{median_us: Math.round(t[t.length >> 1] * 1000), p99_us: Math.round(t[Math.floor(t.length * 0.99)] * 1000)}}; }})()",
+            site.url("/")
+        ))
+        .await;
+    let (hub_s, direct_s) = (summary(&mut via_hub), summary(&mut direct));
+    let ratio = hub_s["median_us"].as_f64().unwrap() / direct_s["median_us"].as_f64().unwrap().max(1.0);
+    json!({"via_hub_and_extension": hub_s, "direct_cdp": direct_s, "median_ratio": (ratio * 100.0).round() / 100.0,
+        "chrome_debugger_alone_in_worker": floor})
+}
