@@ -48,7 +48,8 @@ pub struct Binding {
 /// A connected client.
 pub struct HubClient {
     http: reqwest::Client,
-    endpoint: HubEndpoint,
+    opts: ClientOptions,
+    endpoint: Mutex<HubEndpoint>,
     source: HubSource,
     client_id: String,
     instance_id: String,
@@ -77,18 +78,19 @@ impl HubClient {
         let client_id = load_or_create_client_id(&opts.cache_dir)?;
         Ok(HubClient {
             http: reqwest::Client::new(),
-            endpoint,
+            endpoint: Mutex::new(endpoint),
             source,
             client_id,
-            instance_id: opts.instance_id.unwrap_or_else(new_instance_id),
+            instance_id: opts.instance_id.clone().unwrap_or_else(new_instance_id),
+            opts,
             binding: Arc::new(Mutex::new(None)),
             background: Mutex::new(Vec::new()),
         })
     }
 
     /// The hub this client talks to.
-    pub fn endpoint(&self) -> &HubEndpoint {
-        &self.endpoint
+    pub fn endpoint(&self) -> HubEndpoint {
+        self.endpoint.lock().expect("endpoint lock").clone()
     }
 
     /// Whether this client started the hub.
@@ -123,7 +125,16 @@ impl HubClient {
         if let (Some(b), false) = (self.binding(), params.contains_key("bindingId")) {
             params.insert("bindingId".into(), json!(b.binding_id));
         }
-        raw_call(&self.http, &self.endpoint, name, Value::Object(params)).await
+        let params = Value::Object(params);
+        match raw_call(&self.http, &self.endpoint(), name, params.clone()).await {
+            // Nothing reached the hub: find (or start) the current one and try once more.
+            Err(ClientError::Unreachable { .. }) if self.opts.autostart => {
+                let (endpoint, _) = ensure_hub(&self.opts.cache_dir, &self.opts.autostart_options, &|_| {}).await?;
+                *self.endpoint.lock().expect("endpoint lock") = endpoint.clone();
+                raw_call(&self.http, &endpoint, name, params).await
+            }
+            other => other,
+        }
     }
 
     fn store_grant(&self, data: &Value) -> Result<Binding, ClientError> {
@@ -168,7 +179,7 @@ impl HubClient {
     /// it at once if this process dies. For long-lived plugins; one-shot CLIs skip it.
     pub async fn keep_alive(&self) -> Result<(), ClientError> {
         let session = self.open_session().await?;
-        let (http, endpoint, binding) = (self.http.clone(), self.endpoint.clone(), self.binding.clone());
+        let (http, endpoint, binding) = (self.http.clone(), self.endpoint(), self.binding.clone());
         let (client_id, instance_id) = (self.client_id.clone(), self.instance_id.clone());
         let renewer = tokio::spawn(async move {
             loop {
@@ -197,17 +208,17 @@ impl HubClient {
 
     async fn open_session(&self) -> Result<JoinHandle<()>, ClientError> {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let endpoint = self.endpoint();
         let url = format!(
             "ws://127.0.0.1:{}/session?clientId={}&instanceId={}",
-            self.endpoint.port, self.client_id, self.instance_id
+            endpoint.port, self.client_id, self.instance_id
         );
         let mut request = url.into_client_request().map_err(|e| ClientError::Protocol(e.to_string()))?;
-        let auth =
-            format!("Bearer {}", self.endpoint.token).parse().map_err(|_| ClientError::Protocol("token".into()))?;
+        let auth = format!("Bearer {}", endpoint.token).parse().map_err(|_| ClientError::Protocol("token".into()))?;
         request.headers_mut().insert("authorization", auth);
         let (mut socket, _) = tokio_tungstenite::connect_async(request)
             .await
-            .map_err(|e| ClientError::Unreachable { port: self.endpoint.port, detail: e.to_string() })?;
+            .map_err(|e| ClientError::Unreachable { port: endpoint.port, detail: e.to_string() })?;
         Ok(tokio::spawn(async move {
             use futures_util::StreamExt;
             while let Some(Ok(_)) = socket.next().await {}

@@ -206,3 +206,46 @@ fn cli_browser_commands_drive_a_managed_chromium() {
     let after = run(&["session-status"]);
     assert_eq!(after["error"]["code"], "local_error", "no saved session after disconnect: {after}");
 }
+
+/// `owner=…/cN` values of log lines containing `what`, in order.
+fn owners_in_log(log: &str, what: &str) -> Vec<String> {
+    log.lines()
+        .filter(|l| l.contains(what))
+        .filter_map(|l| {
+            l.split("owner=").nth(1)?.split_whitespace().next().map(|o| o.rsplit('/').next().unwrap().to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_client_processes_at_once_make_one_hub_and_are_all_served_in_fifo_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _stop = StopHub(dir.path(), port);
+    let sim = hub::sim::SimExtension::spawn(hub::sim::SimOptions::new(port));
+    let children: Vec<_> = (0..50)
+        .map(|i| {
+            Command::new(CLI)
+                .args(["--json", "--instance-id", &format!("c{i}"), "cdp", "Browser.getVersion", "--wait-ms", "120000"])
+                .envs(env(dir.path(), port))
+                .env("OPENDEVBROWSER_LOG", "hub=info")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let results =
+        tokio::task::spawn_blocking(move || children.into_iter().map(output).collect::<Vec<_>>()).await.unwrap();
+    for r in &results {
+        assert_eq!(r["data"]["product"], "SimulatedExtension", "every client was served: {r}");
+    }
+    assert!(sim.status().acks >= 1);
+    let log = std::fs::read_to_string(dir.path().join("cache/hub.log")).unwrap();
+    assert_eq!(log.matches(" running: relay ").count(), 1, "exactly one hub:\n{log}");
+    let queued = owners_in_log(&log, "queued for the relay");
+    let granted: Vec<String> =
+        owners_in_log(&log, "relay binding granted").into_iter().filter(|o| queued.contains(o)).collect();
+    assert!(!queued.is_empty(), "with 50 at once, some had to wait:\n{log}");
+    assert_eq!(granted, queued, "waiters were served in the order they queued");
+}

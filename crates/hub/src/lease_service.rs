@@ -88,7 +88,9 @@ impl Leases {
 
     /// Binds now or fails with `relay_busy`.
     pub fn bind(&self, owner: &Owner) -> Result<Grant, LeaseError> {
-        self.table().bind(owner, self.clock.now(), random_unit())
+        let grant = self.table().bind(owner, self.clock.now(), random_unit())?;
+        tracing::info!(owner = %owner, binding = %grant.binding_id, "relay binding granted");
+        Ok(grant)
     }
 
     /// Waits in the FIFO queue for up to `timeout_ms`.
@@ -96,6 +98,7 @@ impl Leases {
         let start = self.clock.now();
         let deadline = start + timeout_ms;
         let mut guard = QueueGuard { leases: self, owner, armed: true };
+        let mut announced = false;
         loop {
             let notified = self.changed.notified();
             tokio::pin!(notified);
@@ -103,11 +106,16 @@ impl Leases {
             let now = self.clock.now();
             let wake_at = {
                 let mut table = self.table();
-                table.enqueue(owner, now, deadline);
+                let position = table.enqueue(owner, now, deadline);
                 match table.bind(owner, now, random_unit()) {
                     Ok(grant) => {
                         guard.armed = false;
+                        tracing::info!(owner = %owner, binding = %grant.binding_id, "relay binding granted");
                         return Ok(grant);
+                    }
+                    Err(LeaseError::Busy { .. }) if !announced => {
+                        announced = true;
+                        tracing::info!(owner = %owner, position, "queued for the relay");
                     }
                     Err(LeaseError::Busy { .. }) => {}
                     Err(other) => return Err(other),

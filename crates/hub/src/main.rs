@@ -32,6 +32,7 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("OPENDEVBROWSER_LOG").unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let Command::Serve { args, json } = cli.command;
     match hub::serve_cmd::run(args, json).await {
