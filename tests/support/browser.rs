@@ -89,6 +89,21 @@ impl Browser {
             .join("\n")
     }
 
+    /// Stops the extension's service worker, as Chrome does to an idle worker.
+    pub async fn stop_extension_worker(&self) {
+        let mut cdp = BrowserCdp::connect(self.devtools_port).await;
+        let prefix = format!("chrome-extension://{}/", crate::EXTENSION_ID);
+        let targets = cdp.call("Target.getTargets", json!({}), None).await;
+        let worker = targets["targetInfos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["type"] == "service_worker" && t["url"].as_str().unwrap_or("").starts_with(&prefix))
+            .expect("the extension's worker is running")
+            .clone();
+        cdp.call("Target.closeTarget", json!({"targetId": worker["targetId"]}), None).await;
+    }
+
     /// Evaluates `expression` (awaiting promises) inside the extension's service worker.
     pub async fn eval_in_extension(&self, expression: &str) -> Value {
         let prefix = format!("chrome-extension://{}/", crate::EXTENSION_ID);

@@ -1,0 +1,104 @@
+//! Fault injection with the real parts: the hub killed with SIGKILL mid-command, and the
+//! extension's service worker stopped mid-session.
+
+use opendevbrowser_client::autostart::{AutostartOptions, HubSource};
+use opendevbrowser_client::{ClientOptions, HubClient};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use system_tests::browser::Browser;
+use system_tests::hub_process::HubProcess;
+use system_tests::site::Site;
+use system_tests::SERIAL;
+
+const DISCOVERY: u16 = 8787;
+const SLOW: &str = "new Promise(r => setTimeout(() => r('late'), 4000))";
+
+#[tokio::test]
+async fn a_hub_killed_mid_command_leaves_the_outcome_unknown_and_the_next_call_recovers() {
+    let _serial = SERIAL.lock().await;
+    let dirs = tempfile::tempdir().unwrap();
+    // Hubs this test's client starts must use its private dirs.
+    std::env::set_var("OPENDEVBROWSER_CONFIG_DIR", dirs.path().join("config"));
+    let site = Site::start().await;
+    let first = HubProcess::start(dirs.path(), DISCOVERY).await;
+    let _browser = Browser::launch(&site.url("/")).await;
+    let before = first.wait_for_extension().await;
+
+    let opts = ClientOptions {
+        cache_dir: dirs.path().join("cache"),
+        instance_id: Some("plugin".into()),
+        autostart: true,
+        autostart_options: AutostartOptions {
+            binary: Some(system_tests::workspace().join("target/debug/opendevbrowser-hub")),
+            serve_args: vec!["--daemon-port".into(), "0".into()],
+            timeout: Duration::from_secs(20),
+        },
+    };
+    let client = Arc::new(HubClient::connect(opts, &|_| {}).await.unwrap());
+    assert_eq!(client.source(), HubSource::Discovered);
+    let old = client.bind().await.unwrap();
+    let first_endpoint = client.endpoint();
+
+    let pending = tokio::spawn({
+        let client = client.clone();
+        async move { client.evaluate(SLOW, None).await }
+    });
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    first.kill();
+    let err = pending.await.unwrap().unwrap_err();
+    assert_eq!(err.code(), "outcome_unknown", "{err}");
+    assert!(err.to_string().contains("outcome is unknown"));
+
+    // The next call finds no hub, starts one, re-binds (the old id is stale) and works
+    // once the extension has re-paired with the new relay instance.
+    let value = client.evaluate("document.title + ':' + window.answer", None).await.unwrap();
+    assert_eq!(value, "E2E Page:42");
+    let second = client.endpoint();
+    assert_ne!(second.hub_instance_id, first_endpoint.hub_instance_id, "a new hub runs");
+    assert_ne!(client.binding().unwrap().binding_id, old.binding_id, "the client re-bound");
+    let status = client.status().await.unwrap();
+    assert_ne!(status["relay"]["instanceId"], before["instanceId"], "the extension re-paired with the new instance");
+    let stale = opendevbrowser_client::client::raw_call(
+        &reqwest::Client::new(),
+        &second,
+        "relay.renew",
+        json!({"clientId": client.identity().0, "instanceId": "plugin", "bindingId": old.binding_id}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(stale.code(), "binding_stale");
+
+    let _ = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{}/stop", second.port))
+        .bearer_auth(&second.token)
+        .send()
+        .await;
+}
+
+#[tokio::test]
+async fn a_stopped_service_worker_fails_pending_commands_then_comes_back_with_the_binding_intact() {
+    let _serial = SERIAL.lock().await;
+    let dirs = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    let hub = Arc::new(HubProcess::start(dirs.path(), DISCOVERY).await);
+    let browser = Browser::launch(&site.url("/")).await;
+    hub.wait_for_extension().await;
+    assert_eq!(hub.evaluate("window.answer", None).await, 42, "bound and working");
+
+    let pending = tokio::spawn({
+        let hub = hub.clone();
+        async move {
+            hub.cdp(json!({"method": "Runtime.evaluate", "params": {"expression": SLOW, "awaitPromise": true}})).await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    browser.stop_extension_worker().await;
+    let failed = pending.await.unwrap();
+    assert_eq!(failed["error"]["code"], "extension_disconnected", "{failed}");
+    assert!(failed["error"]["message"].as_str().unwrap().contains("outcome is unknown"));
+
+    // The alarm watchdog restarts the worker, which re-pairs by itself.
+    hub.wait_for_extension().await;
+    assert_eq!(hub.evaluate("window.answer + 1", None).await, 43, "the same binding still drives the page");
+}
