@@ -96,6 +96,9 @@ pub enum HubError {
     /// Not found.
     #[error("not found: {0}")]
     NotFound(String),
+    /// A known path with the wrong HTTP method.
+    #[error("method not allowed here (the relay answers GET/OPTIONS; the RPC answers POST /command, GET /status, POST /stop)")]
+    MethodNotAllowed,
     /// A request body over the size limit.
     #[error("request body exceeds the {0}-byte limit")]
     TooLarge(usize),
@@ -122,6 +125,7 @@ impl HubError {
             HubError::TooManyConnections => "too_many_connections",
             HubError::NotFound(_) => "not_found",
             HubError::TooLarge(_) => "payload_too_large",
+            HubError::MethodNotAllowed => "method_not_allowed",
             HubError::Cdp(e) => e.code(),
             HubError::Lease(e) => e.code(),
             HubError::Browser(e) => e.code,
@@ -137,6 +141,7 @@ impl HubError {
             HubError::UnknownCommand(_) | HubError::NotFound(_) => 404,
             HubError::TooManyConnections => 429,
             HubError::TooLarge(_) => 413,
+            HubError::MethodNotAllowed => 405,
             HubError::Cdp(CdpError::Timeout { .. }) => 504,
             HubError::Cdp(CdpError::Protocol { .. }) => 502,
             HubError::Cdp(_) => 503,

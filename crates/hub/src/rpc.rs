@@ -26,6 +26,7 @@ pub fn router(hub: Arc<HubCore>) -> Router {
         .route("/command", post(command))
         .route("/session", get(session))
         .fallback(not_found)
+        .method_not_allowed_fallback(|| async { reply(Err(HubError::MethodNotAllowed)) })
         .layer(DefaultBodyLimit::max(MAX_CLIENT_FRAME_BYTES))
         .with_state(hub)
 }

@@ -25,6 +25,7 @@ pub fn relay_router(relay: Relay) -> Router {
         .route("/extension", get(extension))
         .route("/cdp", get(cdp))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(relay)
 }
 
@@ -34,7 +35,12 @@ pub fn discovery_router(relay: Relay) -> Router {
         .route("/config", get(config).options(preflight))
         .route("/status", get(status).options(preflight))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(relay)
+}
+
+async fn method_not_allowed() -> Response {
+    error_response(&HubError::MethodNotAllowed)
 }
 
 /// An error as the relay answers it: `{"error": message, "code": code}`.
