@@ -140,7 +140,7 @@ impl Relay {
             sockets: Arc::new(Semaphore::new(opts.max_sockets)),
             opts,
             state: Mutex::new(State::default()),
-            events: broadcast::channel(1024).0,
+            events: broadcast::channel(8192).0,
             shutdown: watch::channel(false).0,
             next_conn: AtomicU64::new(1),
         }));
