@@ -7,6 +7,20 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// An in-process hub on free ports with private dirs.
+async fn start_hub(dirs: &tempfile::TempDir) -> RunningHub {
+    let opts = HubOptions {
+        relay_port: 0,
+        daemon_port: 0,
+        discovery_port: None,
+        cache_dir: dirs.path().join("cache"),
+        config_dir: dirs.path().join("config"),
+        ..HubOptions::default()
+    };
+    let Started::Running(hub) = hub::start(opts).await.expect("hub starts") else { panic!("port taken") };
+    hub
+}
+
 struct Bench {
     hub: RunningHub,
     _dirs: tempfile::TempDir,
@@ -17,15 +31,7 @@ struct Bench {
 impl Bench {
     async fn start() -> Bench {
         let dirs = tempfile::tempdir().unwrap();
-        let opts = HubOptions {
-            relay_port: 0,
-            daemon_port: 0,
-            discovery_port: None,
-            cache_dir: dirs.path().join("cache"),
-            config_dir: dirs.path().join("config"),
-            ..HubOptions::default()
-        };
-        let Started::Running(hub) = hub::start(opts).await.expect("hub starts") else { panic!("port taken") };
+        let hub = start_hub(&dirs).await;
         let sim = SimExtension::spawn(SimOptions::new(hub.core().relay().port()));
         sim.wait_connected(Duration::from_secs(10)).await.expect("simulated extension pairs");
         Bench { hub, _dirs: dirs, _sim: sim, http: reqwest::Client::new() }
@@ -85,15 +91,7 @@ pub async fn throughput(quick: bool) -> Value {
 /// Events per second from the (simulated) extension to a hub subscriber.
 pub async fn event_fan_in(quick: bool) -> Value {
     let dirs = tempfile::tempdir().unwrap();
-    let opts = HubOptions {
-        relay_port: 0,
-        daemon_port: 0,
-        discovery_port: None,
-        cache_dir: dirs.path().join("cache"),
-        config_dir: dirs.path().join("config"),
-        ..HubOptions::default()
-    };
-    let Started::Running(hub) = hub::start(opts).await.unwrap() else { panic!() };
+    let hub = start_hub(&dirs).await;
     let sim = SimExtension::spawn(SimOptions::new(hub.core().relay().port()));
     sim.wait_connected(Duration::from_secs(10)).await.unwrap();
     let total = if quick { 2_000 } else { 20_000 };

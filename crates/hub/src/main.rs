@@ -27,13 +27,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("OPENDEVBROWSER_LOG").unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    hub::serve_cmd::init_logging("info");
     let Command::Serve { args, json } = cli.command;
     match hub::serve_cmd::run(args, json).await {
         Ok(()) => ExitCode::SUCCESS,

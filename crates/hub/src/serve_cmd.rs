@@ -19,6 +19,18 @@ pub struct ServeArgs {
     pub no_discovery: bool,
 }
 
+/// Logs to stderr, filtered by `OPENDEVBROWSER_LOG` (else `default`), plain text unless
+/// stderr is a terminal.
+pub fn init_logging(default: &str) {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("OPENDEVBROWSER_LOG").unwrap_or_else(|_| default.into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}
+
 /// Runs the hub; returns once it has stopped (or found another hub owning the port).
 pub async fn run(args: ServeArgs, as_json: bool) -> Result<(), ServeError> {
     let opts = HubOptions {

@@ -146,6 +146,16 @@ fn has<F: Fn(&Action) -> bool>(actions: &[Action], f: F) -> bool {
     actions.iter().any(f)
 }
 
+/// A machine that has paired with instance A on 8787 and opened its socket (at t=3).
+fn socket_open(j: &mut impl FnMut() -> f64) -> AutoPair {
+    let mut m = AutoPair::new(Settings::default());
+    m.handle(0, Event::Start, j);
+    m.handle(1, Event::ConfigFetched(Ok(config(A, 8787, true))), j);
+    m.handle(2, Event::PairFetched(Ok(pair(A, Some("tok")))), j);
+    m.handle(3, Event::SocketOpened, j);
+    m
+}
+
 rule! { fn auto_pair_fetches_config_then_pair_then_opens_the_socket() {
     let mut m = AutoPair::new(Settings::default());
     let mut j = fixed_jitter();
@@ -175,12 +185,8 @@ rule! { fn auto_pair_refuses_mismatched_instances_and_retries() {
 }}
 
 rule! { fn auto_pair_refuses_an_ack_from_another_instance() {
-    let mut m = AutoPair::new(Settings::default());
     let mut j = fixed_jitter();
-    m.handle(0, Event::Start, &mut j);
-    m.handle(1, Event::ConfigFetched(Ok(config(A, 8787, true))), &mut j);
-    m.handle(2, Event::PairFetched(Ok(pair(A, Some("tok")))), &mut j);
-    m.handle(3, Event::SocketOpened, &mut j);
+    let mut m = socket_open(&mut j);
     let a = m.handle(4, Event::AckReceived(ack(B, 8787)), &mut j);
     assert!(has(&a, |x| matches!(x, Action::CloseSocket { .. })));
     assert!(!has(&a, |x| matches!(x, Action::PersistPort(_))));
@@ -201,12 +207,8 @@ rule! { fn hub_down_reports_port_and_retry_delay() {
 }}
 
 rule! { fn socket_close_after_connect_re_pairs_and_invalid_token_is_cleared() {
-    let mut m = AutoPair::new(Settings::default());
     let mut j = fixed_jitter();
-    m.handle(0, Event::Start, &mut j);
-    m.handle(1, Event::ConfigFetched(Ok(config(A, 8787, true))), &mut j);
-    m.handle(2, Event::PairFetched(Ok(pair(A, Some("tok")))), &mut j);
-    m.handle(3, Event::SocketOpened, &mut j);
+    let mut m = socket_open(&mut j);
     m.handle(4, Event::AckReceived(ack(A, 8787)), &mut j);
     let a = m.handle(5, Event::SocketClosed { code: 1008, reason: "Invalid pairing token".into() }, &mut j);
     assert!(has(&a, |x| *x == Action::ClearToken));

@@ -137,26 +137,39 @@ fn take_socket_permit(relay: &Relay) -> Result<tokio::sync::OwnedSemaphorePermit
     })
 }
 
+/// Upgrades an admitted request: a socket permit (flood bound), the frame limit, then `run`.
+fn upgrade<F, Fut>(
+    relay: Relay,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    limit: usize,
+    run: F,
+) -> Response
+where
+    F: FnOnce(Relay, axum::extract::ws::WebSocket, tokio::sync::OwnedSemaphorePermit) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
+    };
+    match take_socket_permit(&relay) {
+        Ok(permit) => {
+            ws.max_message_size(limit).max_frame_size(limit).on_upgrade(move |socket| run(relay, socket, permit))
+        }
+        Err(e) => error_response(&e),
+    }
+}
+
 async fn extension(
     State(relay): State<Relay>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    if let Err(e) = admit(&relay, peer, &headers, Sensitivity::Pairing) {
-        return error_response(&e);
+    match admit(&relay, peer, &headers, Sensitivity::Pairing) {
+        Ok(_) => upgrade(relay, ws, MAX_EXTENSION_FRAME_BYTES, extension_socket::run),
+        Err(e) => error_response(&e),
     }
-    let ws = match ws {
-        Ok(ws) => ws,
-        Err(rejection) => return rejection.into_response(),
-    };
-    let permit = match take_socket_permit(&relay) {
-        Ok(p) => p,
-        Err(e) => return error_response(&e),
-    };
-    ws.max_message_size(MAX_EXTENSION_FRAME_BYTES)
-        .max_frame_size(MAX_EXTENSION_FRAME_BYTES)
-        .on_upgrade(move |socket| extension_socket::run(relay, socket, permit))
 }
 
 async fn cdp(
@@ -179,17 +192,7 @@ async fn cdp(
             )));
         }
     }
-    let ws = match ws {
-        Ok(ws) => ws,
-        Err(rejection) => return rejection.into_response(),
-    };
-    let permit = match take_socket_permit(&relay) {
-        Ok(p) => p,
-        Err(e) => return error_response(&e),
-    };
-    ws.max_message_size(MAX_CLIENT_FRAME_BYTES)
-        .max_frame_size(MAX_CLIENT_FRAME_BYTES)
-        .on_upgrade(move |socket| cdp_socket::run(relay, socket, permit))
+    upgrade(relay, ws, MAX_CLIENT_FRAME_BYTES, cdp_socket::run)
 }
 
 async fn not_found() -> Response {

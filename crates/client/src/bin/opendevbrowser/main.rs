@@ -127,13 +127,7 @@ async fn main() -> ExitCode {
 }
 
 fn init_logging() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("OPENDEVBROWSER_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    hub::serve_cmd::init_logging("warn");
 }
 
 fn finish(json: bool, result: Result<Value, ClientError>) -> ExitCode {
