@@ -20,6 +20,13 @@ async fn extension_auto_pairs_and_the_hub_drives_pages_in_many_tabs() {
     assert_eq!(status["extension"]["url"], site.url("/"), "the handshake names the page's tab");
 
     assert_eq!(hub.evaluate("document.title + ':' + window.answer", None).await, "E2E Page:42");
+    let popup = browser.popup_status().await;
+    let relay = status["instanceId"].as_str().unwrap();
+    assert_eq!(
+        popup,
+        format!("connected to 127.0.0.1:{DISCOVERY} (relay {})", &relay[..8]),
+        "the popup shows the live status"
+    );
 
     let created = hub.cdp(json!({"method": "Target.createTarget", "params": {"url": site.url("/second")}})).await;
     let target = created["data"]["targetId"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();

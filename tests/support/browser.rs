@@ -89,6 +89,31 @@ impl Browser {
             .join("\n")
     }
 
+    /// Opens the extension's popup page in a tab and returns its status line once it is
+    /// not the placeholder any more.
+    pub async fn popup_status(&self) -> String {
+        let mut cdp = BrowserCdp::connect(self.devtools_port).await;
+        let url = format!("chrome-extension://{}/popup.html", crate::EXTENSION_ID);
+        let created = cdp.call("Target.createTarget", json!({"url": url}), None).await;
+        let attached =
+            cdp.call("Target.attachToTarget", json!({"targetId": created["targetId"], "flatten": true}), None).await;
+        let session = attached["sessionId"].as_str().unwrap().to_owned();
+        let probe =
+            json!({"expression": "document.getElementById('status')?.textContent ?? ''", "returnByValue": true});
+        for _ in 0..100 {
+            let text = cdp.call("Runtime.evaluate", probe.clone(), Some(&session)).await["result"]["value"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned();
+            if !text.is_empty() && text != "…" {
+                let _ = cdp.call("Target.closeTarget", json!({"targetId": created["targetId"]}), None).await;
+                return text;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the popup never showed a status");
+    }
+
     /// Stops the extension's service worker, as Chrome does to an idle worker.
     pub async fn stop_extension_worker(&self) {
         let mut cdp = BrowserCdp::connect(self.devtools_port).await;

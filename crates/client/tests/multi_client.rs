@@ -249,3 +249,30 @@ async fn fifty_client_processes_at_once_make_one_hub_and_are_all_served_in_fifo_
     assert!(!queued.is_empty(), "with 50 at once, some had to wait:\n{log}");
     assert_eq!(granted, queued, "waiters were served in the order they queued");
 }
+
+#[tokio::test]
+async fn a_dropped_client_closes_its_managed_browser_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _stop = StopHub(dir.path(), port);
+    let mut opts = client_options(dir.path(), port);
+    opts.instance_id = Some("plugin-a".into());
+    let a = HubClient::connect(opts.clone(), &|_| {}).await.unwrap();
+    a.keep_alive().await.unwrap_or_else(|e| panic!("{e}"));
+    let launched = a.call("session.launch", serde_json::json!({"mode": "managed"})).await.unwrap();
+    let session = launched["sessionId"].clone();
+    assert_eq!(a.call("session.status", serde_json::json!({"sessionId": session})).await.unwrap()["mode"], "managed");
+    drop(a);
+    let again = HubClient::connect(opts, &|_| {}).await.unwrap();
+    let mut gone = false;
+    for _ in 0..50 {
+        match again.call("session.status", serde_json::json!({"sessionId": session})).await {
+            Err(e) if e.code() == "unknown_session" => {
+                gone = true;
+                break;
+            }
+            _ => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    assert!(gone, "the crashed plugin's managed browser session was closed");
+}

@@ -144,9 +144,10 @@ pub fn parse_command(body: &[u8]) -> Result<(String, serde_json::Map<String, Val
     Ok((name, params))
 }
 
-/// `GET /session?clientId=…&instanceId=…` (WebSocket): ties a binding to the caller's
-/// process. When the socket closes (the process exits or crashes), whatever that owner
-/// holds is released at once instead of at the TTL.
+/// `GET /session?clientId=…&instanceId=…` (WebSocket): ties a binding and browser sessions
+/// to the caller's process. When the socket closes (the process exits or crashes), whatever
+/// that owner holds is released at once instead of at the TTL, and its browser sessions
+/// (a managed Chromium included) are closed.
 async fn session(
     State(hub): State<Arc<HubCore>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -174,6 +175,10 @@ async fn session(
         }
         if hub.leases.release_owner(&owner) {
             tracing::info!(%owner, "client session closed: binding released");
+        }
+        let closed = hub.browser.remove_owned_by(&owner);
+        if closed > 0 {
+            tracing::info!(%owner, closed, "client session closed: its browser sessions were closed");
         }
     })
 }

@@ -121,6 +121,7 @@ pub struct HubCore {
 impl HubCore {
     /// The daemon `/status` body (upstream shape plus hub details).
     pub fn status(&self) -> Value {
+        let lease = self.leases.snapshot();
         json!({
             "ok": true,
             "pid": std::process::id(),
@@ -131,8 +132,8 @@ impl HubCore {
                 "version": env!("CARGO_PKG_VERSION"),
             },
             "relay": self.relay().status(),
-            "binding": self.leases.snapshot()["binding"],
-            "queue": self.leases.snapshot()["queue"],
+            "binding": lease["binding"],
+            "queue": lease["queue"],
         })
     }
 

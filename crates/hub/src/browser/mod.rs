@@ -41,6 +41,14 @@ impl Sessions {
         self.map.lock().expect("sessions lock").remove(id)
     }
 
+    /// Closes every session `owner` created (its process went away); returns how many.
+    pub fn remove_owned_by(&self, owner: &crate::lease::Owner) -> usize {
+        let mut map = self.map.lock().expect("sessions lock");
+        let before = map.len();
+        map.retain(|_, s| s.owner != *owner);
+        before - map.len()
+    }
+
     /// Closes every session (hub shutdown).
     pub fn clear(&self) {
         self.map.lock().expect("sessions lock").clear();
