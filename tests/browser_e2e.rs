@@ -123,7 +123,7 @@ async fn browser_commands_drive_a_real_page_through_the_extension() {
     let dirs = tempfile::tempdir().unwrap();
     let site = Site::start().await;
     let hub = HubProcess::start(dirs.path(), 8787).await;
-    let _browser = Browser::launch(&site.url("/")).await;
+    let browser = Browser::launch(&site.url("/")).await;
     hub.wait_for_extension().await;
     let bound = hub.rpc("relay.bind", json!({"clientId": CLIENT_ID, "instanceId": "e2e"})).await;
     let binding = bound["data"]["bindingId"].clone();
@@ -132,8 +132,14 @@ async fn browser_commands_drive_a_real_page_through_the_extension() {
     let launched = ok(&hub, &binding, "session.launch", json!({"mode": "extension"})).await;
     assert_eq!(launched["mode"], "extension");
     drive_the_site(&hub, &binding, &launched["sessionId"], &site).await;
+    let attached = "chrome.debugger.getTargets().then(ts => ts.filter(t => t.attached && t.tabId).length)";
+    assert!(browser.eval_in_extension(attached).await.as_u64().unwrap() >= 1);
     let released = ok(&hub, &binding, "session.disconnect", json!({"sessionId": launched["sessionId"]})).await;
     assert_eq!(released["bindingReleased"], true);
+    let detached = system_tests::wait_for("the extension to detach every tab", || async {
+        (browser.eval_in_extension(attached).await == 0).then_some(())
+    });
+    detached.await;
 }
 
 #[tokio::test]

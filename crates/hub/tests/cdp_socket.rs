@@ -107,3 +107,37 @@ async fn extension_dropping_mid_command_fails_the_command_and_closes_the_client(
     assert!(reply["error"]["message"].as_str().unwrap().contains("outcome is unknown"), "{reply}");
     assert_eq!(next_frame(&mut cdp).await, Frame::Closed(1011, "Extension disconnected".into()));
 }
+
+#[tokio::test]
+async fn the_extension_is_told_when_the_cdp_client_leaves() {
+    let hub = TestHub::start().await;
+    let (mut ext, _) = handshaken_extension(&hub).await;
+    let cdp = cdp_client(&hub).await;
+    drop(cdp);
+    assert_eq!(next_json(&mut ext).await, json!({"type": "cdp_control", "action": "client_closed"}));
+}
+
+#[tokio::test]
+async fn the_discovery_port_serves_config_and_status_but_not_pair() {
+    let dirs = tempfile::tempdir().unwrap();
+    let discovery = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let opts = hub::server::HubOptions {
+        relay_port: 0,
+        daemon_port: 0,
+        discovery_port: Some(discovery),
+        cache_dir: dirs.path().join("cache"),
+        config_dir: dirs.path().join("config"),
+        ..hub::server::HubOptions::default()
+    };
+    let hub::server::Started::Running(running) = hub::start(opts).await.unwrap() else { panic!() };
+    let relay_port = running.core().relay().port();
+    let (status, _, config) = get(&format!("http://127.0.0.1:{discovery}/config"), &[]).await;
+    assert_eq!(
+        (status, config["relayPort"].as_u64(), config["discoveryPort"].as_u64()),
+        (200, Some(u64::from(relay_port)), Some(u64::from(discovery)))
+    );
+    let (status, _, _) = get(&format!("http://127.0.0.1:{discovery}/status"), &[]).await;
+    assert_eq!(status, 200);
+    let (status, _, body) = get(&format!("http://127.0.0.1:{discovery}/pair"), &[]).await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "the token is only on the relay port");
+}

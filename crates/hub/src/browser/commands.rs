@@ -185,6 +185,7 @@ async fn disconnect(hub: &HubCore, session: &Arc<BrowserSession>, params: &Param
     }
     let mut released = false;
     if session.mode == Mode::Extension {
+        hub.relay().send_control("detach_all");
         if let Some(binding) = opt_str(params, "bindingId")? {
             released = hub.leases.release(&session.owner, binding).is_ok();
         }

@@ -238,6 +238,18 @@ impl Relay {
         body
     }
 
+    /// Sends `{"type":"cdp_control","action":<action>}` to the extension, if connected
+    /// (`detach_all` ends every `chrome.debugger` attachment: the hub's session is over).
+    pub fn send_control(&self, action: &str) -> bool {
+        match self.extension() {
+            Some(link) => {
+                link.send(Outgoing::Text(json!({"type": "cdp_control", "action": action}).to_string()));
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Receives every CDP event the extension forwards from now on.
     pub fn subscribe_events(&self) -> broadcast::Receiver<CdpEvent> {
         self.0.events.subscribe()
