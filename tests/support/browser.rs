@@ -114,6 +114,12 @@ impl Browser {
         panic!("the popup never showed a status");
     }
 
+    /// Opens a tab the way a user would (not through the extension).
+    pub async fn open_tab(&self, url: &str) {
+        let mut cdp = BrowserCdp::connect(self.devtools_port).await;
+        cdp.call("Target.createTarget", json!({"url": url}), None).await;
+    }
+
     /// Stops the extension's service worker, as Chrome does to an idle worker.
     pub async fn stop_extension_worker(&self) {
         let mut cdp = BrowserCdp::connect(self.devtools_port).await;

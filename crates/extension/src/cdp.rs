@@ -3,7 +3,7 @@
 
 use crate::chrome::{self, error_message, from_js, to_js};
 use crate::driver::{connected, send_frame, with_core};
-use crate::router::{target_id, After, Debuggee, Plan};
+use crate::router::{target_id, After, Debuggee, Plan, Tab};
 use pairing::wire::{CdpCommand, CdpEvent, CdpResponse, ExtensionFrame};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -88,6 +88,10 @@ async fn run(cmd: &CdpCommand) -> Result<Value, String> {
                 ensure_primary_tab().await?;
                 continue;
             }
+            Plan::ListTabs => {
+                let tabs = attachable_tabs().await;
+                Ok(with_core(|c| c.router.target_infos(&tabs)).unwrap_or(Value::Null))
+            }
         };
     }
     Err("no tab could be attached".into())
@@ -167,6 +171,14 @@ pub async fn ensure_primary_tab() -> Result<TabInfo, String> {
         .ok_or("No attachable tab: open a web page (chrome:// pages cannot be debugged) and retry.")?;
     attach(tab.id).await?;
     Ok(tab)
+}
+
+/// Every tab the debugger may attach to, the active one of the focused window first.
+async fn attachable_tabs() -> Vec<Tab> {
+    let active = query_tabs(json!({"active": true, "lastFocusedWindow": true})).await;
+    let mut all = query_tabs(json!({})).await;
+    all.sort_by_key(|t| !active.iter().any(|a| a.id == t.id));
+    all.into_iter().filter(|t| attachable(&t.url)).map(|t| Tab { id: t.id, url: t.url, title: t.title }).collect()
 }
 
 async fn query_tabs(query: Value) -> Vec<TabInfo> {

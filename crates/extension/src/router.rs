@@ -67,6 +67,19 @@ pub enum Plan {
     DetachTab(i64),
     /// No tab is attached: attach the active tab, then plan the command again.
     AttachActiveThenRetry,
+    /// List the browser's tabs and answer with [`Router::target_infos`].
+    ListTabs,
+}
+
+/// A tab as `chrome.tabs.query` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tab {
+    /// Tab id.
+    pub id: i64,
+    /// URL.
+    pub url: String,
+    /// Title.
+    pub title: String,
 }
 
 #[derive(Debug, Clone)]
@@ -247,6 +260,24 @@ impl Router {
         Some(event(method, params, Some(session)))
     }
 
+    /// `Target.getTargets` answer: every tab the debugger may attach to (`tabs`, the active
+    /// one first), attached ones with their session info, the others `attached: false`.
+    pub fn target_infos(&self, tabs: &[Tab]) -> Value {
+        let mut infos: Vec<Value> = Vec::new();
+        for tab in tabs {
+            if self.roots.contains_key(&tab.id) {
+                infos.push(self.target_info(tab.id));
+            } else {
+                infos.push(json!({"targetId": target_id(tab.id), "type": "page", "title": tab.title, "url": tab.url,
+                    "attached": false, "browserContextId": "default"}));
+            }
+        }
+        for tab in self.roots.keys().filter(|id| !tabs.iter().any(|t| t.id == **id)) {
+            infos.push(self.target_info(*tab));
+        }
+        json!({"targetInfos": infos})
+    }
+
     /// Records a child session created by a forwarded `Target.attachToTarget`.
     pub fn register_child(&mut self, tab_id: i64, session_id: &str) {
         if self.roots.contains_key(&tab_id) {
@@ -281,11 +312,7 @@ impl Router {
             "Browser.setDownloadBehavior" => Plan::Reply(Ok(json!({}))),
             "Target.getBrowserContexts" => Plan::Reply(Ok(json!({"browserContextIds": ["default"]}))),
             "Target.setDiscoverTargets" => self.set_discover(params.get("discover") == Some(&Value::Bool(true))),
-            "Target.getTargets" if self.roots.is_empty() => Plan::AttachActiveThenRetry,
-            "Target.getTargets" => {
-                let infos: Vec<Value> = self.roots.keys().map(|t| self.target_info(*t)).collect();
-                Plan::Reply(Ok(json!({"targetInfos": infos})))
-            }
+            "Target.getTargets" => Plan::ListTabs,
             "Target.getTargetInfo" => {
                 let tab = params.get("targetId").and_then(Value::as_str).and_then(tab_of_target).or(self.primary);
                 let info = tab.filter(|t| self.roots.contains_key(t)).map(|t| self.target_info(t));

@@ -127,9 +127,19 @@ rule! { fn browser_level_commands_are_answered_locally() {
     let mut r = Router::new();
     let Plan::Reply(Ok(v)) = r.plan(&cmd("Browser.getVersion", json!({}), None), "TestUA") else { panic!() };
     assert_eq!(v["userAgent"], "TestUA");
-    assert_eq!(r.plan(&cmd("Target.getTargets", json!({}), None), "UA"), Plan::AttachActiveThenRetry,
-        "listing targets with none attached attaches the active tab first");
+    assert_eq!(r.plan(&cmd("Target.getTargets", json!({}), None), "UA"), Plan::ListTabs);
+}}
+
+rule! { fn target_list_shows_every_tab_and_which_are_attached() {
+    use extension::router::Tab;
+    let mut r = Router::new();
     r.tab_attached(4, "http://x/", "X");
-    let Plan::Reply(Ok(v)) = r.plan(&cmd("Target.getTargets", json!({}), None), "UA") else { panic!() };
-    assert_eq!(v["targetInfos"][0]["targetId"], "tab-4");
+    let tabs = vec![Tab { id: 9, url: "http://y/".into(), title: "Y".into() }, Tab { id: 4, url: "http://x/".into(), title: "X".into() }];
+    let v = r.target_infos(&tabs);
+    let infos = v["targetInfos"].as_array().unwrap();
+    assert_eq!(infos.len(), 2);
+    assert_eq!((infos[0]["targetId"].as_str(), infos[0]["attached"].as_bool()), (Some("tab-9"), Some(false)));
+    assert_eq!((infos[1]["targetId"].as_str(), infos[1]["attached"].as_bool()), (Some("tab-4"), Some(true)));
+    assert_eq!(r.plan(&cmd("Target.attachToTarget", json!({"targetId": "tab-9"}), None), "UA"), Plan::AttachTab(9),
+        "an unattached tab from the list can be attached");
 }}
