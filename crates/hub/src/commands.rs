@@ -21,8 +21,9 @@ pub const DEFAULT_WAIT_MS: u64 = 30_000;
 /// Longest `timeoutMs` a caller may ask for.
 pub const MAX_TIMEOUT_MS: u64 = 300_000;
 
-/// Every command name, for help texts.
+/// Every non-browser command name (`hub.commands` lists these and the browser ones).
 pub const COMMANDS: &[&str] = &[
+    "hub.commands",
     "hub.status",
     "relay.status",
     "relay.cdpUrl",
@@ -55,6 +56,9 @@ pub async fn dispatch(hub: &std::sync::Arc<HubCore>, name: &str, params: &Params
     }
     match name {
         "hub.status" => Ok(hub.status().into()),
+        "hub.commands" => {
+            Ok(json!({"commands": COMMANDS.iter().chain(crate::browser::BROWSER_COMMANDS).collect::<Vec<_>>()}).into())
+        }
         "relay.status" => Ok(hub.relay().status().into()),
         "relay.cdpUrl" => Ok(Value::String(hub.relay().cdp_url()).into()),
         "relay.bind" => Ok(grant_json(hub, hub.leases.bind(&owner(params)?)?).into()),

@@ -80,7 +80,7 @@ pub enum HubError {
     #[error("invalid request: {0}")]
     InvalidRequest(String),
     /// A command name the hub does not know.
-    #[error("unknown command `{0}`; see `opendevbrowser --help` for the list")]
+    #[error("unknown command `{0}`; `hub.commands` lists them all (or see `opendevbrowser --help`)")]
     UnknownCommand(String),
     /// A missing or mistyped command parameter.
     #[error("invalid parameter `{name}`: {reason}")]

@@ -132,6 +132,7 @@ impl HubCore {
                 "version": env!("CARGO_PKG_VERSION"),
             },
             "relay": self.relay().status(),
+            "browserSessions": self.browser.len(),
             "binding": lease["binding"],
             "queue": lease["queue"],
         })

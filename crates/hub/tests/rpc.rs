@@ -71,6 +71,13 @@ async fn malformed_bodies_and_unknown_commands_get_typed_errors() {
     }
     let (status, body) = hub.rpc("no.such", json!({})).await;
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("unknown_command")));
+    assert!(body["error"]["message"].as_str().unwrap().contains("hub.commands"));
+    let (_, listed) = hub.rpc("hub.commands", json!({})).await;
+    let names: Vec<&str> = listed["data"]["commands"].as_array().unwrap().iter().filter_map(|c| c.as_str()).collect();
+    assert!(
+        names.contains(&"relay.bind") && names.contains(&"nav.snapshot") && names.contains(&"cdp.send"),
+        "{names:?}"
+    );
     let (status, body) = hub.rpc("cdp.send", json!({"method": 5})).await;
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_param")));
     assert_eq!(body["error"]["message"], "invalid parameter `method`: must be a string");
