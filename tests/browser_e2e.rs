@@ -36,6 +36,7 @@ async fn drive_the_site(hub: &HubProcess, binding: &Value, session: &Value, site
     };
     let nav = ok(hub, binding, "nav.goto", s(json!({"url": site.url("/form"), "waitUntil": "load"}))).await;
     assert_eq!((nav["finalUrl"].as_str(), nav["title"].as_str()), (Some(site.url("/form").as_str()), Some("Form")));
+    assert_eq!(nav["status"], 200, "{nav}");
 
     let snap = ok(hub, binding, "nav.snapshot", s(json!({}))).await;
     let content = snap["content"].as_str().unwrap().to_owned();

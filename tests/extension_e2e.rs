@@ -183,3 +183,28 @@ async fn a_second_client_process_waits_its_turn_then_drives_the_page() {
     let status = hub.rpc("hub.status", json!({})).await;
     assert!(status["data"]["binding"].is_null(), "the one-shot CLI released its temporary binding");
 }
+
+#[tokio::test]
+async fn the_popup_switch_turns_auto_connect_off_and_back_on() {
+    let _serial = SERIAL.lock().await;
+    let dirs = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    let hub = HubProcess::start(dirs.path(), DISCOVERY).await;
+    let browser = Browser::launch(&site.url("/")).await;
+    hub.wait_for_extension().await;
+    let mut popup = browser.popup().await;
+    popup.wait_status(|t| t.starts_with("connected to 127.0.0.1:8787")).await;
+
+    popup.eval("document.getElementById('autoConnect').click()").await;
+    assert_eq!(popup.wait_status(|t| t == "auto-connect is off").await, "auto-connect is off");
+    wait_for("the extension to leave the hub", || async {
+        (hub.relay_status().await["extensionConnected"] == false).then_some(())
+    })
+    .await;
+    let stored = browser.eval_in_extension("chrome.storage.local.get('autoConnect').then(s => s.autoConnect)").await;
+    assert_eq!(stored, false, "the switch is persisted");
+
+    popup.eval("document.getElementById('autoConnect').click()").await;
+    hub.wait_for_extension().await;
+    popup.wait_status(|t| t.starts_with("connected to 127.0.0.1:8787")).await;
+}

@@ -89,29 +89,20 @@ impl Browser {
             .join("\n")
     }
 
-    /// Opens the extension's popup page in a tab and returns its status line once it is
-    /// not the placeholder any more.
-    pub async fn popup_status(&self) -> String {
+    /// Opens the extension's popup page in a tab, to read and click it like a user.
+    pub async fn popup(&self) -> Popup {
         let mut cdp = BrowserCdp::connect(self.devtools_port).await;
         let url = format!("chrome-extension://{}/popup.html", crate::EXTENSION_ID);
         let created = cdp.call("Target.createTarget", json!({"url": url}), None).await;
         let attached =
             cdp.call("Target.attachToTarget", json!({"targetId": created["targetId"], "flatten": true}), None).await;
         let session = attached["sessionId"].as_str().unwrap().to_owned();
-        let probe =
-            json!({"expression": "document.getElementById('status')?.textContent ?? ''", "returnByValue": true});
-        for _ in 0..100 {
-            let text = cdp.call("Runtime.evaluate", probe.clone(), Some(&session)).await["result"]["value"]
-                .as_str()
-                .unwrap_or("")
-                .to_owned();
-            if !text.is_empty() && text != "…" {
-                let _ = cdp.call("Target.closeTarget", json!({"targetId": created["targetId"]}), None).await;
-                return text;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("the popup never showed a status");
+        Popup { cdp, session }
+    }
+
+    /// The popup's status line, once it shows one.
+    pub async fn popup_status(&self) -> String {
+        self.popup().await.wait_status(|t| t != "…").await
     }
 
     /// Opens a tab the way a user would (not through the extension).
@@ -160,6 +151,34 @@ impl Browser {
         let result = cdp.call("Runtime.evaluate", params, Some(&session)).await;
         let _ = cdp.call("Target.detachFromTarget", json!({"sessionId": session}), None).await;
         result["result"]["value"].clone()
+    }
+}
+
+/// The extension popup open in a tab.
+pub struct Popup {
+    cdp: BrowserCdp,
+    session: String,
+}
+
+impl Popup {
+    /// Evaluates `expression` in the popup page.
+    pub async fn eval(&mut self, expression: &str) -> Value {
+        let params = json!({"expression": expression, "returnByValue": true, "awaitPromise": true});
+        self.cdp.call("Runtime.evaluate", params, Some(&self.session)).await["result"]["value"].clone()
+    }
+
+    /// Waits until the status line satisfies `ok`, and returns it.
+    pub async fn wait_status(&mut self, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = tokio::time::Instant::now() + crate::WAIT;
+        loop {
+            let text = self.eval("document.getElementById('status')?.textContent ?? ''").await;
+            let text = text.as_str().unwrap_or("").to_owned();
+            if !text.is_empty() && ok(&text) {
+                return text;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the popup's status stayed {text:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 }
 

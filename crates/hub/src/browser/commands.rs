@@ -320,7 +320,8 @@ pub async fn navigate(
     timeout_ms: u64,
 ) -> Result<Value, HubError> {
     let started = Instant::now();
-    let (_, cdp) = session.active(hub).await?;
+    let (target, cdp) = session.active(hub).await?;
+    let log_mark = session.state().network.since(u64::MAX, 0).1;
     let marker = crate::paths::random_hex(6);
     let _ = eval(hub, session, &cdp, &format!("window.__odbNav = '{marker}'")).await;
     let timed_out = || err("navigation_timeout", format!("{url} did not reach '{until}' within {timeout_ms} ms"));
@@ -349,7 +350,8 @@ pub async fn navigate(
             };
             if (same_document || p["fresh"] == true) && ready {
                 let timing = started.elapsed().as_millis() as u64;
-                return Ok(json!({"finalUrl": p["url"], "title": p["title"], "timingMs": timing}));
+                let status = document_status(session, &target, log_mark);
+                return Ok(json!({"finalUrl": p["url"], "title": p["title"], "status": status, "timingMs": timing}));
             }
         }
         if started.elapsed() >= Duration::from_millis(timeout_ms) {
@@ -357,6 +359,17 @@ pub async fn navigate(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The HTTP status of the last main-document response of `target` logged after `mark`.
+fn document_status(session: &BrowserSession, target: &str, mark: u64) -> Value {
+    let state = session.state();
+    let (events, _) = state.network.since(mark, usize::MAX);
+    events
+        .iter()
+        .rev()
+        .find(|e| e["event"] == "response" && e["resourceType"] == "Document" && e["targetId"] == target)
+        .map_or(Value::Null, |e| e["status"].clone())
 }
 
 async fn wait(hub: &HubCore, session: &Arc<BrowserSession>, params: &Params) -> Result<Value, HubError> {

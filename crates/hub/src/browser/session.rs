@@ -57,8 +57,12 @@ impl Log {
         }
     }
 
-    /// Entries after `since`, at most `max`; and the cursor to pass next time.
+    /// Entries after `since`, at most `max`; and the cursor to pass next time
+    /// (`since(u64::MAX, 0).1` is the current position).
     pub fn since(&self, since: u64, max: usize) -> (Vec<Value>, u64) {
+        if since == u64::MAX {
+            return (Vec::new(), self.next_seq);
+        }
         let events: Vec<Value> =
             self.entries.iter().filter(|e| e["seq"].as_u64() > Some(since)).take(max).cloned().collect();
         let next = events.last().and_then(|e| e["seq"].as_u64()).unwrap_or(since);
