@@ -102,3 +102,32 @@ async fn a_stopped_service_worker_fails_pending_commands_then_comes_back_with_th
     hub.wait_for_extension().await;
     assert_eq!(hub.evaluate("window.answer + 1", None).await, 43, "the same binding still drives the page");
 }
+
+/// Processes whose command line names a hub-managed profile.
+fn managed_browsers() -> usize {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter(|e| {
+            let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            let cmd = String::from_utf8_lossy(&cmd);
+            cmd.contains("opendevbrowser-profile-") && !cmd.contains("--type=")
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn a_killed_hub_takes_its_managed_browsers_with_it() {
+    let _serial = SERIAL.lock().await;
+    let dirs = tempfile::tempdir().unwrap();
+    let before = managed_browsers();
+    let relay_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let hub = HubProcess::start(dirs.path(), relay_port).await;
+    let launched = hub.rpc("session.launch", json!({"clientId": "c", "mode": "managed"})).await;
+    assert_eq!(launched["data"]["mode"], "managed", "{launched}");
+    assert_eq!(managed_browsers(), before + 1);
+    hub.kill();
+    system_tests::wait_for("the orphaned browser to exit", || async { (managed_browsers() == before).then_some(()) })
+        .await;
+}

@@ -63,6 +63,7 @@ impl ManagedChromium {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        die_with_the_hub(&mut cmd);
         let child = cmd.spawn().map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
         let active = profile.path.join("DevToolsActivePort");
         for _ in 0..200 {
@@ -75,6 +76,22 @@ impl ManagedChromium {
         }
         terminate(child.id());
         Err(format!("{} did not open its DevTools port within 10 s", binary.display()))
+    }
+}
+
+/// Asks the kernel to SIGTERM the browser if the hub dies (even by SIGKILL), so a crashed
+/// hub never leaves a managed Chromium behind.
+fn die_with_the_hub(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs in the forked child before exec and only calls prctl(2),
+    // which is async-signal-safe; it touches no memory shared with the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
     }
 }
 
