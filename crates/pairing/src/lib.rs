@@ -10,6 +10,7 @@
 //! - [`autopair`]: the state machine both the extension and the hub's simulator drive.
 
 pub mod autopair;
+mod autopair_io;
 pub mod backoff;
 pub mod identity;
 pub mod port;
