@@ -2,10 +2,9 @@
 //! real extension in headless Chromium, and in a Chromium the hub launches itself.
 
 use serde_json::{json, Value};
-use system_tests::browser::Browser;
 use system_tests::hub_process::{HubProcess, CLIENT_ID};
 use system_tests::site::Site;
-use system_tests::SERIAL;
+use system_tests::{World, SERIAL};
 
 /// Calls a browser command as the e2e client (with its binding, if any); returns the reply.
 async fn cmd(hub: &HubProcess, binding: &Value, name: &str, mut params: Value) -> Value {
@@ -120,22 +119,18 @@ async fn drive_the_site(hub: &HubProcess, binding: &Value, session: &Value, site
 
 #[tokio::test]
 async fn browser_commands_drive_a_real_page_through_the_extension() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), 8787).await;
-    let browser = Browser::launch(&site.url("/")).await;
-    hub.wait_for_extension().await;
+    let world = World::start(8787).await;
+    let (hub, browser, site) = (&world.hub, &world.browser, &world.site);
     let bound = hub.rpc("relay.bind", json!({"clientId": CLIENT_ID, "instanceId": "e2e"})).await;
     let binding = bound["data"]["bindingId"].clone();
-    let unbound = cmd(&hub, &Value::Null, "session.launch", json!({"mode": "extension"})).await;
+    let unbound = cmd(hub, &Value::Null, "session.launch", json!({"mode": "extension"})).await;
     assert_eq!(unbound["error"]["code"], "binding_required", "extension sessions honour the binding");
-    let launched = ok(&hub, &binding, "session.launch", json!({"mode": "extension"})).await;
+    let launched = ok(hub, &binding, "session.launch", json!({"mode": "extension"})).await;
     assert_eq!(launched["mode"], "extension");
-    drive_the_site(&hub, &binding, &launched["sessionId"], &site).await;
+    drive_the_site(hub, &binding, &launched["sessionId"], site).await;
     let attached = "chrome.debugger.getTargets().then(ts => ts.filter(t => t.attached && t.tabId).length)";
     assert!(browser.eval_in_extension(attached).await.as_u64().unwrap() >= 1);
-    let released = ok(&hub, &binding, "session.disconnect", json!({"sessionId": launched["sessionId"]})).await;
+    let released = ok(hub, &binding, "session.disconnect", json!({"sessionId": launched["sessionId"]})).await;
     assert_eq!(released["bindingReleased"], true);
     let detached = system_tests::wait_for("the extension to detach every tab", || async {
         (browser.eval_in_extension(attached).await == 0).then_some(())

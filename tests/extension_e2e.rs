@@ -5,18 +5,14 @@ use serde_json::{json, Value};
 use system_tests::browser::Browser;
 use system_tests::hub_process::HubProcess;
 use system_tests::site::Site;
-use system_tests::{wait_for, SERIAL};
+use system_tests::{wait_for, World, SERIAL};
 
 const DISCOVERY: u16 = 8787;
 
 #[tokio::test]
 async fn extension_auto_pairs_and_the_hub_drives_pages_in_many_tabs() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), DISCOVERY).await;
-    let browser = Browser::launch(&site.url("/")).await;
-    let status = hub.wait_for_extension().await;
+    let world = World::start(DISCOVERY).await;
+    let (hub, browser, site, status) = (&world.hub, &world.browser, &world.site, &world.paired);
     assert_eq!(status["extension"]["url"], site.url("/"), "the handshake names the page's tab");
 
     assert_eq!(hub.evaluate("document.title + ':' + window.answer", None).await, "E2E Page:42");
@@ -48,20 +44,16 @@ async fn extension_auto_pairs_and_the_hub_drives_pages_in_many_tabs() {
         hub.cdp(json!({"method": "Runtime.evaluate", "sessionId": "no-such", "params": {"expression": "1"}})).await;
     assert_eq!(unknown["error"]["code"], "cdp_error");
     assert!(unknown["error"]["message"].as_str().unwrap().contains("Unknown sessionId: no-such"));
-    drop(browser);
 }
 
 #[tokio::test]
 async fn extension_reconnects_by_itself_after_the_hub_is_killed_and_restarted() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let first = HubProcess::start(dirs.path(), DISCOVERY).await;
-    let _browser = Browser::launch(&site.url("/")).await;
-    let before = first.wait_for_extension().await;
-    first.kill();
+    let world = World::start(DISCOVERY).await;
+    let before = world.paired.clone();
+    let dirs = world.dirs.path().to_owned();
+    world.hub.kill();
 
-    let second = HubProcess::start(dirs.path(), DISCOVERY).await;
+    let second = HubProcess::start(&dirs, DISCOVERY).await;
     let after = second.wait_for_extension().await;
     assert_ne!(before["instanceId"], after["instanceId"], "paired with the new relay instance");
     assert_eq!(second.evaluate("window.answer * 2", None).await, 84);
@@ -69,13 +61,9 @@ async fn extension_reconnects_by_itself_after_the_hub_is_killed_and_restarted() 
 
 #[tokio::test]
 async fn stored_relay_port_follows_the_handshake_ack() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
     let relay_port = 8791;
-    let hub = HubProcess::start(dirs.path(), relay_port).await;
-    let browser = Browser::launch(&site.url("/")).await;
-    let status = hub.wait_for_extension().await;
+    let world = World::start(relay_port).await;
+    let (browser, status) = (&world.browser, &world.paired);
     assert_eq!(status["port"], relay_port);
     let stored = browser.eval_in_extension("chrome.storage.local.get('relayPort').then(s => s.relayPort)").await;
     assert_eq!(stored, relay_port, "relayPort persisted from the ack (discovery was on {DISCOVERY})");
@@ -150,12 +138,8 @@ fn json_out(out: std::process::Output) -> Value {
 
 #[tokio::test]
 async fn a_second_client_process_waits_its_turn_then_drives_the_page() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), DISCOVERY).await;
-    let _browser = Browser::launch(&site.url("/")).await;
-    hub.wait_for_extension().await;
+    let world = World::start(DISCOVERY).await;
+    let (hub, dirs) = (&world.hub, &world.dirs);
 
     let first = json_out(cli(dirs.path(), "first", &["bind"]).output().unwrap());
     assert_eq!(first["ok"], true, "{first}");
@@ -186,12 +170,8 @@ async fn a_second_client_process_waits_its_turn_then_drives_the_page() {
 
 #[tokio::test]
 async fn the_popup_switch_turns_auto_connect_off_and_back_on() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), DISCOVERY).await;
-    let browser = Browser::launch(&site.url("/")).await;
-    hub.wait_for_extension().await;
+    let world = World::start(DISCOVERY).await;
+    let (hub, browser) = (&world.hub, &world.browser);
     let mut popup = browser.popup().await;
     popup.wait_status(|t| t.starts_with("connected to 127.0.0.1:8787")).await;
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use system_tests::browser::Browser;
 use system_tests::hub_process::HubProcess;
 use system_tests::site::Site;
-use system_tests::SERIAL;
+use system_tests::{World, SERIAL};
 
 const DISCOVERY: u16 = 8787;
 const SLOW: &str = "new Promise(r => setTimeout(() => r('late'), 4000))";
@@ -78,12 +78,9 @@ async fn a_hub_killed_mid_command_leaves_the_outcome_unknown_and_the_next_call_r
 
 #[tokio::test]
 async fn a_stopped_service_worker_fails_pending_commands_then_comes_back_with_the_binding_intact() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = Arc::new(HubProcess::start(dirs.path(), DISCOVERY).await);
-    let browser = Browser::launch(&site.url("/")).await;
-    hub.wait_for_extension().await;
+    let world = World::start(DISCOVERY).await;
+    let hub = Arc::new(world.hub);
+    let browser = &world.browser;
     assert_eq!(hub.evaluate("window.answer", None).await, 42, "bound and working");
 
     let pending = tokio::spawn({

@@ -40,3 +40,32 @@ where
 
 /// One test at a time: they all need the discovery port 8787.
 pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The usual end-to-end setup: one test at a time, private dirs, the test site, a hub on
+/// `relay_port`, and Chromium with the extension paired to it.
+pub struct World {
+    _serial: tokio::sync::MutexGuard<'static, ()>,
+    /// The hub's config and cache dirs.
+    pub dirs: tempfile::TempDir,
+    /// The test site.
+    pub site: site::Site,
+    /// The hub process.
+    pub hub: hub_process::HubProcess,
+    /// Chromium with the unpacked extension, opened on the site's home page.
+    pub browser: browser::Browser,
+    /// The relay's `/status` once the extension had paired.
+    pub paired: serde_json::Value,
+}
+
+impl World {
+    /// Sets everything up and waits for the extension's handshake.
+    pub async fn start(relay_port: u16) -> World {
+        let serial = SERIAL.lock().await;
+        let dirs = tempfile::tempdir().unwrap();
+        let site = site::Site::start().await;
+        let hub = hub_process::HubProcess::start(dirs.path(), relay_port).await;
+        let browser = browser::Browser::launch(&site.url("/")).await;
+        let paired = hub.wait_for_extension().await;
+        World { _serial: serial, dirs, site, hub, browser, paired }
+    }
+}
