@@ -3,10 +3,9 @@
 
 mod common;
 use common::*;
-use hub::sim::{SimExtension, SimOptions, SimReply};
+use hub::sim::SimReply;
 use pairing::wire::CdpEvent;
 use serde_json::json;
-use std::sync::Arc;
 
 async fn cdp_client(hub: &TestHub) -> Ws {
     ws_connect(&hub.ws_url(&format!("/cdp?token={}", hub.token())), None).await.unwrap()
@@ -94,10 +93,7 @@ async fn malformed_client_frames_get_cdp_errors() {
 #[tokio::test]
 async fn extension_dropping_mid_command_fails_the_command_and_closes_the_client() {
     let hub = TestHub::start().await;
-    let mut opts = SimOptions::new(hub.relay_port());
-    opts.responder = Arc::new(|_| SimReply::Ignore);
-    let sim = SimExtension::spawn(opts);
-    sim.wait_connected(WAIT).await.unwrap();
+    let sim = hub.paired_sim_with(|_| SimReply::Ignore).await;
     let mut cdp = cdp_client(&hub).await;
     send_json(&mut cdp, json!({"id": 9, "method": "Page.navigate", "params": {"url": "about:blank"}})).await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;

@@ -3,9 +3,8 @@
 
 mod common;
 use common::*;
-use hub::sim::{SimExtension, SimOptions, SimReply};
+use hub::sim::SimReply;
 use serde_json::json;
-use std::sync::Arc;
 
 fn rpc_url(hub: &TestHub, path: &str) -> String {
     format!("http://127.0.0.1:{}{path}", hub.daemon_port())
@@ -126,10 +125,7 @@ async fn cdp_send_round_trips_through_the_extension() {
 #[tokio::test]
 async fn browser_errors_come_back_as_cdp_error() {
     let hub = TestHub::start().await;
-    let mut opts = SimOptions::new(hub.relay_port());
-    opts.responder = Arc::new(|_| SimReply::Error("No tab attached".into()));
-    let sim = SimExtension::spawn(opts);
-    sim.wait_connected(WAIT).await.unwrap();
+    let _sim = hub.paired_sim_with(|_| SimReply::Error("No tab attached".into())).await;
     let (status, body) = hub.cdp(json!({"method": "Page.reload"})).await;
     assert_eq!((status, body["error"]["code"].as_str()), (502, Some("cdp_error")));
     assert_eq!(body["error"]["message"], "`Page.reload` failed in the browser: No tab attached");
@@ -138,10 +134,7 @@ async fn browser_errors_come_back_as_cdp_error() {
 #[tokio::test]
 async fn unanswered_command_times_out_with_cdp_timeout() {
     let hub = TestHub::start().await;
-    let mut opts = SimOptions::new(hub.relay_port());
-    opts.responder = Arc::new(|_| SimReply::Ignore);
-    let sim = SimExtension::spawn(opts);
-    sim.wait_connected(WAIT).await.unwrap();
+    let _sim = hub.paired_sim_with(|_| SimReply::Ignore).await;
     let (status, body) = hub.cdp(json!({"method": "Page.reload", "timeoutMs": 200})).await;
     assert_eq!((status, body["error"]["code"].as_str()), (504, Some("cdp_timeout")));
     assert_eq!(body["error"]["message"], "`Page.reload` got no answer from the extension within 200 ms");
@@ -152,10 +145,8 @@ async fn unanswered_command_times_out_with_cdp_timeout() {
 #[tokio::test]
 async fn extension_crash_mid_command_is_extension_disconnected() {
     let hub = TestHub::start().await;
-    let mut opts = SimOptions::new(hub.relay_port());
-    opts.responder = Arc::new(|cmd| if cmd.method == "Page.crash" { SimReply::Drop } else { SimReply::Ignore });
-    let sim = SimExtension::spawn(opts);
-    sim.wait_connected(WAIT).await.unwrap();
+    let _sim =
+        hub.paired_sim_with(|cmd| if cmd.method == "Page.crash" { SimReply::Drop } else { SimReply::Ignore }).await;
     let (status, body) = hub.cdp(json!({"method": "Page.crash"})).await;
     assert_eq!((status, body["error"]["code"].as_str()), (503, Some("extension_disconnected")));
     assert!(body["error"]["message"].as_str().unwrap().contains("outcome is unknown"));
@@ -164,10 +155,7 @@ async fn extension_crash_mid_command_is_extension_disconnected() {
 #[tokio::test]
 async fn replaced_extension_fails_its_commands_as_extension_replaced() {
     let hub = TestHub::start().await;
-    let mut opts = SimOptions::new(hub.relay_port());
-    opts.responder = Arc::new(|_| SimReply::Ignore);
-    let first = SimExtension::spawn(opts);
-    first.wait_connected(WAIT).await.unwrap();
+    let _first = hub.paired_sim_with(|_| SimReply::Ignore).await;
     let call = hub.cdp(json!({"method": "Page.navigate"}));
     let replace = async {
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;

@@ -88,6 +88,18 @@ impl TestHub {
     pub fn sim(&self) -> hub::sim::SimExtension {
         hub::sim::SimExtension::spawn(hub::sim::SimOptions::new(self.relay_port()))
     }
+
+    /// A simulated extension answering with `responder`, already paired.
+    pub async fn paired_sim_with(
+        &self,
+        responder: impl Fn(&pairing::wire::CdpCommand) -> hub::sim::SimReply + Send + Sync + 'static,
+    ) -> hub::sim::SimExtension {
+        let mut opts = hub::sim::SimOptions::new(self.relay_port());
+        opts.responder = std::sync::Arc::new(responder);
+        let sim = hub::sim::SimExtension::spawn(opts);
+        sim.wait_connected(WAIT).await.unwrap();
+        sim
+    }
 }
 
 /// The clientId test callers use.
