@@ -111,6 +111,9 @@ async fn drive_the_site(hub: &HubProcess, binding: &Value, session: &Value, site
     ok(hub, binding, "page.close", s(json!({"name": "docs"}))).await;
     let gone = cmd(hub, binding, "page.close", s(json!({"name": "docs"}))).await;
     assert_eq!(gone["error"]["code"], "unknown_page");
+    let back = ok(hub, binding, "targets.list", s(json!({}))).await;
+    assert_eq!(back["activeTargetId"], first, "closing the active page returns to the one used before: {back}");
+    assert!(back["targets"].as_array().unwrap().iter().all(|t| t["targetId"] != docs["targetId"]), "{back}");
 
     let timeout = cmd(hub, binding, "nav.goto", s(json!({"url": site.url("/slow"), "timeoutMs": 500}))).await;
     assert_eq!(timeout["error"]["code"], "navigation_timeout", "{timeout}");

@@ -232,14 +232,14 @@ async fn targets(hub: &HubCore, session: &Arc<BrowserSession>, name: &str, param
             let url = opt_str(params, "url")?.unwrap_or("about:blank");
             let created = session.call(hub, "Target.createTarget", json!({"url": url}), None).await?;
             let target = created["targetId"].as_str().unwrap_or_default().to_owned();
-            session.state().active = Some(target.clone());
+            session.state().activate(&target);
             session.attach(hub, &target).await?;
             Ok(json!({"targetId": target}))
         }
         "targets.use" => {
             let target = req_str(params, "targetId")?;
             session.attach(hub, target).await?;
-            session.state().active = Some(target.to_owned());
+            session.state().activate(target);
             let _ = session.call(hub, "Target.activateTarget", json!({"targetId": target}), None).await;
             let (_, cdp) = session.active(hub).await?;
             let page = eval(hub, session, &cdp, "({url: location.href, title: document.title})").await?;
@@ -290,7 +290,7 @@ async fn pages(hub: &HubCore, session: &Arc<BrowserSession>, name: &str, params:
             {
                 let mut state = session.state();
                 state.pages.insert(page, target.clone());
-                state.active = Some(target.clone());
+                state.activate(&target);
             }
             if let (false, Some(url)) = (created, opt_str(params, "url")?) {
                 navigate(hub, session, url, "load", 30_000).await?;

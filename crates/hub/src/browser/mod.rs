@@ -11,6 +11,7 @@ mod js;
 pub mod launcher;
 pub mod session;
 pub mod snapshot;
+pub mod state;
 
 pub use commands::{dispatch, BROWSER_COMMANDS};
 pub use error::BrowserError;

@@ -5,12 +5,12 @@
 use super::direct::DirectCdp;
 use super::error::BrowserError;
 use super::launcher::ManagedChromium;
+pub use super::state::{Log, State, TargetState};
 use crate::error::{CdpError, HubError};
 use crate::lease::Owner;
 use crate::server::HubCore;
 use pairing::wire::CdpEvent;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,62 +38,6 @@ impl Mode {
 
 /// Longest any single CDP call of a browser command may take.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
-const LOG_CAP: usize = 1000;
-
-/// A bounded event log read with cursors.
-#[derive(Debug, Default)]
-pub struct Log {
-    next_seq: u64,
-    entries: VecDeque<Value>,
-}
-
-impl Log {
-    fn push(&mut self, mut entry: Value) {
-        self.next_seq += 1;
-        entry["seq"] = json!(self.next_seq);
-        self.entries.push_back(entry);
-        if self.entries.len() > LOG_CAP {
-            self.entries.pop_front();
-        }
-    }
-
-    /// Entries after `since`, at most `max`; and the cursor to pass next time
-    /// (`since(u64::MAX, 0).1` is the current position).
-    pub fn since(&self, since: u64, max: usize) -> (Vec<Value>, u64) {
-        if since == u64::MAX {
-            return (Vec::new(), self.next_seq);
-        }
-        let events: Vec<Value> =
-            self.entries.iter().filter(|e| e["seq"].as_u64() > Some(since)).take(max).cloned().collect();
-        let next = events.last().and_then(|e| e["seq"].as_u64()).unwrap_or(since);
-        (events, next)
-    }
-}
-
-/// What the hub keeps per target.
-#[derive(Debug, Clone, Default)]
-pub struct TargetState {
-    /// The flat CDP session attached to it.
-    pub cdp_session: String,
-    /// The last ref issued for this target (refs are never reused, across documents too).
-    pub max_ref: u64,
-}
-
-/// Mutable session state.
-#[derive(Debug, Default)]
-pub struct State {
-    /// The target commands go to.
-    pub active: Option<String>,
-    /// Attached targets.
-    pub targets: HashMap<String, TargetState>,
-    /// Named pages → target ids.
-    pub pages: BTreeMap<String, String>,
-    /// Console log.
-    pub console: Log,
-    /// Network log.
-    pub network: Log,
-}
-
 /// A browser session.
 pub struct BrowserSession {
     /// Session id.
@@ -260,43 +204,48 @@ impl BrowserSession {
         Ok(session)
     }
 
-    /// The page targets of this session's browser: `[{targetId, url, title}]`.
+    /// The page targets of this session's browser that it has not closed: `[{targetId, url, title}]`.
     pub async fn page_targets(&self, hub: &HubCore) -> Result<Vec<Value>, HubError> {
         let targets = self.call(hub, "Target.getTargets", json!({}), None).await?;
+        let state = self.state();
         Ok(targets["targetInfos"]
             .as_array()
-            .map(|t| t.iter().filter(|t| t["type"] == "page").cloned().collect())
+            .map(|t| {
+                t.iter()
+                    .filter(|t| t["type"] == "page" && !state.is_closed(t["targetId"].as_str().unwrap_or_default()))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default())
     }
 
-    /// The active target and its CDP session (attaching the first page when none is active).
+    /// The active target and its CDP session. With none active, the first open page becomes
+    /// active; a page that vanishes before it can be attached is skipped.
     pub async fn active(&self, hub: &HubCore) -> Result<(String, String), HubError> {
         let current = self.state().active.clone();
-        let target = match current {
-            Some(t) => t,
-            None => {
-                let pages = self.page_targets(hub).await?;
-                let first = pages.first().and_then(|p| p["targetId"].as_str()).ok_or_else(|| {
-                    HubError::Browser(BrowserError::new(
-                        "unknown_target",
-                        "the browser has no page: open one with targets.new",
-                    ))
-                })?;
-                self.state().active = Some(first.to_owned());
-                first.to_owned()
+        if let Some(target) = current {
+            let session = self.attach(hub, &target).await?;
+            return Ok((target, session));
+        }
+        for page in self.page_targets(hub).await? {
+            let Some(target) = page["targetId"].as_str() else { continue };
+            match self.attach(hub, target).await {
+                Ok(session) => {
+                    self.state().activate(target);
+                    return Ok((target.to_owned(), session));
+                }
+                Err(HubError::Browser(e)) if e.code == "unknown_target" => self.forget_target(target),
+                Err(other) => return Err(other),
             }
-        };
-        let session = self.attach(hub, &target).await?;
-        Ok((target, session))
+        }
+        Err(HubError::Browser(BrowserError::new(
+            "unknown_target",
+            "the browser has no page: open one with targets.new",
+        )))
     }
 
-    /// Forgets a closed target.
+    /// Forgets a closed target (the previously active one takes over if it was active).
     pub fn forget_target(&self, target_id: &str) {
-        let mut state = self.state();
-        state.targets.remove(target_id);
-        state.pages.retain(|_, t| t != target_id);
-        if state.active.as_deref() == Some(target_id) {
-            state.active = None;
-        }
+        self.state().forget(target_id);
     }
 }

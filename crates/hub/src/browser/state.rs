@@ -1,0 +1,165 @@
+//! What a browser session remembers between commands: which target is active (and which
+//! were active before it), the attached targets and their flat sessions, named pages, the
+//! targets it closed, and the console/network logs with sequence cursors. Pure data: no
+//! I/O, so the rules are tested with plain values.
+
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+const LOG_CAP: usize = 1000;
+
+/// A bounded event log read with cursors.
+#[derive(Debug, Default)]
+pub struct Log {
+    next_seq: u64,
+    entries: VecDeque<Value>,
+}
+
+impl Log {
+    /// Appends an entry, numbering it; the oldest entries fall off past the cap.
+    pub fn push(&mut self, mut entry: Value) {
+        self.next_seq += 1;
+        entry["seq"] = json!(self.next_seq);
+        self.entries.push_back(entry);
+        if self.entries.len() > LOG_CAP {
+            self.entries.pop_front();
+        }
+    }
+
+    /// Entries after `since`, at most `max`; and the cursor to pass next time
+    /// (`since(u64::MAX, 0).1` is the current position).
+    pub fn since(&self, since: u64, max: usize) -> (Vec<Value>, u64) {
+        if since == u64::MAX {
+            return (Vec::new(), self.next_seq);
+        }
+        let events: Vec<Value> =
+            self.entries.iter().filter(|e| e["seq"].as_u64() > Some(since)).take(max).cloned().collect();
+        let next = events.last().and_then(|e| e["seq"].as_u64()).unwrap_or(since);
+        (events, next)
+    }
+}
+
+/// What the hub keeps per target.
+#[derive(Debug, Clone, Default)]
+pub struct TargetState {
+    /// The flat CDP session attached to it.
+    pub cdp_session: String,
+    /// The last ref issued for this target (refs are never reused, across documents too).
+    pub max_ref: u64,
+}
+
+/// Mutable session state.
+#[derive(Debug, Default)]
+pub struct State {
+    /// The target commands go to.
+    pub active: Option<String>,
+    /// Targets that were active before, most recent last: closing the active target goes
+    /// back to the one used before it, as closing a tab does.
+    history: Vec<String>,
+    /// Targets this session closed. The browser may still list a target for a moment after
+    /// `Target.closeTarget` answers, so they are never picked again.
+    closed: HashSet<String>,
+    /// Attached targets.
+    pub targets: HashMap<String, TargetState>,
+    /// Named pages → target ids.
+    pub pages: BTreeMap<String, String>,
+    /// Console log.
+    pub console: Log,
+    /// Network log.
+    pub network: Log,
+}
+
+impl State {
+    /// Makes `target` the one commands go to, remembering the previous one.
+    pub fn activate(&mut self, target: &str) {
+        self.history.retain(|t| t != target);
+        if let Some(old) = self.active.take().filter(|old| old != target) {
+            self.history.push(old);
+        }
+        self.active = Some(target.to_owned());
+    }
+
+    /// Forgets a target that was closed (or vanished). If it was active, the previously
+    /// active target takes over; with none, the next command picks the first open page.
+    pub fn forget(&mut self, target: &str) {
+        self.targets.remove(target);
+        self.pages.retain(|_, t| t != target);
+        self.history.retain(|t| t != target);
+        self.closed.insert(target.to_owned());
+        if self.active.as_deref() == Some(target) {
+            self.active = self.history.pop();
+        }
+    }
+
+    /// Whether this session closed `target`.
+    pub fn is_closed(&self, target: &str) -> bool {
+        self.closed.contains(target)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closing_the_active_target_returns_to_the_one_used_before() {
+        let mut s = State::default();
+        s.activate("a");
+        s.activate("b");
+        s.activate("c");
+        s.forget("c");
+        assert_eq!(s.active.as_deref(), Some("b"));
+        s.forget("b");
+        assert_eq!(s.active.as_deref(), Some("a"));
+        s.forget("a");
+        assert_eq!(s.active, None);
+    }
+
+    #[test]
+    fn a_closed_target_is_never_returned_to() {
+        let mut s = State::default();
+        s.activate("a");
+        s.activate("b");
+        s.activate("c");
+        s.forget("a");
+        s.forget("c");
+        assert_eq!(s.active.as_deref(), Some("b"));
+        assert!(s.is_closed("a") && s.is_closed("c") && !s.is_closed("b"));
+    }
+
+    #[test]
+    fn reactivating_a_target_moves_it_to_the_top_of_the_history() {
+        let mut s = State::default();
+        s.activate("a");
+        s.activate("b");
+        s.activate("a");
+        s.activate("a");
+        s.forget("a");
+        assert_eq!(s.active.as_deref(), Some("b"));
+        s.forget("b");
+        assert_eq!(s.active, None, "a is gone and was listed only once");
+    }
+
+    #[test]
+    fn forgetting_a_target_drops_its_page_name_and_session() {
+        let mut s = State::default();
+        s.targets.insert("t".into(), TargetState { cdp_session: "S".into(), max_ref: 3 });
+        s.pages.insert("docs".into(), "t".into());
+        s.activate("t");
+        s.forget("t");
+        assert!(s.targets.is_empty() && s.pages.is_empty() && s.active.is_none());
+    }
+
+    #[test]
+    fn the_log_pages_with_cursors_and_drops_the_oldest_past_the_cap() {
+        let mut log = Log::default();
+        for i in 0..(LOG_CAP + 5) {
+            log.push(json!({"i": i}));
+        }
+        let (first, next) = log.since(0, 2);
+        assert_eq!((first[0]["seq"].as_u64(), next), (Some(6), 7));
+        let (rest, end) = log.since(next, usize::MAX);
+        assert_eq!((rest.len(), end), (LOG_CAP - 2, (LOG_CAP + 5) as u64));
+        assert_eq!(log.since(u64::MAX, 0), (Vec::new(), end));
+    }
+}
