@@ -3,8 +3,11 @@
 # Optional: WITH_WASM_OPT=1 shrinks it with npm binaryen (never Debian's: it miscompiles).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-profile="${EXTENSION_PROFILE:-release}"
-flag=$([ "$profile" = release ] && echo --release || true)
+# EXTENSION_PROFILE=release (default) builds with the size-tuned `wasm-release` profile.
+case "${EXTENSION_PROFILE:-release}" in
+  release) profile=wasm-release flag="--profile wasm-release" ;;
+  *) profile=debug flag="" ;;
+esac
 echo "[build-extension] cargo build -p extension --target wasm32-unknown-unknown $flag"
 cargo build -q -p extension --target wasm32-unknown-unknown $flag
 rm -rf extension/pkg

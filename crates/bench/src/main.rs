@@ -8,26 +8,43 @@ mod system_bench;
 
 use serde_json::{json, Value};
 
+const STEPS: [&str; 6] =
+    ["relay_throughput", "event_fan_in", "lease_handover", "hub_memory", "extension", "evaluate_round_trip"];
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let mut results = serde_json::Map::new();
-    let steps: Vec<(&str, Value)> = vec![
-        ("relay_throughput", relay_bench::throughput(quick).await),
-        ("event_fan_in", relay_bench::event_fan_in(quick).await),
-        ("lease_handover", relay_bench::lease_handover(quick).await),
-        ("hub_memory", system_bench::memory().await),
-        ("extension", system_bench::extension(quick).await),
-        ("evaluate_round_trip", system_bench::evaluate_round_trip(quick).await),
-    ];
-    for (name, value) in steps {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("usage: opendevbrowser-bench [--quick] [--only <step>]...\nsteps: {}", STEPS.join(", "));
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let only: Vec<&str> = args.windows(2).filter(|w| w[0] == "--only").map(|w| w[1].as_str()).collect();
+    if let Some(unknown) = only.iter().find(|o| !STEPS.contains(o)) {
+        eprintln!("unknown step {unknown:?}; steps: {}", STEPS.join(", "));
+        std::process::exit(2);
+    }
+    let out = system_tests::workspace().join("target/bench");
+    let path = out.join("results.json");
+    // A partial run (--only) updates its steps in the last full results.
+    let mut results = match std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
+        Some(Value::Object(previous)) if !only.is_empty() => previous,
+        _ => serde_json::Map::new(),
+    };
+    for name in STEPS.into_iter().filter(|s| only.is_empty() || only.contains(s)) {
+        let value = match name {
+            "relay_throughput" => relay_bench::throughput(quick).await,
+            "event_fan_in" => relay_bench::event_fan_in(quick).await,
+            "lease_handover" => relay_bench::lease_handover(quick).await,
+            "hub_memory" => system_bench::memory().await,
+            "extension" => system_bench::extension(quick).await,
+            _ => system_bench::evaluate_round_trip(quick).await,
+        };
         print_section(name, &value);
         results.insert(name.to_owned(), value);
     }
     results.insert("machine".into(), machine());
-    let out = system_tests::workspace().join("target/bench");
     std::fs::create_dir_all(&out).expect("target/bench");
-    let path = out.join("results.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&Value::Object(results)).unwrap()).expect("write results");
     println!("\nJSON written to {}", path.display());
 }

@@ -132,8 +132,46 @@ pub async fn evaluate_round_trip(quick: bool) -> Value {
             site.url("/")
         ))
         .await;
+    let ws_floor = worker_websocket_floor(&browser, &site, n).await;
     let (hub_s, direct_s) = (summary(&mut via_hub), summary(&mut direct));
     let ratio = hub_s["median_us"].as_f64().unwrap() / direct_s["median_us"].as_f64().unwrap().max(1.0);
     json!({"via_hub_and_extension": hub_s, "direct_cdp": direct_s, "median_ratio": (ratio * 100.0).round() / 100.0,
-        "chrome_debugger_alone_in_worker": floor})
+        "chrome_debugger_alone_in_worker": floor, "worker_floor": ws_floor})
+}
+
+/// What any extension relay pays inside the worker, with none of our code in the path: a
+/// WebSocket round trip from the service worker to a loopback echo server, alone and
+/// followed by the same `chrome.debugger` evaluate (plain JS, timed in the worker).
+async fn worker_websocket_floor(browser: &Browser, site: &Site, n: usize) -> Value {
+    use futures_util::{SinkExt, StreamExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let echo = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        tcp.set_nodelay(true).unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        while let Some(Ok(msg)) = ws.next().await {
+            if msg.is_text() && ws.send(msg).await.is_err() {
+                break;
+            }
+        }
+    });
+    let script = format!(
+        "(async () => {{ const [tab] = await chrome.tabs.query({{url: '{url}'}}); \
+           const ws = new WebSocket('ws://127.0.0.1:{port}/'); await new Promise(r => ws.onopen = r); \
+           const frame = JSON.stringify({{id: 1, result: {{result: {{type: 'number', value: 2}}}}}}); \
+           const echo = () => new Promise(r => {{ ws.onmessage = r; ws.send(frame); }}); \
+           const stats = t => {{ t.sort((a, b) => a - b); return {{median_us: Math.round(t[t.length >> 1] * 1000), \
+             p99_us: Math.round(t[Math.floor(t.length * 0.99)] * 1000)}}; }}; \
+           const alone = [], both = []; \
+           for (let i = 0; i < {n}; i++) {{ const s = performance.now(); await echo(); alone.push(performance.now() - s); }} \
+           for (let i = 0; i < {n}; i++) {{ const s = performance.now(); await echo(); \
+             await chrome.debugger.sendCommand({{tabId: tab.id}}, 'Runtime.evaluate', {{expression: '1+1', returnByValue: true}}); \
+             both.push(performance.now() - s); }} \
+           ws.close(); return {{websocket_echo: stats(alone), websocket_echo_then_debugger: stats(both)}}; }})()",
+        url = site.url("/")
+    );
+    let floor = browser.eval_in_extension(&script).await;
+    echo.abort();
+    floor
 }
