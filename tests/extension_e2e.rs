@@ -188,3 +188,47 @@ async fn the_popup_switch_turns_auto_connect_off_and_back_on() {
     hub.wait_for_extension().await;
     popup.wait_status(|t| t.starts_with("connected to 127.0.0.1:8787")).await;
 }
+
+/// Sets an input of the popup as a user does: a new value, then a `change` event.
+fn type_into(id: &str, value: &str) -> String {
+    format!(
+        "(() => {{ const el = document.getElementById('{id}'); el.value = {value:?}; \
+           el.dispatchEvent(new Event('change')); return el.value; }})()"
+    )
+}
+
+#[tokio::test]
+async fn the_popup_pairs_by_hand_with_a_typed_port_and_token() {
+    let world = World::start(DISCOVERY).await;
+    let (first, browser) = (&world.hub, &world.browser);
+    let manual_dirs = tempfile::tempdir().unwrap();
+    let manual = HubProcess::start(manual_dirs.path(), 8793).await;
+    let pair: Value = reqwest::get("http://127.0.0.1:8793/pair").await.unwrap().json().await.unwrap();
+    let token = pair["token"].as_str().unwrap_or_else(|| panic!("{pair}")).to_owned();
+    let mut popup = browser.popup().await;
+    popup.wait_status(|t| t.starts_with("connected to 127.0.0.1:8787")).await;
+    assert_eq!(popup.eval("document.getElementById('pairingToken').disabled").await, true, "auto-pair owns the token");
+
+    popup.eval("document.getElementById('autoPair').click()").await;
+    assert_eq!(popup.eval("document.getElementById('pairingToken').disabled").await, false);
+    assert_eq!(popup.eval(&type_into("relayPort", "8793")).await, "8793");
+    assert_eq!(popup.eval(&type_into("pairingToken", "not-the-token")).await, "not-the-token");
+    let refused = popup.wait_status(|t| t.contains("Invalid pairing token")).await;
+    assert!(
+        refused.starts_with("relay connection closed (1008 Invalid pairing token), retrying in "),
+        "the popup says why and when it retries: {refused}"
+    );
+    assert_eq!(manual.relay_status().await["extensionHandshakeComplete"], false, "a wrong token never pairs");
+
+    popup.eval(&type_into("pairingToken", &token)).await;
+    let paired = manual.wait_for_extension().await;
+    let relay = paired["instanceId"].as_str().unwrap();
+    let line = popup.wait_status(|t| t.starts_with("connected to 127.0.0.1:8793")).await;
+    assert_eq!(line, format!("connected to 127.0.0.1:8793 (relay {})", &relay[..8]));
+    assert_eq!(first.relay_status().await["extensionConnected"], false, "the extension left the auto-paired hub");
+    assert_eq!(manual.evaluate("window.answer", None).await, 42, "the hand-paired hub drives the page");
+    let stored = browser
+        .eval_in_extension("chrome.storage.local.get(['autoPair', 'relayPort', 'pairingToken']).then(s => s)")
+        .await;
+    assert_eq!(stored, json!({"autoPair": false, "relayPort": 8793, "pairingToken": token}), "settings persisted");
+}
