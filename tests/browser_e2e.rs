@@ -115,9 +115,33 @@ async fn drive_the_site(hub: &HubProcess, binding: &Value, session: &Value, site
     assert_eq!(back["activeTargetId"], first, "closing the active page returns to the one used before: {back}");
     assert!(back["targets"].as_array().unwrap().iter().all(|t| t["targetId"] != docs["targetId"]), "{back}");
 
+    drive_a_same_origin_iframe(hub, binding, session, site).await;
+
     let timeout = cmd(hub, binding, "nav.goto", s(json!({"url": site.url("/slow"), "timeoutMs": 500}))).await;
     assert_eq!(timeout["error"]["code"], "navigation_timeout", "{timeout}");
     assert!(timeout["error"]["message"].as_str().unwrap().contains("within 500 ms"));
+}
+
+/// Refs reach into a same-origin iframe (typing, clicking at translated coordinates, element
+/// screenshots); a cross-origin iframe is listed but not entered.
+async fn drive_a_same_origin_iframe(hub: &HubProcess, binding: &Value, session: &Value, site: &Site) {
+    let s = |extra: Value| {
+        let mut p = json!({"sessionId": session});
+        p.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        p
+    };
+    ok(hub, binding, "nav.goto", s(json!({"url": site.url("/framed"), "waitUntil": "load"}))).await;
+    let snap = ok(hub, binding, "nav.snapshot", s(json!({}))).await;
+    let content = snap["content"].as_str().unwrap().to_owned();
+    assert!(content.contains("iframe \"Inner frame\""), "{content}");
+    assert!(content.contains("iframe \"Elsewhere\" (cross-origin: not expanded)"), "{content}");
+    let (word, button) = (ref_of(&content, "textbox \"Word\""), ref_of(&content, "button \"Inner button\""));
+    ok(hub, binding, "interact.type", s(json!({"ref": word, "text": "hello"}))).await;
+    assert_eq!(ok(hub, binding, "dom.getValue", s(json!({"ref": word}))).await["value"], "hello");
+    ok(hub, binding, "interact.click", s(json!({"ref": button}))).await;
+    ok(hub, binding, "nav.wait", s(json!({"text": "inner clicked:hello", "timeoutMs": 10000}))).await;
+    let shot = ok(hub, binding, "page.screenshot", s(json!({"ref": button}))).await;
+    assert_eq!((shot["width"].as_u64(), shot["height"].as_u64()), (Some(100), Some(30)), "{shot}");
 }
 
 #[tokio::test]

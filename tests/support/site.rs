@@ -30,6 +30,18 @@ const FORM: &str = r#"<!doctype html><html><head><title>Form</title></head><body
 <script>console.log('form ready');</script>
 </body></html>"#;
 
+const FRAMED: &str = r#"<!doctype html><html><head><title>Framed</title></head><body>
+<h1>Frames</h1>
+<iframe src="/inner" title="Inner frame" style="width:400px;height:200px;border:5px solid #888;margin:20px"></iframe>
+<iframe src="data:text/html,<p>elsewhere</p>" title="Elsewhere" style="width:200px;height:50px"></iframe>
+</body></html>"#;
+const INNER: &str = r#"<!doctype html><html><head><title>Inner</title></head><body>
+<input id="word" aria-label="Word">
+<button style="width:100px;height:30px" onclick="document.getElementById('said').textContent =
+  'inner clicked:' + document.getElementById('word').value">Inner button</button>
+<p id="said"></p>
+</body></html>"#;
+
 const SECOND: &str =
     r#"<!doctype html><html><head><title>Second Page</title></head><body><h1>Second</h1></body></html>"#;
 
@@ -42,7 +54,7 @@ async fn result(
 }
 
 impl Site {
-    /// Serves `/` and `/second` on a free port.
+    /// Serves the pages (`/`, `/second`, `/form`, `/result`, `/framed` + `/inner`, `/slow`) on a free port.
     pub async fn start() -> Site {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -50,6 +62,8 @@ impl Site {
             .route("/", get(|| async { Html(HOME) }))
             .route("/second", get(|| async { Html(SECOND) }))
             .route("/form", get(|| async { Html(FORM) }))
+            .route("/framed", get(|| async { Html(FRAMED) }))
+            .route("/inner", get(|| async { Html(INNER) }))
             .route("/result", get(result))
             .route(
                 "/slow",

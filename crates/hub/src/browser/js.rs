@@ -3,6 +3,9 @@
 //!
 //! Refs are attributes on the elements themselves, so they stay stable across snapshots of
 //! one document and vanish with it: a ref that no longer resolves is a stale snapshot.
+//! Same-origin iframes are walked as part of their page (their elements get refs too, and
+//! coordinates are translated to the top viewport); cross-origin iframes are listed, not
+//! entered, since their documents are out of the page's reach.
 
 /// `(opts) => {lines, url, title, refCount, maxRef}`; `opts = {mode: "outline"|"actionables", base}`.
 /// New refs continue after `base` (the last ref issued for the target), so a ref never
@@ -30,8 +33,9 @@ pub const SNAPSHOT: &str = r#"(opts) => {
       article:'article', p:'paragraph', dialog:'dialog', summary:'button'};
     return map[t] || null;
   };
+  const frameDoc = (f) => { try { return f.contentDocument; } catch (e) { return null; } };
   const visible = (el) => {
-    const s = getComputedStyle(el);
+    const s = el.ownerDocument.defaultView.getComputedStyle(el);
     if (s.display === 'none' || s.visibility === 'hidden' || el.hidden) return false;
     const r = el.getBoundingClientRect();
     return r.width > 0 || r.height > 0 || s.display === 'contents';
@@ -41,8 +45,9 @@ pub const SNAPSHOT: &str = r#"(opts) => {
     const aria = el.getAttribute('aria-label');
     if (aria) return clean(aria);
     const by = el.getAttribute('aria-labelledby');
-    if (by) return clean(by.split(/\s+/).map(id => document.getElementById(id)?.innerText || '').join(' '));
-    if (el.id) { const l = document.querySelector(`label[for="${CSS.escape(el.id)}"]`); if (l) return clean(l.innerText); }
+    const doc = el.ownerDocument;
+    if (by) return clean(by.split(/\s+/).map(id => doc.getElementById(id)?.innerText || '').join(' '));
+    if (el.id) { const l = doc.querySelector(`label[for="${CSS.escape(el.id)}"]`); if (l) return clean(l.innerText); }
     const wrap = el.closest('label'); if (wrap && wrap !== el && ['textbox','checkbox','radio','combobox','listbox','searchbox','spinbutton','slider'].includes(role)) return clean(wrap.innerText);
     if (el.getAttribute('placeholder')) return clean(el.getAttribute('placeholder'));
     if (el.getAttribute('alt')) return clean(el.getAttribute('alt'));
@@ -56,6 +61,14 @@ pub const SNAPSHOT: &str = r#"(opts) => {
   const walk = (el, depth) => {
     for (const child of el.children) {
       if (!visible(child)) continue;
+      if (child.tagName === 'IFRAME' || child.tagName === 'FRAME') {
+        const label = clean(child.getAttribute('title') || child.getAttribute('name') || child.getAttribute('src'));
+        const inner = frameDoc(child);
+        const body = inner && (inner.body || inner.documentElement);
+        lines.push('  '.repeat(depth) + 'iframe' + (label ? ` "${label}"` : '') + (body ? '' : ' (cross-origin: not expanded)'));
+        if (body) walk(body, depth + 1);
+        continue;
+      }
       const role = child.getAttribute('role') || implicit(child);
       const actionable = role && ACTION.has(role);
       const shown = actionable || (opts.mode !== 'actionables' && role && OUTLINE.has(role));
@@ -86,19 +99,36 @@ pub const SNAPSHOT: &str = r#"(opts) => {
 }"#;
 
 /// `(ref, op, arg) => result | {stale: true}`: one operation on the element with that ref.
+/// Elements inside same-origin iframes are found too; `center` and `rect` are in the top
+/// viewport's coordinates, which is where input events and screenshots are aimed.
 pub const REF_OP: &str = r#"(ref, op, arg) => {
-  const el = document.querySelector(`[data-odb-ref="${ref}"]`);
+  const find = (doc) => {
+    const hit = doc.querySelector(`[data-odb-ref="${ref}"]`);
+    if (hit) return hit;
+    for (const f of doc.querySelectorAll('iframe, frame')) {
+      let inner = null; try { inner = f.contentDocument; } catch (e) {}
+      const found = inner && find(inner);
+      if (found) return found;
+    }
+    return null;
+  };
+  const el = find(document);
   if (!el) return {stale: true};
-  const rect = () => { const r = el.getBoundingClientRect(); return {x: r.x, y: r.y, width: r.width, height: r.height,
-    scrollX: window.scrollX, scrollY: window.scrollY}; };
-  const visible = () => { const s = getComputedStyle(el), r = el.getBoundingClientRect();
+  const view = el.ownerDocument.defaultView;
+  const frameOffset = () => { let x = 0, y = 0;
+    for (let w = view; w !== window && w.frameElement; w = w.parent) {
+      const f = w.frameElement, r = f.getBoundingClientRect(); x += r.x + f.clientLeft; y += r.y + f.clientTop; }
+    return {x, y}; };
+  const rect = () => { const r = el.getBoundingClientRect(), o = frameOffset();
+    return {x: r.x + o.x, y: r.y + o.y, width: r.width, height: r.height, scrollX: window.scrollX, scrollY: window.scrollY}; };
+  const visible = () => { const s = view.getComputedStyle(el), r = el.getBoundingClientRect();
     return s.display !== 'none' && s.visibility !== 'hidden' && r.width > 0 && r.height > 0; };
   switch (op) {
     case 'center': el.scrollIntoView({block: 'center', inline: 'center'}); { const r = rect();
       return {x: r.x + r.width / 2, y: r.y + r.height / 2, visible: visible()}; }
     case 'rect': el.scrollIntoView({block: 'center', inline: 'center'}); return {...rect(), visible: visible()};
     case 'focus': el.scrollIntoView({block: 'center'}); el.focus(); if (arg && 'value' in el) { el.value = '';
-      el.dispatchEvent(new Event('input', {bubbles: true})); } return {focused: document.activeElement === el};
+      el.dispatchEvent(new Event('input', {bubbles: true})); } return {focused: el.ownerDocument.activeElement === el};
     case 'select': { const wanted = new Set(arg); let n = 0;
       for (const o of el.options || []) { o.selected = wanted.has(o.value) || wanted.has(o.label); if (o.selected) n++; }
       el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true}));
@@ -117,10 +147,13 @@ pub const REF_OP: &str = r#"(ref, op, arg) => {
 }"#;
 
 /// `(sel, text, state) => bool`: whether a wait condition holds now.
+/// Text is looked for in same-origin iframes too; selectors match in the top document.
 pub const CONDITION: &str = r#"(sel, text, state) => {
   let el = null;
   if (sel) { el = document.querySelector(sel); }
-  if (text) { return (document.body && document.body.innerText.includes(text)) === (state !== 'hidden'); }
+  const has = (doc) => !!doc && ((doc.body && doc.body.innerText.includes(text)) ||
+    [...doc.querySelectorAll('iframe, frame')].some(f => { try { return has(f.contentDocument); } catch (e) { return false; } }));
+  if (text) { return has(document) === (state !== 'hidden'); }
   const shown = !!el && (() => { const s = getComputedStyle(el), r = el.getBoundingClientRect();
     return s.display !== 'none' && s.visibility !== 'hidden' && r.width > 0 && r.height > 0; })();
   if (state === 'hidden') return !shown;
