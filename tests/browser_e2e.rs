@@ -117,6 +117,13 @@ async fn drive_the_site(hub: &HubProcess, binding: &Value, session: &Value, site
 
     drive_a_same_origin_iframe(hub, binding, session, site).await;
 
+    let idle = ok(hub, binding, "nav.goto", s(json!({"url": site.url("/late"), "waitUntil": "networkidle"}))).await;
+    let late = ok(hub, binding, "nav.snapshot", s(json!({}))).await;
+    assert!(
+        late["content"].as_str().unwrap().contains("paragraph \"late data\""),
+        "networkidle waited for the page's own 1.5 s fetch: {idle} {late}"
+    );
+
     let timeout = cmd(hub, binding, "nav.goto", s(json!({"url": site.url("/slow"), "timeoutMs": 500}))).await;
     assert_eq!(timeout["error"]["code"], "navigation_timeout", "{timeout}");
     assert!(timeout["error"]["message"].as_str().unwrap().contains("within 500 ms"));

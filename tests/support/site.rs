@@ -42,6 +42,11 @@ const INNER: &str = r#"<!doctype html><html><head><title>Inner</title></head><bo
 <p id="said"></p>
 </body></html>"#;
 
+const LATE: &str = r#"<!doctype html><html><head><title>Late</title></head><body>
+<p id="late">waiting</p>
+<script>fetch('/data').then(r => r.text()).then(t => { document.getElementById('late').textContent = t; });</script>
+</body></html>"#;
+
 const SECOND: &str =
     r#"<!doctype html><html><head><title>Second Page</title></head><body><h1>Second</h1></body></html>"#;
 
@@ -54,7 +59,7 @@ async fn result(
 }
 
 impl Site {
-    /// Serves the pages (`/`, `/second`, `/form`, `/result`, `/framed` + `/inner`, `/slow`) on a free port.
+    /// Serves the pages (`/`, `/second`, `/form`, `/result`, `/framed` + `/inner`, `/late` + `/data`, `/slow`) on a free port.
     pub async fn start() -> Site {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -64,6 +69,14 @@ impl Site {
             .route("/form", get(|| async { Html(FORM) }))
             .route("/framed", get(|| async { Html(FRAMED) }))
             .route("/inner", get(|| async { Html(INNER) }))
+            .route("/late", get(|| async { Html(LATE) }))
+            .route(
+                "/data",
+                get(|| async {
+                    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+                    "late data"
+                }),
+            )
             .route("/result", get(result))
             .route(
                 "/slow",

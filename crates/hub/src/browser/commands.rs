@@ -5,7 +5,7 @@ use super::direct::{browser_ws_url, DirectCdp};
 use super::error::BrowserError;
 use super::js;
 use super::launcher::ManagedChromium;
-use super::session::{BrowserSession, Mode};
+use super::session::{BrowserSession, Mode, Traffic};
 use crate::commands::{owner, wait_until_ready, Answer, DEFAULT_READY_TIMEOUT_MS, MAX_TIMEOUT_MS};
 use crate::error::HubError;
 use crate::params::{opt_bool, opt_str, opt_u64, req_str, Params};
@@ -13,6 +13,9 @@ use crate::server::HubCore;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// `networkidle`: how long a page must have had no request in flight (as Playwright counts it).
+pub const NETWORK_IDLE_MS: u64 = 500;
 
 /// Every browser command name.
 pub const BROWSER_COMMANDS: &[&str] = &[
@@ -321,10 +324,23 @@ pub async fn navigate(
 ) -> Result<Value, HubError> {
     let started = Instant::now();
     let (target, cdp) = session.active(hub).await?;
-    let log_mark = session.state().network.since(u64::MAX, 0).1;
+    let log_mark = {
+        let mut state = session.state();
+        state.traffic.entry(target.clone()).or_default().reset(crate::paths::now_ms());
+        state.network.since(u64::MAX, 0).1
+    };
     let marker = crate::paths::random_hex(6);
     let _ = eval(hub, session, &cdp, &format!("window.__odbNav = '{marker}'")).await;
-    let timed_out = || err("navigation_timeout", format!("{url} did not reach '{until}' within {timeout_ms} ms"));
+    let timed_out = || {
+        let busy = session.state().traffic.get(&target).map_or(0, Traffic::in_flight);
+        let hint = match until {
+            "networkidle" if busy > 0 => format!(
+                " ({busy} requests still in flight; pages that poll or stream never go idle: use waitUntil load)"
+            ),
+            _ => String::new(),
+        };
+        err("navigation_timeout", format!("{url} did not reach '{until}' within {timeout_ms} ms{hint}"))
+    };
     let navigate = session.call(hub, "Page.navigate", json!({"url": url}), Some(&cdp));
     let nav = tokio::time::timeout(Duration::from_millis(timeout_ms), navigate).await.map_err(|_| timed_out())??;
     if let Some(text) = nav["errorText"].as_str() {
@@ -332,20 +348,14 @@ pub async fn navigate(
     }
     let same_document = nav.get("loaderId").is_none();
     let probe = format!(
-        "({{fresh: window.__odbNav !== '{marker}', state: document.readyState, url: location.href, title: document.title,
-           resources: performance.getEntriesByType('resource').length}})"
+        "({{fresh: window.__odbNav !== '{marker}', state: document.readyState, url: location.href, title: document.title}})"
     );
-    let (mut last_resources, mut stable_since) = (u64::MAX, Instant::now());
     loop {
         if let Ok(p) = eval(hub, session, &cdp, &probe).await {
             let state = p["state"].as_str().unwrap_or("loading");
-            let resources = p["resources"].as_u64().unwrap_or(0);
-            if resources != last_resources {
-                (last_resources, stable_since) = (resources, Instant::now());
-            }
             let ready = match until {
                 "domcontentloaded" => state != "loading",
-                "networkidle" => state == "complete" && stable_since.elapsed() >= Duration::from_millis(500),
+                "networkidle" => state == "complete" && network_idle(session, &target),
                 _ => state == "complete",
             };
             if (same_document || p["fresh"] == true) && ready {
@@ -359,6 +369,13 @@ pub async fn navigate(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Whether `target` has had no request in flight for [`NETWORK_IDLE_MS`].
+fn network_idle(session: &BrowserSession, target: &str) -> bool {
+    let state = session.state();
+    let idle = state.traffic.get(target).and_then(|t| t.idle_for_ms(crate::paths::now_ms()));
+    idle.is_some_and(|ms| ms >= NETWORK_IDLE_MS)
 }
 
 /// The HTTP status of the last main-document response of `target` logged after `mark`.

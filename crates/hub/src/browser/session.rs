@@ -5,7 +5,7 @@
 use super::direct::DirectCdp;
 use super::error::BrowserError;
 use super::launcher::ManagedChromium;
-pub use super::state::{Log, State, TargetState};
+pub use super::state::{Log, State, TargetState, Traffic};
 use crate::error::{CdpError, HubError};
 use crate::lease::Owner;
 use crate::server::HubCore;
@@ -154,6 +154,14 @@ impl BrowserSession {
         };
         let p = event.params.unwrap_or(Value::Null);
         let ts = crate::paths::now_ms();
+        let request = p["requestId"].as_str().unwrap_or_default();
+        match event.method.as_str() {
+            "Network.requestWillBeSent" => state.traffic.entry(target.clone()).or_default().started(request, ts),
+            "Network.loadingFinished" | "Network.loadingFailed" => {
+                state.traffic.entry(target.clone()).or_default().ended(request, ts)
+            }
+            _ => {}
+        }
         match event.method.as_str() {
             "Runtime.consoleAPICalled" => {
                 let text: Vec<String> = p["args"]

@@ -7,6 +7,48 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 const LOG_CAP: usize = 1000;
+/// Most requests tracked in flight per target (a page that opens more is never idle anyway).
+const INFLIGHT_CAP: usize = 10_000;
+
+/// The requests one target has in flight, for the `networkidle` wait.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    inflight: HashSet<String>,
+    last_change_ms: u64,
+}
+
+impl Traffic {
+    /// A request started (`Network.requestWillBeSent`; a redirect reuses its id).
+    pub fn started(&mut self, request_id: &str, now_ms: u64) {
+        if self.inflight.len() < INFLIGHT_CAP {
+            self.inflight.insert(request_id.to_owned());
+        }
+        self.last_change_ms = now_ms;
+    }
+
+    /// A request ended (`Network.loadingFinished` or `Network.loadingFailed`).
+    pub fn ended(&mut self, request_id: &str, now_ms: u64) {
+        if self.inflight.remove(request_id) {
+            self.last_change_ms = now_ms;
+        }
+    }
+
+    /// How long the target has had no request in flight, or `None` while one is.
+    pub fn idle_for_ms(&self, now_ms: u64) -> Option<u64> {
+        self.inflight.is_empty().then(|| now_ms.saturating_sub(self.last_change_ms))
+    }
+
+    /// How many requests are in flight.
+    pub fn in_flight(&self) -> usize {
+        self.inflight.len()
+    }
+
+    /// Starts over (a new navigation: requests of the old document no longer count).
+    pub fn reset(&mut self, now_ms: u64) {
+        self.inflight.clear();
+        self.last_change_ms = now_ms;
+    }
+}
 
 /// A bounded event log read with cursors.
 #[derive(Debug, Default)]
@@ -67,6 +109,8 @@ pub struct State {
     pub console: Log,
     /// Network log.
     pub network: Log,
+    /// Requests in flight per target.
+    pub traffic: HashMap<String, Traffic>,
 }
 
 impl State {
@@ -83,6 +127,7 @@ impl State {
     /// active target takes over; with none, the next command picks the first open page.
     pub fn forget(&mut self, target: &str) {
         self.targets.remove(target);
+        self.traffic.remove(target);
         self.pages.retain(|_, t| t != target);
         self.history.retain(|t| t != target);
         self.closed.insert(target.to_owned());
@@ -148,6 +193,34 @@ mod tests {
         s.activate("t");
         s.forget("t");
         assert!(s.targets.is_empty() && s.pages.is_empty() && s.active.is_none());
+    }
+
+    #[test]
+    fn traffic_is_idle_only_with_nothing_in_flight_and_counts_from_the_last_change() {
+        let mut t = Traffic::default();
+        t.reset(1_000);
+        assert_eq!(t.idle_for_ms(1_200), Some(200));
+        t.started("a", 1_300);
+        t.started("b", 1_400);
+        assert_eq!(t.idle_for_ms(5_000), None);
+        t.ended("a", 1_500);
+        assert_eq!(t.idle_for_ms(5_000), None, "b is still loading");
+        t.ended("b", 1_600);
+        assert_eq!(t.idle_for_ms(2_100), Some(500));
+        t.ended("unknown", 2_000);
+        assert_eq!(t.idle_for_ms(2_100), Some(500), "an end without a start changes nothing");
+    }
+
+    #[test]
+    fn a_redirected_request_is_one_request_and_a_reset_forgets_the_old_document() {
+        let mut t = Traffic::default();
+        t.started("doc", 10);
+        t.started("doc", 20);
+        t.ended("doc", 30);
+        assert_eq!(t.idle_for_ms(40), Some(10));
+        t.started("stuck", 50);
+        t.reset(60);
+        assert_eq!(t.idle_for_ms(100), Some(40));
     }
 
     #[test]
