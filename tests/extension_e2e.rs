@@ -219,6 +219,9 @@ async fn the_popup_pairs_by_hand_with_a_typed_port_and_token() {
         "the popup says why and when it retries: {refused}"
     );
     assert_eq!(manual.relay_status().await["extensionHandshakeComplete"], false, "a wrong token never pairs");
+    let verdict = json_out(cli(manual_dirs.path(), "doctor", &["doctor"]).output().unwrap())["data"].clone();
+    assert_eq!(verdict["class"], "handshake_rejected", "the doctor explains it: {verdict}");
+    assert!(verdict["fix"].as_str().unwrap().contains("Pair automatically"), "{verdict}");
 
     popup.eval(&type_into("pairingToken", &token)).await;
     let paired = manual.wait_for_extension().await;
@@ -226,6 +229,10 @@ async fn the_popup_pairs_by_hand_with_a_typed_port_and_token() {
     let line = popup.wait_status(|t| t.starts_with("connected to 127.0.0.1:8793")).await;
     assert_eq!(line, format!("connected to 127.0.0.1:8793 (relay {})", &relay[..8]));
     assert_eq!(first.relay_status().await["extensionConnected"], false, "the extension left the auto-paired hub");
+    let verdict = json_out(cli(manual_dirs.path(), "doctor", &["doctor"]).output().unwrap())["data"].clone();
+    assert_eq!((verdict["class"].as_str(), verdict["ok"].as_bool()), (Some("connected"), Some(true)), "{verdict}");
+    let left = json_out(cli(world.dirs.path(), "doctor", &["doctor"]).output().unwrap())["data"].clone();
+    assert_eq!(left["class"], "extension_disconnected", "the first hub saw it leave: {left}");
     assert_eq!(manual.evaluate("window.answer", None).await, 42, "the hand-paired hub drives the page");
     let stored = browser
         .eval_in_extension("chrome.storage.local.get(['autoPair', 'relayPort', 'pairingToken']).then(s => s)")

@@ -3,11 +3,13 @@
 //! - [`discovery`]: find the running hub from `daemon.json` and its `/status`;
 //! - [`autostart`]: start one when none runs, under a lock so two plugins never race;
 //! - [`identity`]: the user's `clientId` (`client.json`, 0600) and a per-process instance id;
-//! - [`client`]: bind / wait / renew / release, keep-alive, and commands through the hub.
+//! - [`client`]: bind / wait / renew / release, keep-alive, and commands through the hub;
+//! - [`doctor`]: why the browser is (not) reachable, as one verdict with its fix.
 
 pub mod autostart;
 pub mod client;
 pub mod discovery;
+pub mod doctor;
 pub mod error;
 pub mod identity;
 

@@ -169,6 +169,15 @@ struct Socket {
     writer: JoinHandle<()>,
 }
 
+/// A dropped socket (including when the simulator is dropped) ends its tasks, so the hub
+/// sees the extension leave.
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.reader.abort();
+        self.writer.abort();
+    }
+}
+
 struct Driver {
     opts: SimOptions,
     machine: AutoPair,

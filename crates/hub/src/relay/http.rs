@@ -168,7 +168,13 @@ async fn extension(
 ) -> Response {
     match admit(&relay, peer, &headers, Sensitivity::Pairing) {
         Ok(_) => upgrade(relay, ws, MAX_EXTENSION_FRAME_BYTES, extension_socket::run),
-        Err(e) => error_response(&e),
+        Err(e) => {
+            if e.code() == "extension_not_allowed" {
+                let origin = headers.get("origin").and_then(|o| o.to_str().ok()).unwrap_or("(none)");
+                relay.record_handshake_error(e.code(), &format!("{e} (refused origin {origin})"));
+            }
+            error_response(&e)
+        }
     }
 }
 

@@ -98,6 +98,9 @@ struct State {
     extension: Option<Arc<ExtensionLink>>,
     cdp_client: Option<(u64, mpsc::UnboundedSender<Outgoing>)>,
     last_handshake_error: Option<Value>,
+    /// When an extension socket last opened / last ended (ms), for diagnostics.
+    extension_seen_ms: Option<u64>,
+    extension_left_ms: Option<u64>,
     stopped: bool,
 }
 
@@ -235,6 +238,12 @@ impl Relay {
         if let Some(e) = &state.last_handshake_error {
             body["lastHandshakeError"] = e.clone();
         }
+        if let Some(at) = state.extension_seen_ms {
+            body["extensionLastSeenAt"] = json!(crate::paths::iso8601(at));
+        }
+        if let (Some(at), None) = (state.extension_left_ms, link) {
+            body["extensionLeftAt"] = json!(crate::paths::iso8601(at));
+        }
         body
     }
 
@@ -294,7 +303,11 @@ impl Relay {
 
     /// Installs a new extension link, replacing (and closing) any previous one.
     fn install_extension(&self, link: Arc<ExtensionLink>) {
-        let old = self.state().extension.replace(link);
+        let old = {
+            let mut state = self.state();
+            state.extension_seen_ms = Some(crate::paths::now_ms());
+            state.extension.replace(link)
+        };
         if let Some(old) = old {
             tracing::info!("a new extension connection replaces the previous one");
             let clients = old.fail_all(|method| CdpError::Replaced { method });
@@ -312,6 +325,7 @@ impl Relay {
                 return;
             }
             state.extension = None;
+            state.extension_left_ms = Some(crate::paths::now_ms());
         }
         let clients = link.fail_all(|method| CdpError::Disconnected { method });
         self.answer_client_errors(clients);

@@ -36,6 +36,13 @@ enum Command {
     },
     /// Show the hub, relay and binding status (never starts a hub).
     Status,
+    /// Explain whether the browser can be driven, and if not why and how to fix it
+    /// (never starts a hub; exit code 0 when connected, 4 otherwise).
+    Doctor {
+        /// The relay port the extension is expected on (checked when no hub answers).
+        #[arg(long, default_value_t = hub::server::DEFAULT_RELAY_PORT, env = "OPENDEVBROWSER_RELAY_PORT")]
+        relay_port: u16,
+    },
     /// Ask the running hub to stop.
     Stop,
     /// Find the hub, starting it if none runs; print which.
@@ -77,7 +84,8 @@ enum Command {
     },
 }
 
-/// Exit codes: 0 ok, 1 usage (clap), 2 command failed, 3 relay busy / wait timeout, 10 no hub.
+/// Exit codes: 0 ok, 1 usage (clap), 2 command failed, 3 relay busy / wait timeout,
+/// 4 `doctor` found a problem, 10 no hub.
 fn exit_code(e: &ClientError) -> u8 {
     match e.code() {
         "hub_not_running" | "hub_unreachable" => 10,
@@ -121,9 +129,32 @@ async fn main() -> ExitCode {
             }
         };
     }
+    if let Command::Doctor { relay_port } = cli.command {
+        return doctor(cli.json, relay_port).await;
+    }
     let json = cli.json;
     let global = Global { json, instance_id: cli.instance_id.clone(), no_autostart: cli.no_autostart };
     finish(json, run(&global, cli.command).await)
+}
+
+/// `doctor`: the verdict, as text or `{ok, data: {class, ok, summary, fix, facts}}`.
+async fn doctor(json: bool, relay_port: u16) -> ExitCode {
+    use opendevbrowser_client::doctor::{diagnose, gather, HubFacts};
+    let facts = gather(&hub::paths::cache_dir(), relay_port).await;
+    let verdict = diagnose(&facts);
+    if json {
+        let mut data = verdict.to_json();
+        data["status"] = match &facts.hub {
+            HubFacts::Running(status) => status.clone(),
+            HubFacts::NotFound(why) => {
+                json!({"hubNotFound": why.to_string(), "relayPortOwner": facts.relay_port_owner})
+            }
+        };
+        println!("{}", json!({"ok": true, "data": data}));
+    } else {
+        println!("{}", verdict.to_text());
+    }
+    ExitCode::from(if verdict.ok { 0 } else { 4 })
 }
 
 fn init_logging() {
@@ -178,6 +209,7 @@ async fn run(cli: &Global, command: Command) -> Result<Value, ClientError> {
             let status = client.status().await?;
             Ok(if cli.json { status } else { Value::String(describe_status(&status)) })
         }
+        Command::Doctor { .. } => unreachable!("handled in main"),
         Command::Stop => {
             let client = connect(cli, false).await?;
             let endpoint = client.endpoint().clone();

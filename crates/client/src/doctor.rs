@@ -1,0 +1,346 @@
+//! Why the browser is (not) reachable: [`gather`] collects facts about the hub, its relay
+//! and the extension (never starting anything); [`diagnose`] turns them into one verdict
+//! with a class a program can switch on, a sentence a person can read and the fix to
+//! apply. `diagnose` is pure, so every verdict is tested with plain values.
+
+use crate::discovery::{discover, NotFound};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::Duration;
+
+/// What was found out before diagnosing.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    /// The hub, as discovery found it.
+    pub hub: HubFacts,
+    /// The relay port the extension is expected on.
+    pub relay_port: u16,
+    /// Who listens on `relay_port` when no hub answers (`"name (pid N)"`), if anyone.
+    pub relay_port_owner: Option<String>,
+}
+
+/// The hub as discovery found it.
+#[derive(Debug, Clone)]
+pub enum HubFacts {
+    /// No hub: no metadata file, or one naming a hub that does not answer.
+    NotFound(NotFound),
+    /// A hub answered; its daemon `/status` body.
+    Running(Value),
+}
+
+/// The verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnosis {
+    /// Stable class, e.g. `connected`, `extension_never_seen`.
+    pub class: &'static str,
+    /// Whether an extension command would work now.
+    pub ok: bool,
+    /// What is going on, in one or two sentences.
+    pub summary: String,
+    /// What to do about it (`None` when nothing is needed).
+    pub fix: Option<String>,
+}
+
+impl Diagnosis {
+    fn new(class: &'static str, ok: bool, summary: String, fix: Option<String>) -> Self {
+        Diagnosis { class, ok, summary, fix }
+    }
+
+    /// `{class, ok, summary, fix}`.
+    pub fn to_json(&self) -> Value {
+        json!({"class": self.class, "ok": self.ok, "summary": self.summary, "fix": self.fix})
+    }
+
+    /// The verdict for people: summary, then the fix.
+    pub fn to_text(&self) -> String {
+        let mark = if self.ok { "ok" } else { "problem" };
+        match &self.fix {
+            Some(fix) => format!("{mark}: {} [{}]\nfix: {fix}", self.summary, self.class),
+            None => format!("{mark}: {} [{}]", self.summary, self.class),
+        }
+    }
+}
+
+/// Collects the facts: the hub from `<cache_dir>/daemon.json` and its `/status`; when no
+/// hub answers, who holds `relay_port`.
+pub async fn gather(cache_dir: &Path, relay_port: u16) -> Facts {
+    let hub = match discover(cache_dir).await {
+        Ok(endpoint) => match fetch_status(endpoint.port, &endpoint.token).await {
+            Some(status) => HubFacts::Running(status),
+            None => HubFacts::NotFound(NotFound::Stale(format!("port {} stopped answering", endpoint.port))),
+        },
+        Err(why) => HubFacts::NotFound(why),
+    };
+    let relay_port_owner = match &hub {
+        HubFacts::NotFound(_) => hub::port_owner::describe_port_owner(relay_port),
+        HubFacts::Running(_) => None,
+    };
+    Facts { hub, relay_port, relay_port_owner }
+}
+
+async fn fetch_status(port: u16, token: &str) -> Option<Value> {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(3)).build().ok()?;
+    let response = client.get(format!("http://127.0.0.1:{port}/status")).bearer_auth(token).send().await.ok()?;
+    response.json().await.ok()
+}
+
+/// Diagnoses the facts.
+pub fn diagnose(facts: &Facts) -> Diagnosis {
+    match &facts.hub {
+        HubFacts::NotFound(why) => no_hub(why, facts.relay_port, facts.relay_port_owner.as_deref()),
+        HubFacts::Running(status) => running_hub(status),
+    }
+}
+
+fn no_hub(why: &NotFound, port: u16, owner: Option<&str>) -> Diagnosis {
+    if let Some(owner) = owner {
+        return Diagnosis::new(
+            "port_taken",
+            false,
+            format!("no hub answers, and relay port {port} is held by {owner}"),
+            Some(format!(
+                "stop {owner} if it is not needed; otherwise run the hub on another port \
+                 (`opendevbrowser serve --relay-port 8790`) and type that port in the extension's popup"
+            )),
+        );
+    }
+    match why {
+        NotFound::NoMetadata => Diagnosis::new(
+            "hub_not_running",
+            false,
+            "no hub is running (no daemon.json)".into(),
+            Some("run `opendevbrowser serve`, or any browser command: it starts the hub".into()),
+        ),
+        NotFound::Stale(detail) => Diagnosis::new(
+            "hub_stale",
+            false,
+            format!("daemon.json names a hub that is gone: {detail}"),
+            Some("the hub stopped without cleaning up; `opendevbrowser ensure` starts a new one".into()),
+        ),
+    }
+}
+
+fn running_hub(status: &Value) -> Diagnosis {
+    let relay = &status["relay"];
+    let port = relay["port"].as_u64().unwrap_or(0);
+    let hub = short(&status["hub"]["instanceId"]);
+    if relay["running"] == false {
+        return Diagnosis::new(
+            "relay_stopped",
+            false,
+            format!("hub {hub} is up but its relay on port {port} is stopped"),
+            Some("restart the hub: `opendevbrowser stop`, then any command starts it again".into()),
+        );
+    }
+    if relay["extensionHandshakeComplete"] == true {
+        return connected(status, &hub);
+    }
+    let error = &relay["lastHandshakeError"];
+    if relay["extensionConnected"] == true {
+        return Diagnosis::new(
+            "extension_handshaking",
+            false,
+            format!("the extension is connected to port {port} but has not completed its handshake yet"),
+            Some("wait a few seconds and run `opendevbrowser doctor` again".into()),
+        );
+    }
+    // A refusal explains the state only if no extension connected after it (timestamps are
+    // ISO 8601 of one format, so they compare as text).
+    let seen_after = relay["extensionLastSeenAt"].as_str().is_some_and(|seen| Some(seen) > error["at"].as_str());
+    if let (Some(code), false) = (error["code"].as_str(), seen_after) {
+        if let Some(fix) = handshake_fix(code) {
+            return Diagnosis::new(
+                "handshake_rejected",
+                false,
+                format!(
+                    "the relay on port {port} refused the extension at {}: {}",
+                    error["at"].as_str().unwrap_or("?"),
+                    error["message"].as_str().unwrap_or(code)
+                ),
+                Some(fix.into()),
+            );
+        }
+    }
+    match relay["extensionLeftAt"].as_str() {
+        Some(at) => Diagnosis::new(
+            "extension_disconnected",
+            false,
+            format!("the extension was connected to port {port} and left at {at}"),
+            Some(
+                "it comes back by itself while its \"Connect automatically\" switch is on (retries every few \
+                 seconds, and a 30 s alarm wakes a sleeping worker); if it does not, its popup says why"
+                    .into(),
+            ),
+        ),
+        None => never_seen(relay, port),
+    }
+}
+
+fn never_seen(relay: &Value, port: u64) -> Diagnosis {
+    let discovery = relay["discoveryPort"].as_u64();
+    let mut fix = "load the extension: chrome://extensions → Developer mode → Load unpacked → the `extension` \
+                   folder that `scripts/run.sh` prints; keep its \"Connect automatically\" switch on"
+        .to_owned();
+    if port != 8787 && discovery != Some(8787) {
+        fix.push_str(&format!(
+            "; this hub does not answer on the discovery port 8787, so type port {port} in the popup"
+        ));
+    }
+    Diagnosis::new(
+        "extension_never_seen",
+        false,
+        format!("the hub's relay on port {port} has not seen the extension since it started"),
+        Some(fix),
+    )
+}
+
+fn handshake_fix(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "pairing_invalid" | "pairing_missing" => {
+            "the extension holds an old or no pairing token: turn \"Pair automatically\" on in its popup \
+             (or paste the token `curl 127.0.0.1:<relay port>/pair` prints)"
+        }
+        "extension_not_allowed" => {
+            "this hub pins extension ids (allowedExtensionIds in hub.json): add the refused extension's id, \
+             or remove the list"
+        }
+        "handshake_timeout" => {
+            "the extension opened the socket but sent no valid handshake: reload it in chrome://extensions \
+             (an old build may speak another protocol)"
+        }
+        _ => return None,
+    })
+}
+
+fn connected(status: &Value, hub: &str) -> Diagnosis {
+    let relay = &status["relay"];
+    let tab = &relay["extension"];
+    let binding = match &status["binding"] {
+        Value::Null => "the relay binding is free".to_owned(),
+        b => format!(
+            "the relay binding is held by {}/{} until {}, {} waiting",
+            b["clientId"].as_str().unwrap_or("?"),
+            b["instanceId"].as_str().unwrap_or("?"),
+            b["expiresAt"].as_str().unwrap_or("?"),
+            status["queue"].as_array().map_or(0, Vec::len)
+        ),
+    };
+    Diagnosis::new(
+        "connected",
+        true,
+        format!(
+            "hub {hub} and the extension are paired on port {} (tab {:?}); {binding}",
+            relay["port"],
+            tab["title"].as_str().unwrap_or("?")
+        ),
+        None,
+    )
+}
+
+fn short(id: &Value) -> String {
+    id.as_str().unwrap_or("?").chars().take(8).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn running(relay: Value) -> Facts {
+        let mut relay_full = json!({"port": 8787, "running": true, "discoveryPort": null,
+            "extensionConnected": false, "extensionHandshakeComplete": false});
+        relay_full.as_object_mut().unwrap().extend(relay.as_object().unwrap().clone());
+        Facts {
+            hub: HubFacts::Running(json!({"hub": {"instanceId": "0123456789"}, "relay": relay_full,
+                "binding": null, "queue": []})),
+            relay_port: 8787,
+            relay_port_owner: None,
+        }
+    }
+
+    #[test]
+    fn no_hub_and_a_foreign_process_on_the_port_names_it() {
+        let facts = Facts {
+            hub: HubFacts::NotFound(NotFound::NoMetadata),
+            relay_port: 8787,
+            relay_port_owner: Some("python3 (pid 42)".into()),
+        };
+        let d = diagnose(&facts);
+        assert_eq!((d.class, d.ok), ("port_taken", false));
+        assert!(d.summary.contains("python3 (pid 42)") && d.fix.unwrap().contains("--relay-port"));
+    }
+
+    #[test]
+    fn no_hub_is_told_apart_from_a_stale_one() {
+        let mut facts =
+            Facts { hub: HubFacts::NotFound(NotFound::NoMetadata), relay_port: 8787, relay_port_owner: None };
+        assert_eq!(diagnose(&facts).class, "hub_not_running");
+        facts.hub = HubFacts::NotFound(NotFound::Stale("pid 7 does not answer on port 8788".into()));
+        let d = diagnose(&facts);
+        assert_eq!(d.class, "hub_stale");
+        assert!(d.summary.contains("pid 7"));
+    }
+
+    #[test]
+    fn a_paired_extension_is_ok_and_the_binding_is_described() {
+        let mut facts = running(json!({"extensionConnected": true, "extensionHandshakeComplete": true,
+            "extension": {"title": "Inbox"}}));
+        let d = diagnose(&facts);
+        assert_eq!((d.class, d.ok, d.fix), ("connected", true, None));
+        assert!(d.summary.contains("\"Inbox\"") && d.summary.contains("free"), "{}", d.summary);
+        let HubFacts::Running(status) = &mut facts.hub else { unreachable!() };
+        status["binding"] = json!({"clientId": "c", "instanceId": "p1", "expiresAt": "T"});
+        status["queue"] = json!([{}, {}]);
+        assert!(diagnose(&facts).summary.contains("held by c/p1 until T, 2 waiting"));
+    }
+
+    #[test]
+    fn a_never_seen_extension_on_a_non_default_port_is_told_to_type_the_port() {
+        let mut facts = running(json!({}));
+        let d = diagnose(&facts);
+        assert_eq!(d.class, "extension_never_seen");
+        assert!(!d.fix.unwrap().contains("type port"));
+        let set = |facts: &mut Facts, key: &str, value: Value| {
+            let HubFacts::Running(status) = &mut facts.hub else { unreachable!() };
+            status["relay"][key] = value;
+        };
+        set(&mut facts, "port", json!(8795));
+        assert!(diagnose(&facts).fix.unwrap().contains("type port 8795 in the popup"));
+        set(&mut facts, "discoveryPort", json!(8787));
+        assert!(!diagnose(&facts).fix.unwrap().contains("type port"), "discovery still finds it");
+    }
+
+    #[test]
+    fn a_refused_token_or_origin_is_a_handshake_rejection_with_its_fix() {
+        let token = running(json!({"lastHandshakeError": {"code": "pairing_invalid", "message": "wrong", "at": "T"}}));
+        let d = diagnose(&token);
+        assert_eq!(d.class, "handshake_rejected");
+        assert!(d.summary.contains("at T: wrong") && d.fix.unwrap().contains("Pair automatically"));
+        let pinned =
+            running(json!({"lastHandshakeError": {"code": "extension_not_allowed", "message": "m", "at": "T"}}));
+        assert!(diagnose(&pinned).fix.unwrap().contains("allowedExtensionIds"));
+    }
+
+    #[test]
+    fn an_extension_that_left_is_expected_back_unless_it_was_refused() {
+        let left = running(json!({"extensionLeftAt": "T", "extensionLastSeenAt": "S"}));
+        let d = diagnose(&left);
+        assert_eq!(d.class, "extension_disconnected");
+        assert!(d.summary.contains("left at T"));
+        let older = running(json!({"extensionLeftAt": "2026-01-01T00:00:09.000Z",
+            "extensionLastSeenAt": "2026-01-01T00:00:05.000Z",
+            "lastHandshakeError": {"code": "pairing_invalid", "at": "2026-01-01T00:00:01.000Z"}}));
+        assert_eq!(diagnose(&older).class, "extension_disconnected", "a refusal before the last connection is history");
+        let same = running(json!({"extensionLeftAt": "2026-01-01T00:00:09.000Z",
+            "extensionLastSeenAt": "2026-01-01T00:00:05.000Z",
+            "lastHandshakeError": {"code": "pairing_invalid", "at": "2026-01-01T00:00:05.000Z"}}));
+        assert_eq!(diagnose(&same).class, "handshake_rejected", "the last connection was the refused one");
+        let other = running(json!({"extensionLeftAt": "T", "lastHandshakeError": {"code": "something_else"}}));
+        assert_eq!(diagnose(&other).class, "extension_disconnected", "unknown codes do not change the verdict");
+    }
+
+    #[test]
+    fn a_stopped_relay_and_a_pending_handshake_have_their_own_classes() {
+        assert_eq!(diagnose(&running(json!({"running": false}))).class, "relay_stopped");
+        assert_eq!(diagnose(&running(json!({"extensionConnected": true}))).class, "extension_handshaking");
+    }
+}

@@ -1,0 +1,116 @@
+//! `opendevbrowser doctor` against real processes: each state it can find (no hub, a foreign
+//! program on the port, a hub without extension, paired, extension gone, token refused) gives
+//! its class, its fix and its exit code.
+
+use hub::sim::{SimExtension, SimOptions};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+const CLI: &str = env!("CARGO_BIN_EXE_opendevbrowser");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn run(dir: &Path, relay_port: u16, args: &[&str]) -> (Value, Option<i32>) {
+    let out = Command::new(CLI)
+        .args(args)
+        .env("OPENDEVBROWSER_CACHE_DIR", dir.join("cache"))
+        .env("OPENDEVBROWSER_CONFIG_DIR", dir.join("config"))
+        .env("OPENDEVBROWSER_RELAY_PORT", relay_port.to_string())
+        .env("OPENDEVBROWSER_DAEMON_PORT", "0")
+        .env("OPENDEVBROWSER_NO_DISCOVERY", "1")
+        .env("OPENDEVBROWSER_HUB_BIN", CLI)
+        .output()
+        .unwrap();
+    let body = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!("stdout: {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    });
+    (body, out.status.code())
+}
+
+/// `doctor --json`: the verdict and the exit code.
+fn doctor(dir: &Path, relay_port: u16) -> (Value, Option<i32>) {
+    let (body, code) = run(dir, relay_port, &["--json", "doctor"]);
+    (body["data"].clone(), code)
+}
+
+async fn wait_for_class(dir: &Path, port: u16, class: &str) -> Value {
+    for _ in 0..100 {
+        let (verdict, _) = doctor(dir, port);
+        if verdict["class"] == class {
+            return verdict;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("doctor never said {class}: {}", doctor(dir, port).0);
+}
+
+#[test]
+fn with_no_hub_the_doctor_says_so_or_names_the_program_holding_the_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (verdict, code) = doctor(dir.path(), port);
+    assert_eq!(
+        (verdict["class"].as_str(), verdict["ok"].as_bool(), code),
+        (Some("hub_not_running"), Some(false), Some(4))
+    );
+    assert!(verdict["fix"].as_str().unwrap().contains("opendevbrowser serve"), "{verdict}");
+
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let (verdict, code) = doctor(dir.path(), port);
+    assert_eq!((verdict["class"].as_str(), code), (Some("port_taken"), Some(4)), "{verdict}");
+    let pid = format!("pid {}", std::process::id());
+    assert!(verdict["summary"].as_str().unwrap().contains(&pid), "names this test process: {verdict}");
+    assert_eq!(verdict["status"]["relayPortOwner"].as_str().map(|o| o.contains(&pid)), Some(true));
+    drop(squatter);
+}
+
+#[tokio::test]
+async fn the_doctor_follows_the_extension_from_never_seen_to_paired_to_gone_to_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (ensured, code) = run(dir.path(), port, &["--json", "ensure"]);
+    assert_eq!(code, Some(0), "{ensured}");
+    let stop = scopeguard(dir.path(), port);
+
+    let (verdict, code) = doctor(dir.path(), port);
+    assert_eq!((verdict["class"].as_str(), code), (Some("extension_never_seen"), Some(4)), "{verdict}");
+    assert!(verdict["fix"].as_str().unwrap().contains(&format!("type port {port} in the popup")), "{verdict}");
+
+    let sim = SimExtension::spawn(SimOptions::new(port));
+    sim.wait_connected(Duration::from_secs(10)).await.expect("the simulated extension pairs");
+    let (verdict, code) = doctor(dir.path(), port);
+    assert_eq!((verdict["class"].as_str(), verdict["ok"].as_bool(), code), (Some("connected"), Some(true), Some(0)));
+    assert!(verdict["summary"].as_str().unwrap().contains("binding is free"), "{verdict}");
+    assert_eq!(verdict["status"]["relay"]["extensionHandshakeComplete"], true);
+
+    drop(sim);
+    let gone = wait_for_class(dir.path(), port, "extension_disconnected").await;
+    assert!(gone["fix"].as_str().unwrap().contains("Connect automatically"), "{gone}");
+
+    let mut opts = SimOptions::new(port);
+    opts.settings.auto_pair = false;
+    opts.settings.stored_port = Some(i64::from(port));
+    opts.settings.manual_token = Some("not-the-token".into());
+    let _impostor = SimExtension::spawn(opts);
+    let refused = wait_for_class(dir.path(), port, "handshake_rejected").await;
+    assert!(refused["summary"].as_str().unwrap().contains("wrong pairing token"), "{refused}");
+    assert!(refused["fix"].as_str().unwrap().contains("Pair automatically"), "{refused}");
+    drop(stop);
+}
+
+/// Stops the hub of `dir` when dropped.
+struct StopHub(std::path::PathBuf, u16);
+
+impl Drop for StopHub {
+    fn drop(&mut self) {
+        let _ = run(&self.0, self.1, &["--json", "stop"]);
+    }
+}
+
+fn scopeguard(dir: &Path, port: u16) -> StopHub {
+    StopHub(dir.to_owned(), port)
+}
