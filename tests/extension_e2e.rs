@@ -14,6 +14,14 @@ async fn extension_auto_pairs_and_the_hub_drives_pages_in_many_tabs() {
     let world = World::start(DISCOVERY).await;
     let (hub, browser, site, status) = (&world.hub, &world.browser, &world.site, &world.paired);
     assert_eq!(status["extension"]["url"], site.url("/"), "the handshake names the page's tab");
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(system_tests::workspace().join("extension/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        (status["extension"]["protocolVersion"].as_u64(), &status["extension"]["extensionVersion"]),
+        (Some(u64::from(pairing::PROTOCOL_VERSION)), &manifest["version"]),
+        "the extension announces its protocol and version"
+    );
 
     assert_eq!(hub.evaluate("document.title + ':' + window.answer", None).await, "E2E Page:42");
     let popup = browser.popup_status().await;

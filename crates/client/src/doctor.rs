@@ -204,6 +204,10 @@ fn handshake_fix(code: &str) -> Option<&'static str> {
             "this hub pins extension ids (allowedExtensionIds in hub.json): add the refused extension's id, \
              or remove the list"
         }
+        "protocol_mismatch" => {
+            "the extension and the hub come from different builds: rebuild both (`scripts/run.sh` builds the \
+             extension and the hub together), then reload the extension in chrome://extensions"
+        }
         "handshake_timeout" => {
             "the extension opened the socket but sent no valid handshake: reload it in chrome://extensions \
              (an old build may speak another protocol)"
@@ -318,6 +322,8 @@ mod tests {
         let pinned =
             running(json!({"lastHandshakeError": {"code": "extension_not_allowed", "message": "m", "at": "T"}}));
         assert!(diagnose(&pinned).fix.unwrap().contains("allowedExtensionIds"));
+        let skew = running(json!({"lastHandshakeError": {"code": "protocol_mismatch", "message": "m", "at": "T"}}));
+        assert!(diagnose(&skew).fix.unwrap().contains("reload the extension"));
     }
 
     #[test]

@@ -36,10 +36,19 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = update)]
     pub async fn tabs_update(tab_id: i32, props: &JsValue) -> Result<JsValue, JsValue>;
 
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = getManifest)]
+    fn runtime_get_manifest() -> Result<JsValue, JsValue>;
+
     #[wasm_bindgen(catch, js_namespace = ["chrome", "action"], js_name = setBadgeText)]
     pub async fn action_set_badge_text(details: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "action"], js_name = setBadgeBackgroundColor)]
     pub async fn action_set_badge_color(details: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// The extension's own version (`manifest.json`), announced in the handshake.
+pub fn manifest_version() -> Option<String> {
+    let manifest = runtime_get_manifest().ok()?;
+    js_sys::Reflect::get(&manifest, &"version".into()).ok()?.as_string()
 }
 
 /// A JS error's message, for CDP error replies and status lines.

@@ -292,7 +292,15 @@ async fn send_handshake(generation: u64, pairing_token: Option<String>) {
         Some(t) => (t.id, Some(t.url), Some(t.title)),
         None => (-1, None, None),
     };
-    send_frame(&ExtensionFrame::Handshake(Handshake { tab_id, url, title, group_id: None, pairing_token }));
+    send_frame(&ExtensionFrame::Handshake(Handshake {
+        tab_id,
+        url,
+        title,
+        group_id: None,
+        pairing_token,
+        protocol_version: Some(pairing::PROTOCOL_VERSION),
+        extension_version: chrome::manifest_version(),
+    }));
 }
 
 /// Storage changed: settings in `local`, a reconnect request in `session`.

@@ -61,6 +61,8 @@ pub struct SimOptions {
     pub responder: Responder,
     /// Seed for the reconnect jitter.
     pub seed: u64,
+    /// The protocol version announced in the handshake (`None` acts as an upstream build).
+    pub protocol_version: Option<u32>,
 }
 
 impl SimOptions {
@@ -73,6 +75,7 @@ impl SimOptions {
             tab_id: 1,
             responder: default_responder(),
             seed: 7,
+            protocol_version: Some(pairing::PROTOCOL_VERSION),
         }
     }
 }
@@ -276,6 +279,8 @@ impl Driver {
                 title: Some("Simulated tab".into()),
                 group_id: Some(-1),
                 pairing_token,
+                protocol_version: self.opts.protocol_version,
+                extension_version: Some("simulated".into()),
             })),
             Action::SendKeepalive => self.send(ExtensionFrame::Ping { id: format!("k{}", self.now()) }),
             Action::CloseSocket { code, reason } => {

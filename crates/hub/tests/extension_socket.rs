@@ -19,6 +19,42 @@ async fn valid_handshake_is_acked_with_identity_and_port() {
     let (_, _, status) = get(&hub.relay_url("/status"), &[]).await;
     assert_eq!(status["extensionHandshakeComplete"], true);
     assert_eq!(status["extension"]["tabId"], 5);
+    assert_eq!(ack["payload"]["protocolVersion"], pairing::PROTOCOL_VERSION, "the hub announces its protocol");
+    assert_eq!(ack["payload"]["hubVersion"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(status["extension"]["protocolVersion"], serde_json::Value::Null, "an upstream-style handshake has none");
+}
+
+#[tokio::test]
+async fn an_extension_speaking_another_protocol_is_refused_1002_and_recorded() {
+    let hub = TestHub::start().await;
+    let mut ws = ws_connect(&hub.ws_url("/extension"), Some(EXT_ORIGIN)).await.unwrap();
+    let newer = pairing::PROTOCOL_VERSION + 1;
+    send_json(
+        &mut ws,
+        json!({"type":"handshake","payload":{"tabId":1,"pairingToken":hub.token(),"protocolVersion":newer,
+            "extensionVersion":"9.9.9"}}),
+    )
+    .await;
+    let reason = format!("Protocol mismatch: extension v{newer}, hub v{}", pairing::PROTOCOL_VERSION);
+    assert_eq!(next_frame(&mut ws).await, Frame::Closed(1002, reason));
+    let (_, _, status) = get(&hub.relay_url("/status"), &[]).await;
+    assert_eq!(status["lastHandshakeError"]["code"], "protocol_mismatch");
+    assert!(status["lastHandshakeError"]["message"].as_str().unwrap().contains("update the older one"), "{status}");
+    assert_eq!(status["extensionHandshakeComplete"], false);
+
+    let mut same = ws_connect(&hub.ws_url("/extension"), Some(EXT_ORIGIN)).await.unwrap();
+    send_json(
+        &mut same,
+        json!({"type":"handshake","payload":{"tabId":2,"pairingToken":hub.token(),
+            "protocolVersion":pairing::PROTOCOL_VERSION,"extensionVersion":"0.1.0"}}),
+    )
+    .await;
+    assert_eq!(next_json(&mut same).await["type"], "handshakeAck");
+    let (_, _, status) = get(&hub.relay_url("/status"), &[]).await;
+    assert_eq!(
+        (status["extension"]["protocolVersion"].as_u64(), status["extension"]["extensionVersion"].as_str()),
+        (Some(u64::from(pairing::PROTOCOL_VERSION)), Some("0.1.0"))
+    );
 }
 
 #[tokio::test]

@@ -92,9 +92,11 @@ pub fn pair_from_discovery(
 
 /// Checks that a handshake ack comes from the instance the extension paired with.
 /// With no pairing (manual token mode) any valid instance is accepted.
+/// A relay announcing another protocol version is refused too.
 pub fn check_ack(paired_with: Option<&InstanceId>, ack: &HandshakeAck) -> Result<InstanceId, PairingRefusal> {
     let got = InstanceId::parse(&ack.instance_id)?;
     RelayPort::from_wire(ack.relay_port)?;
+    crate::version::check_protocol(Some(crate::version::PROTOCOL_VERSION), ack.protocol_version)?;
     match paired_with {
         Some(expected) if *expected != got => {
             Err(PairingRefusal::AckInstanceMismatch { expected: expected.0.clone(), got: got.0 })

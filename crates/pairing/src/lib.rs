@@ -7,6 +7,7 @@
 //! - [`identity`]: instanceId validation and the `/config` + `/pair` + ack checks;
 //! - [`port`]: relay port validation and which port to persist after an ack;
 //! - [`backoff`]: the reconnect schedule and the hub's readiness wait;
+//! - [`version`]: the protocol version both sides announce, and the mismatch rule;
 //! - [`autopair`]: the state machine both the extension and the hub's simulator drive.
 
 pub mod autopair;
@@ -16,6 +17,7 @@ pub mod identity;
 pub mod port;
 pub mod refusal;
 pub mod status;
+pub mod version;
 pub mod wire;
 
 pub use autopair::{Action, AutoPair, Event, FetchFailure, Settings};
@@ -24,3 +26,4 @@ pub use identity::{check_ack, pair_from_discovery, InstanceId, PairedRelay};
 pub use port::{decide_port_after_ack, port_from_storage, PortDecision, RelayPort};
 pub use refusal::PairingRefusal;
 pub use status::{RetryReason, Status};
+pub use version::{check_protocol, PROTOCOL_VERSION};

@@ -30,6 +30,17 @@ pub enum PairingRefusal {
     /// The relay requires a token but `/pair` returned none.
     #[error("pairing refused: the relay requires a token but /pair returned none")]
     TokenMissing,
+    /// The extension and the hub speak different protocol versions.
+    #[error(
+        "pairing refused: protocol mismatch (extension speaks v{extension}, hub v{hub}): update the older one, \
+         then reload the extension in chrome://extensions"
+    )]
+    ProtocolMismatch {
+        /// The extension's protocol version.
+        extension: u32,
+        /// The hub's protocol version.
+        hub: u32,
+    },
 }
 
 impl PairingRefusal {
@@ -41,6 +52,7 @@ impl PairingRefusal {
             PairingRefusal::InvalidInstanceId(_) => "invalid_instance_id",
             PairingRefusal::InvalidPort(_) => "invalid_port",
             PairingRefusal::TokenMissing => "token_missing",
+            PairingRefusal::ProtocolMismatch { .. } => "protocol_mismatch",
         }
     }
 }

@@ -84,6 +84,12 @@ pub struct Handshake {
     /// The relay's pairing token, when pairing is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pairing_token: Option<String>,
+    /// Our protocol version (absent from upstream builds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_version: Option<u32>,
+    /// The extension's manifest version, for diagnostics (absent from upstream builds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension_version: Option<String>,
 }
 
 /// `handshakeAck` payload: who the relay is and where it listens.
@@ -99,6 +105,12 @@ pub struct HandshakeAck {
     /// The relay's start time in ms, changes on every restart.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch: Option<i64>,
+    /// Our protocol version (absent from upstream relays).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_version: Option<u32>,
+    /// The hub's version, for diagnostics (absent from upstream relays).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hub_version: Option<String>,
 }
 
 /// Body of `GET /config`.

@@ -92,12 +92,15 @@ fn arb_event() -> impl Strategy<Value = Event> {
         Just(Event::SocketOpened),
         (prop_oneof![Just(1000u16), Just(1006), Just(1008)], "[a-zA-Z ]{0,8}")
             .prop_map(|(code, reason)| Event::SocketClosed { code, reason }),
-        ((0usize..3), arb_port()).prop_map(|(i, relay_port)| Event::AckReceived(HandshakeAck {
-            instance_id: IDS[i].to_owned(),
-            relay_port,
-            pairing_required: true,
-            epoch: None
-        })),
+        ((0usize..3), arb_port(), prop_oneof![Just(None), Just(Some(pairing::PROTOCOL_VERSION)), Just(Some(99))])
+            .prop_map(|(i, relay_port, protocol_version)| Event::AckReceived(HandshakeAck {
+                instance_id: IDS[i].to_owned(),
+                relay_port,
+                pairing_required: true,
+                epoch: None,
+                protocol_version,
+                hub_version: None,
+            })),
         Just(Event::TimerFired),
     ]
 }

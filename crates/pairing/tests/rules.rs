@@ -35,7 +35,14 @@ fn pair(instance: &str, token: Option<&str>) -> PairResponse {
 }
 
 fn ack(instance: &str, port: i64) -> HandshakeAck {
-    HandshakeAck { instance_id: instance.into(), relay_port: port, pairing_required: true, epoch: Some(1) }
+    HandshakeAck {
+        instance_id: instance.into(),
+        relay_port: port,
+        pairing_required: true,
+        epoch: Some(1),
+        protocol_version: Some(pairing::PROTOCOL_VERSION),
+        hub_version: Some("test".into()),
+    }
 }
 
 fn fixed_jitter() -> impl FnMut() -> f64 {
@@ -75,6 +82,20 @@ rule! { fn ack_from_another_instance_is_refused() {
     assert_eq!(check_ack(Some(&a), &ack(B, 8787)).unwrap_err().code(), "ack_instance_mismatch");
     assert_eq!(check_ack(Some(&a), &ack(A, 8787)).unwrap(), a);
     assert!(check_ack(None, &ack(B, 8787)).is_ok());
+}}
+
+rule! { fn protocol_versions_must_match_and_an_upstream_peer_without_one_is_accepted() {
+    assert!(check_protocol(Some(1), Some(1)).is_ok());
+    assert!(check_protocol(None, Some(1)).is_ok() && check_protocol(Some(1), None).is_ok());
+    let refusal = check_protocol(Some(2), Some(1)).unwrap_err();
+    assert_eq!(refusal.code(), "protocol_mismatch");
+    assert!(refusal.to_string().contains("extension speaks v2, hub v1"), "{refusal}");
+    let a = InstanceId::parse(A).unwrap();
+    let mut newer = ack(A, 8787);
+    newer.protocol_version = Some(PROTOCOL_VERSION + 1);
+    assert_eq!(check_ack(Some(&a), &newer).unwrap_err().code(), "protocol_mismatch");
+    newer.protocol_version = None;
+    assert_eq!(check_ack(Some(&a), &newer).unwrap(), a, "an upstream relay announces no version");
 }}
 
 rule! { fn invalid_ports_are_rejected() {
@@ -191,6 +212,18 @@ rule! { fn auto_pair_refuses_an_ack_from_another_instance() {
     assert!(has(&a, |x| matches!(x, Action::CloseSocket { .. })));
     assert!(!has(&a, |x| matches!(x, Action::PersistPort(_))));
     assert_eq!(m.status().state(), "retrying");
+}}
+
+rule! { fn auto_pair_refuses_a_hub_speaking_another_protocol_and_says_so() {
+    let mut j = fixed_jitter();
+    let mut m = socket_open(&mut j);
+    let mut newer = ack(A, 8787);
+    newer.protocol_version = Some(PROTOCOL_VERSION + 1);
+    let a = m.handle(4, Event::AckReceived(newer), &mut j);
+    assert!(has(&a, |x| matches!(x, Action::CloseSocket { .. })));
+    assert!(!has(&a, |x| matches!(x, Action::PersistPort(_))), "nothing is kept from a refused hub");
+    assert_eq!(m.status().state(), "retrying");
+    assert!(m.status().describe(4).starts_with("pairing refused: protocol mismatch"), "{}", m.status().describe(4));
 }}
 
 rule! { fn hub_down_reports_port_and_retry_delay() {

@@ -87,6 +87,13 @@ fn on_handshake(relay: &Relay, link: &ExtensionLink, handshake: Handshake) -> bo
             return false;
         }
     }
+    if let Err(refusal) = pairing::check_protocol(handshake.protocol_version, Some(pairing::PROTOCOL_VERSION)) {
+        tracing::warn!("extension handshake refused: {refusal}");
+        relay.record_handshake_error(refusal.code(), &refusal.to_string());
+        let (extension, hub) = (handshake.protocol_version.unwrap_or(0), pairing::PROTOCOL_VERSION);
+        link.send(Outgoing::Close(1002, format!("Protocol mismatch: extension v{extension}, hub v{hub}")));
+        return false;
+    }
     tracing::info!(tab = handshake.tab_id, "extension handshake complete");
     link.set_handshake(handshake);
     let ack = HandshakeAck {
@@ -94,6 +101,8 @@ fn on_handshake(relay: &Relay, link: &ExtensionLink, handshake: Handshake) -> bo
         relay_port: i64::from(relay.port()),
         pairing_required: relay.pairing_required(),
         epoch: Some(relay.epoch()),
+        protocol_version: Some(pairing::PROTOCOL_VERSION),
+        hub_version: Some(env!("CARGO_PKG_VERSION").to_owned()),
     };
     link.send(Outgoing::Text(RelayFrame::HandshakeAck(ack).to_json()));
     true

@@ -233,7 +233,8 @@ impl Relay {
             "pendingCommands": link.map_or(0, |l| l.pending_count()),
         });
         if let Some(h) = handshake {
-            body["extension"] = json!({"tabId": h.tab_id, "url": h.url, "title": h.title, "groupId": h.group_id});
+            body["extension"] = json!({"tabId": h.tab_id, "url": h.url, "title": h.title, "groupId": h.group_id,
+                "extensionVersion": h.extension_version, "protocolVersion": h.protocol_version});
         }
         if let Some(e) = &state.last_handshake_error {
             body["lastHandshakeError"] = e.clone();
