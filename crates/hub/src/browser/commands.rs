@@ -1,21 +1,18 @@
-//! Session, target, page and navigation commands.
+//! Every browser command's dispatch (session lookup, ownership, binding), and the session,
+//! target and page commands; navigation and actions live in their own modules.
 
 use super::actions;
 use super::direct::{browser_ws_url, DirectCdp};
 use super::error::BrowserError;
-use super::js;
 use super::launcher::ManagedChromium;
-use super::session::{BrowserSession, Mode, Traffic};
+use super::navigation;
+use super::session::{BrowserSession, Mode};
 use crate::commands::{owner, wait_until_ready, Answer, DEFAULT_READY_TIMEOUT_MS, MAX_TIMEOUT_MS};
 use crate::error::HubError;
 use crate::params::{opt_bool, opt_str, opt_u64, req_str, Params};
 use crate::server::HubCore;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-/// `networkidle`: how long a page must have had no request in flight (as Playwright counts it).
-pub const NETWORK_IDLE_MS: u64 = 500;
 
 /// Every browser command name.
 pub const BROWSER_COMMANDS: &[&str] = &[
@@ -79,8 +76,8 @@ async fn run(hub: &Arc<HubCore>, name: &str, params: &Params) -> Result<Answer, 
                     targets(hub, &session, name, params).await?
                 }
                 "page.open" | "page.list" | "page.close" => pages(hub, &session, name, params).await?,
-                "nav.goto" => goto(hub, &session, params).await?,
-                "nav.wait" => wait(hub, &session, params).await?,
+                "nav.goto" => navigation::goto(hub, &session, params).await?,
+                "nav.wait" => navigation::wait(hub, &session, params).await?,
                 _ => actions::run(hub, &session, name, params).await?,
             };
             Ok(Answer { data, warnings })
@@ -153,7 +150,7 @@ async fn launch(hub: &Arc<HubCore>, params: &Params) -> Result<Answer, HubError>
     hub.browser.insert(session.clone());
     let (target, _) = session.active(hub).await?;
     if mode == Mode::Extension && start_url != "about:blank" {
-        navigate(hub, &session, &start_url, "load", 30_000).await?;
+        navigation::navigate(hub, &session, &start_url, "load", 30_000).await?;
     }
     let data = session_json(&session, json!({"activeTargetId": target}));
     Ok(Answer { data, warnings })
@@ -296,127 +293,9 @@ async fn pages(hub: &HubCore, session: &Arc<BrowserSession>, name: &str, params:
                 state.activate(&target);
             }
             if let (false, Some(url)) = (created, opt_str(params, "url")?) {
-                navigate(hub, session, url, "load", 30_000).await?;
+                navigation::navigate(hub, session, url, "load", 30_000).await?;
             }
             Ok(json!({"targetId": target, "created": created}))
         }
-    }
-}
-
-async fn goto(hub: &HubCore, session: &Arc<BrowserSession>, params: &Params) -> Result<Value, HubError> {
-    let url = req_str(params, "url")?;
-    let until = opt_str(params, "waitUntil")?.unwrap_or("load");
-    if !matches!(until, "load" | "domcontentloaded" | "networkidle") {
-        return Err(HubError::param("waitUntil", "must be load, domcontentloaded or networkidle"));
-    }
-    let timeout = opt_u64(params, "timeoutMs", MAX_TIMEOUT_MS)?.unwrap_or(30_000);
-    navigate(hub, session, url, until, timeout).await
-}
-
-/// Navigates the active target and waits for `until`: the old document is marked first, so
-/// only the new one's readiness counts.
-pub async fn navigate(
-    hub: &HubCore,
-    session: &Arc<BrowserSession>,
-    url: &str,
-    until: &str,
-    timeout_ms: u64,
-) -> Result<Value, HubError> {
-    let started = Instant::now();
-    let (target, cdp) = session.active(hub).await?;
-    let log_mark = {
-        let mut state = session.state();
-        state.traffic.entry(target.clone()).or_default().reset(crate::paths::now_ms());
-        state.network.since(u64::MAX, 0).1
-    };
-    let marker = crate::paths::random_hex(6);
-    let _ = eval(hub, session, &cdp, &format!("window.__odbNav = '{marker}'")).await;
-    let timed_out = || {
-        let busy = session.state().traffic.get(&target).map_or(0, Traffic::in_flight);
-        let hint = match until {
-            "networkidle" if busy > 0 => format!(
-                " ({busy} requests still in flight; pages that poll or stream never go idle: use waitUntil load)"
-            ),
-            _ => String::new(),
-        };
-        err("navigation_timeout", format!("{url} did not reach '{until}' within {timeout_ms} ms{hint}"))
-    };
-    let navigate = session.call(hub, "Page.navigate", json!({"url": url}), Some(&cdp));
-    let nav = tokio::time::timeout(Duration::from_millis(timeout_ms), navigate).await.map_err(|_| timed_out())??;
-    if let Some(text) = nav["errorText"].as_str() {
-        return Err(err("navigation_failed", format!("navigation to {url} failed: {text}")));
-    }
-    let same_document = nav.get("loaderId").is_none();
-    let probe = format!(
-        "({{fresh: window.__odbNav !== '{marker}', state: document.readyState, url: location.href, title: document.title}})"
-    );
-    loop {
-        if let Ok(p) = eval(hub, session, &cdp, &probe).await {
-            let state = p["state"].as_str().unwrap_or("loading");
-            let ready = match until {
-                "domcontentloaded" => state != "loading",
-                "networkidle" => state == "complete" && network_idle(session, &target),
-                _ => state == "complete",
-            };
-            if (same_document || p["fresh"] == true) && ready {
-                let timing = started.elapsed().as_millis() as u64;
-                let status = document_status(session, &target, log_mark);
-                return Ok(json!({"finalUrl": p["url"], "title": p["title"], "status": status, "timingMs": timing}));
-            }
-        }
-        if started.elapsed() >= Duration::from_millis(timeout_ms) {
-            return Err(timed_out());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Whether `target` has had no request in flight for [`NETWORK_IDLE_MS`].
-fn network_idle(session: &BrowserSession, target: &str) -> bool {
-    let state = session.state();
-    let idle = state.traffic.get(target).and_then(|t| t.idle_for_ms(crate::paths::now_ms()));
-    idle.is_some_and(|ms| ms >= NETWORK_IDLE_MS)
-}
-
-/// The HTTP status of the last main-document response of `target` logged after `mark`.
-fn document_status(session: &BrowserSession, target: &str, mark: u64) -> Value {
-    let state = session.state();
-    let (events, _) = state.network.since(mark, usize::MAX);
-    events
-        .iter()
-        .rev()
-        .find(|e| e["event"] == "response" && e["resourceType"] == "Document" && e["targetId"] == target)
-        .map_or(Value::Null, |e| e["status"].clone())
-}
-
-async fn wait(hub: &HubCore, session: &Arc<BrowserSession>, params: &Params) -> Result<Value, HubError> {
-    let started = Instant::now();
-    let timeout = opt_u64(params, "timeoutMs", MAX_TIMEOUT_MS)?.unwrap_or(30_000);
-    let state = opt_str(params, "state")?.unwrap_or("visible");
-    let selector = match (opt_str(params, "selector")?, opt_str(params, "ref")?) {
-        (Some(s), _) => Some(s.to_owned()),
-        (None, Some(r)) => Some(format!("[data-odb-ref=\"{r}\"]")),
-        _ => None,
-    };
-    let text = opt_str(params, "text")?;
-    if selector.is_none() && text.is_none() {
-        return Err(HubError::param("selector", "give one of selector, ref or text"));
-    }
-    let (_, cdp) = session.active(hub).await?;
-    let check = js::call(js::CONDITION, &[json!(selector), json!(text), json!(state)]);
-    loop {
-        match eval(hub, session, &cdp, &check).await {
-            Ok(Value::Bool(true)) => return Ok(json!({"timingMs": started.elapsed().as_millis() as u64})),
-            Err(HubError::Browser(e)) if e.message.contains("SyntaxError") => {
-                return Err(err("invalid_selector", format!("{selector:?} is not a valid CSS selector")))
-            }
-            _ => {}
-        }
-        if started.elapsed() >= Duration::from_millis(timeout) {
-            let what = text
-                .map_or_else(|| format!("{} to be {state}", selector.unwrap_or_default()), |t| format!("text {t:?}"));
-            return Err(err("wait_timeout_exceeded", format!("waited {timeout} ms for {what}")));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

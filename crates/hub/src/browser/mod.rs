@@ -9,6 +9,7 @@ pub mod direct;
 pub mod error;
 mod js;
 pub mod launcher;
+mod navigation;
 pub mod session;
 pub mod snapshot;
 pub mod state;
