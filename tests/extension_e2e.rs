@@ -247,3 +247,21 @@ async fn the_popup_pairs_by_hand_with_a_typed_port_and_token() {
         .await;
     assert_eq!(stored, json!({"autoPair": false, "relayPort": 8793, "pairingToken": token}), "settings persisted");
 }
+
+#[tokio::test]
+async fn an_idle_hub_detaches_the_debugger_and_the_next_command_reattaches() {
+    let _serial = SERIAL.lock().await;
+    let dirs = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    let hub = HubProcess::start_with(dirs.path(), DISCOVERY, &["--idle-detach-secs", "1"]).await;
+    let browser = Browser::launch(&site.url("/")).await;
+    hub.wait_for_extension().await;
+    let attached = "chrome.debugger.getTargets().then(ts => ts.filter(t => t.attached && t.tabId).length)";
+    wait_for("the idle hub to have the extension detach every tab", || async {
+        (browser.eval_in_extension(attached).await == 0).then_some(())
+    })
+    .await;
+    assert_eq!(hub.evaluate("window.answer", None).await, 42, "the next command attaches again");
+    assert!(browser.eval_in_extension(attached).await.as_u64().unwrap() >= 1);
+    assert_eq!(hub.relay_status().await["extensionHandshakeComplete"], true, "the extension stayed paired");
+}

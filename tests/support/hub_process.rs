@@ -41,11 +41,17 @@ impl HubProcess {
     /// Starts `opendevbrowser-hub serve --relay-port <relay_port>` using `dirs` for its files
     /// and waits for its `daemon.json`.
     pub async fn start(dirs: &Path, relay_port: u16) -> HubProcess {
+        HubProcess::start_with(dirs, relay_port, &[]).await
+    }
+
+    /// [`start`](Self::start) with extra `serve` flags.
+    pub async fn start_with(dirs: &Path, relay_port: u16, extra: &[&str]) -> HubProcess {
         let cache = dirs.join("cache");
         let _ = std::fs::remove_file(cache.join("daemon.json"));
         let log = std::fs::File::create(dirs.join(format!("hub-{relay_port}.log"))).unwrap();
         let child = Command::new(hub_binary())
             .args(["serve", "--relay-port", &relay_port.to_string(), "--daemon-port", "0"])
+            .args(extra)
             .env("OPENDEVBROWSER_CACHE_DIR", &cache)
             .env("OPENDEVBROWSER_CONFIG_DIR", dirs.join("config"))
             .stdout(Stdio::null())

@@ -11,6 +11,7 @@ pub mod browser;
 pub mod commands;
 pub mod error;
 pub mod guard;
+pub mod idle_detach;
 pub mod lease;
 pub mod lease_service;
 pub mod metadata;

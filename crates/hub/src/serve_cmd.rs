@@ -4,6 +4,7 @@
 use crate::server::{DEFAULT_DAEMON_PORT, DEFAULT_RELAY_PORT};
 use crate::{HubOptions, ServeError, Started};
 use serde_json::json;
+use std::time::Duration;
 
 /// `serve` flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -17,6 +18,10 @@ pub struct ServeArgs {
     /// Do not serve /config on 8787 when the relay port differs.
     #[arg(long)]
     pub no_discovery: bool,
+    /// Detach the debugger from the user's tabs after this many seconds with no binding,
+    /// no extension session and no /cdp client (0 = never); the next command re-attaches.
+    #[arg(long, default_value_t = crate::idle_detach::DEFAULT_IDLE_DETACH.as_secs())]
+    pub idle_detach_secs: u64,
 }
 
 /// Logs to stderr, filtered by `OPENDEVBROWSER_LOG` (else `default`), plain text unless
@@ -37,6 +42,7 @@ pub async fn run(args: ServeArgs, as_json: bool) -> Result<(), ServeError> {
         relay_port: args.relay_port,
         daemon_port: args.daemon_port,
         discovery_port: (!args.no_discovery).then_some(DEFAULT_RELAY_PORT),
+        idle_detach: (args.idle_detach_secs > 0).then(|| Duration::from_secs(args.idle_detach_secs)),
         ..HubOptions::default()
     };
     match crate::start(opts).await? {

@@ -39,6 +39,8 @@ pub struct HubOptions {
     pub handshake_timeout: Duration,
     /// Binding lease timing.
     pub lease: LeaseConfig,
+    /// Detach the debugger from the user's tabs after this long unused; `None` never.
+    pub idle_detach: Option<Duration>,
 }
 
 impl Default for HubOptions {
@@ -51,6 +53,7 @@ impl Default for HubOptions {
             config_dir: crate::paths::config_dir(),
             handshake_timeout: Duration::from_secs(10),
             lease: LeaseConfig::default(),
+            idle_detach: Some(crate::idle_detach::DEFAULT_IDLE_DETACH),
         }
     }
 }
@@ -182,6 +185,11 @@ impl HubCore {
         }
     }
 
+    /// Turns true when the hub is asked to stop.
+    pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
     /// Asks the hub to stop (as `/stop` and SIGTERM do).
     pub fn request_shutdown(&self) {
         let _ = self.shutdown.send(true);
@@ -241,6 +249,9 @@ pub async fn start(opts: HubOptions) -> Result<Started, ServeError> {
         return Err(ServeError::Metadata { path: metadata_path, source });
     }
     serve_rpc(core.clone(), listener);
+    if let Some(after) = opts.idle_detach {
+        tokio::spawn(crate::idle_detach::run(core.clone(), after));
+    }
     tracing::info!(daemon_port, relay_port = core.relay().port(), hub = %core.instance_id, "hub running");
     Ok(Started::Running(RunningHub { core, metadata_path }))
 }

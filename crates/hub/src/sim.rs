@@ -91,6 +91,8 @@ pub struct SimStatus {
     pub token: Option<String>,
     /// How many handshake acks it has received in total.
     pub acks: u32,
+    /// The `cdp_control` actions the hub sent (e.g. `detach_all`), oldest first.
+    pub controls: Vec<String>,
 }
 
 enum Control {
@@ -101,6 +103,7 @@ enum Control {
 
 enum Internal {
     Machine(u64, Event),
+    Control(String),
     Opened(u64, mpsc::UnboundedSender<Message>, JoinHandle<()>, JoinHandle<()>),
 }
 
@@ -120,8 +123,13 @@ impl Drop for SimExtension {
 impl SimExtension {
     /// Starts the simulator (it sends `Start` at once).
     pub fn spawn(opts: SimOptions) -> Self {
-        let initial =
-            SimStatus { status: Status::Disabled, stored_port: opts.settings.stored_port, token: None, acks: 0 };
+        let initial = SimStatus {
+            status: Status::Disabled,
+            stored_port: opts.settings.stored_port,
+            token: None,
+            acks: 0,
+            controls: Vec::new(),
+        };
         let (status_tx, status) = watch::channel(initial);
         let (control, control_rx) = mpsc::unbounded_channel();
         let task = tokio::spawn(Driver::new(opts, status_tx).run(control_rx));
@@ -223,6 +231,7 @@ impl Driver {
                 Some(internal) = self.internal_rx.recv() => match internal {
                     Internal::Machine(g, e) if g == self.generation => e,
                     Internal::Machine(..) => continue,
+                    Internal::Control(action) => { self.publish(|s| s.controls.push(action)); continue }
                     Internal::Opened(g, out, reader, writer) if g == self.generation => {
                         self.socket = Some(Socket { out, reader, writer });
                         Event::SocketOpened
@@ -406,7 +415,13 @@ async fn read_loop(
                 let response = CdpResponse { id: cmd.id, result, error, session_id: cmd.session_id };
                 let _ = out.send(Message::text(ExtensionFrame::Response(response).to_json()));
             }
-            Ok(RelayFrame::Pong { .. }) | Err(_) => {}
+            Ok(RelayFrame::Pong { .. }) => {}
+            Err(_) => {
+                let value: Value = serde_json::from_str(&text).unwrap_or_default();
+                if let (Some("cdp_control"), Some(action)) = (value["type"].as_str(), value["action"].as_str()) {
+                    let _ = events.send(Internal::Control(action.to_owned()));
+                }
+            }
         }
     }
     (1006, "connection ended".into())

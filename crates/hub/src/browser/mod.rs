@@ -56,7 +56,12 @@ impl Sessions {
         self.map.lock().expect("sessions lock").clear();
     }
 
-    /// How many are open.
+    /// Whether any session drives the user's Chrome through the extension.
+    pub fn has_extension_sessions(&self) -> bool {
+        self.map.lock().expect("sessions lock").values().any(|s| s.mode == session::Mode::Extension)
+    }
+
+    /// How many sessions are open.
     pub fn len(&self) -> usize {
         self.map.lock().expect("sessions lock").len()
     }

@@ -31,7 +31,14 @@ impl TestHub {
         TestHub { hub, dirs }
     }
 
-    /// Starts a hub with short lease timing.
+    /// A hub with test options changed by `tune`.
+    pub async fn start_tuned(tune: impl FnOnce(&mut HubOptions)) -> TestHub {
+        let dirs = tempfile::tempdir().unwrap();
+        let hub = start_in_tuned(&dirs, 0, tune).await;
+        TestHub { hub, dirs }
+    }
+
+    /// A hub with `lease` timing.
     pub async fn start_with_lease(lease: hub::lease::LeaseConfig) -> TestHub {
         let dirs = tempfile::tempdir().unwrap();
         let hub = start_in_with(&dirs, 0, lease).await;
@@ -89,7 +96,13 @@ impl TestHub {
         hub::sim::SimExtension::spawn(hub::sim::SimOptions::new(self.relay_port()))
     }
 
-    /// A simulated extension answering with `responder`, already paired.
+    /// A simulated extension with the default answers, paired with this hub.
+    pub async fn paired_sim(&self) -> hub::sim::SimExtension {
+        let answer = hub::sim::default_responder();
+        self.paired_sim_with(move |cmd| answer(cmd)).await
+    }
+
+    /// A simulated extension answering with `responder`, paired with this hub.
     pub async fn paired_sim_with(
         &self,
         responder: impl Fn(&pairing::wire::CdpCommand) -> hub::sim::SimReply + Send + Sync + 'static,
@@ -112,15 +125,26 @@ pub async fn start_in(dirs: &tempfile::TempDir, relay_port: u16) -> RunningHub {
 
 /// Starts a hub in `dirs` on `relay_port` with `lease` timing.
 pub async fn start_in_with(dirs: &tempfile::TempDir, relay_port: u16, lease: hub::lease::LeaseConfig) -> RunningHub {
-    let opts = HubOptions {
-        lease,
+    start_in_tuned(dirs, relay_port, |o| o.lease = lease).await
+}
+
+/// Starts a hub in `dirs` on `relay_port` with test options changed by `tune`.
+pub async fn start_in_tuned(
+    dirs: &tempfile::TempDir,
+    relay_port: u16,
+    tune: impl FnOnce(&mut HubOptions),
+) -> RunningHub {
+    let mut opts = HubOptions {
+        lease: hub::lease::LeaseConfig::default(),
         relay_port,
         daemon_port: 0,
         discovery_port: None,
         cache_dir: dirs.path().join("cache"),
         config_dir: dirs.path().join("config"),
         handshake_timeout: Duration::from_secs(2),
+        idle_detach: None,
     };
+    tune(&mut opts);
     match hub::start(opts).await.unwrap() {
         Started::Running(hub) => hub,
         Started::AlreadyRunning { .. } => panic!("a hub already runs on the test port"),
