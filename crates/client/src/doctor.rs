@@ -137,10 +137,14 @@ fn running_hub(status: &Value) -> Diagnosis {
     }
     let error = &relay["lastHandshakeError"];
     if relay["extensionConnected"] == true {
+        let last = match (error["at"].as_str(), error["message"].as_str()) {
+            (Some(at), Some(message)) => format!(" (the last attempt was refused at {at}: {message})"),
+            _ => String::new(),
+        };
         return Diagnosis::new(
             "extension_handshaking",
             false,
-            format!("the extension is connected to port {port} but has not completed its handshake yet"),
+            format!("the extension is connected to port {port} but has not completed its handshake yet{last}"),
             Some("wait a few seconds and run `opendevbrowser doctor` again".into()),
         );
     }
@@ -348,5 +352,10 @@ mod tests {
     fn a_stopped_relay_and_a_pending_handshake_have_their_own_classes() {
         assert_eq!(diagnose(&running(json!({"running": false}))).class, "relay_stopped");
         assert_eq!(diagnose(&running(json!({"extensionConnected": true}))).class, "extension_handshaking");
+        let retrying = running(json!({"extensionConnected": true,
+            "lastHandshakeError": {"code": "pairing_invalid", "message": "wrong token", "at": "T"}}));
+        let d = diagnose(&retrying);
+        assert_eq!(d.class, "extension_handshaking", "a new attempt is under way");
+        assert!(d.summary.ends_with("(the last attempt was refused at T: wrong token)"), "{}", d.summary);
     }
 }
