@@ -14,6 +14,14 @@ use system_tests::{World, SERIAL};
 const DISCOVERY: u16 = 8787;
 const SLOW: &str = "new Promise(r => setTimeout(() => r('late'), 4000))";
 
+/// Waits until the extension holds a command of `hub` (the fault must hit it mid-command).
+async fn in_flight(hub: &HubProcess) {
+    system_tests::wait_for("a command in flight at the extension", || async {
+        (hub.relay_status().await["pendingCommands"].as_u64() > Some(0)).then_some(())
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_hub_killed_mid_command_leaves_the_outcome_unknown_and_the_next_call_recovers() {
     let _serial = SERIAL.lock().await;
@@ -44,7 +52,7 @@ async fn a_hub_killed_mid_command_leaves_the_outcome_unknown_and_the_next_call_r
         let client = client.clone();
         async move { client.evaluate(SLOW, None).await }
     });
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    in_flight(&first).await;
     first.kill();
     let err = pending.await.unwrap().unwrap_err();
     assert_eq!(err.code(), "outcome_unknown", "{err}");
@@ -89,7 +97,7 @@ async fn a_stopped_service_worker_fails_pending_commands_then_comes_back_with_th
             hub.cdp(json!({"method": "Runtime.evaluate", "params": {"expression": SLOW, "awaitPromise": true}})).await
         }
     });
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    in_flight(&hub).await;
     browser.stop_extension_worker().await;
     let failed = pending.await.unwrap();
     assert_eq!(failed["error"]["code"], "extension_disconnected", "{failed}");
