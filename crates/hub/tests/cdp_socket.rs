@@ -21,9 +21,7 @@ async fn cdp_requires_the_relay_token() {
     let (status, _, body) = get(&hub.relay_url("/cdp?token=nope"), &[]).await;
     assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")));
     let _client = cdp_client(&hub).await;
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    let (_, _, status) = get(&hub.relay_url("/status"), &[]).await;
-    assert_eq!(status["cdpConnected"], true, "the right token connects");
+    hub.relay_status_until("the /cdp client connected", |s| s["cdpConnected"] == true).await;
 }
 
 #[tokio::test]
@@ -96,7 +94,7 @@ async fn extension_dropping_mid_command_fails_the_command_and_closes_the_client(
     let sim = hub.paired_sim_with(|_| SimReply::Ignore).await;
     let mut cdp = cdp_client(&hub).await;
     send_json(&mut cdp, json!({"id": 9, "method": "Page.navigate", "params": {"url": "about:blank"}})).await;
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    hub.wait_for_pending_command().await;
     sim.drop_socket();
     let reply = next_json(&mut cdp).await;
     assert_eq!(reply["id"], 9);

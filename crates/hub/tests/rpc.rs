@@ -158,7 +158,7 @@ async fn replaced_extension_fails_its_commands_as_extension_replaced() {
     let _first = hub.paired_sim_with(|_| SimReply::Ignore).await;
     let call = hub.cdp(json!({"method": "Page.navigate"}));
     let replace = async {
-        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        hub.wait_for_pending_command().await;
         handshaken_extension(&hub).await
     };
     let ((status, body), (_second, ack)) = tokio::join!(call, replace);

@@ -96,6 +96,23 @@ impl TestHub {
         hub::sim::SimExtension::spawn(hub::sim::SimOptions::new(self.relay_port()))
     }
 
+    /// Polls the relay's `/status` until `ok` holds (5 s at most); returns it.
+    pub async fn relay_status_until(&self, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..1000 {
+            let (_, _, status) = get(&self.relay_url("/status"), &[]).await;
+            if ok(&status) {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        panic!("the relay's /status never showed {what}");
+    }
+
+    /// Waits until a command is in flight at the extension (a fault must hit it mid-command).
+    pub async fn wait_for_pending_command(&self) {
+        self.relay_status_until("a pending command", |s| s["pendingCommands"].as_u64() > Some(0)).await;
+    }
+
     /// A simulated extension with the default answers, paired with this hub.
     pub async fn paired_sim(&self) -> hub::sim::SimExtension {
         let answer = hub::sim::default_responder();
