@@ -41,6 +41,8 @@ pub struct HubOptions {
     pub lease: LeaseConfig,
     /// Detach the debugger from the user's tabs after this long unused; `None` never.
     pub idle_detach: Option<Duration>,
+    /// Most bytes queued for a relay socket whose peer does not read.
+    pub max_queued_bytes: usize,
 }
 
 impl Default for HubOptions {
@@ -54,6 +56,7 @@ impl Default for HubOptions {
             handshake_timeout: Duration::from_secs(10),
             lease: LeaseConfig::default(),
             idle_detach: Some(crate::idle_detach::DEFAULT_IDLE_DETACH),
+            max_queued_bytes: crate::relay::DEFAULT_MAX_QUEUED_BYTES,
         }
     }
 }
@@ -211,6 +214,7 @@ pub async fn start(opts: HubOptions) -> Result<Started, ServeError> {
     relay_opts.discovery_port = opts.discovery_port;
     relay_opts.policy = AccessPolicy { allowed_extension_ids: settings.allowed_extension_ids.clone() };
     relay_opts.handshake_timeout = opts.handshake_timeout;
+    relay_opts.max_queued_bytes = opts.max_queued_bytes;
     let relay = match Relay::start(relay_opts).await {
         Ok(relay) => relay,
         Err(RelayStartError::PortInUse { port }) => {

@@ -135,3 +135,43 @@ async fn the_discovery_port_serves_config_and_status_but_not_pair() {
     let (status, _, body) = get(&format!("http://127.0.0.1:{discovery}/pair"), &[]).await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "the token is only on the relay port");
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_disconnected_and_the_hub_keeps_serving() {
+    const LIMIT: usize = 256 * 1024;
+    let hub = TestHub::start_tuned(|o| o.max_queued_bytes = LIMIT).await;
+    let sim = hub.paired_sim().await;
+    let stalled = cdp_client(&hub).await;
+    hub.relay_status_until("the /cdp client connected", |s| s["cdpConnected"] == true).await;
+    let blob = "x".repeat(64 * 1024);
+    let mut sent = 0;
+    while sent < 4_000 {
+        for _ in 0..50 {
+            sim.emit(CdpEvent {
+                method: "Network.dataReceived".into(),
+                params: Some(json!({"data": blob})),
+                session_id: None,
+            });
+        }
+        sent += 50;
+        let (_, _, status) = get(&hub.relay_url("/status"), &[]).await;
+        if status["cdpConnected"] == false {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let status = hub.relay_status_until("the stalled client dropped", |s| s["cdpConnected"] == false).await;
+    assert!(sent < 4_000, "dropped after {sent} events of 64 KiB");
+    assert_eq!(status["extensionHandshakeComplete"], true, "the extension is untouched");
+    drop(stalled);
+
+    let mut fresh = cdp_client(&hub).await;
+    send_json(&mut fresh, json!({"id": 1, "method": "Runtime.evaluate", "params": {"expression": "1+1"}})).await;
+    loop {
+        let frame = next_json(&mut fresh).await;
+        if frame["id"] == 1 {
+            assert_eq!(frame["result"]["result"]["value"], 2, "a reading client is served: {frame}");
+            break;
+        }
+    }
+}

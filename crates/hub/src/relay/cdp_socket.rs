@@ -2,7 +2,7 @@
 //! Its commands are forwarded to the extension under hub ids and answered under its own.
 
 use super::link::{Outgoing, Waiter};
-use super::socket_io::{self, Incoming};
+use super::socket_io::{self, Incoming, OutQueue};
 use super::Relay;
 use crate::error::CdpError;
 use axum::extract::ws::WebSocket;
@@ -12,7 +12,7 @@ use tokio::sync::OwnedSemaphorePermit;
 
 /// Serves one `/cdp` client until it closes.
 pub async fn run(relay: Relay, socket: WebSocket, _permit: OwnedSemaphorePermit) {
-    let (out, mut stream) = socket_io::split(socket);
+    let (out, mut stream) = socket_io::split(socket, relay.0.opts.max_queued_bytes);
     let conn = relay.next_conn_id();
     if !install(&relay, conn, out.clone()) {
         let _ = out.send(Outgoing::Close(1008, "Only one CDP client supported".into()));
@@ -20,7 +20,7 @@ pub async fn run(relay: Relay, socket: WebSocket, _permit: OwnedSemaphorePermit)
     }
     tracing::info!(conn, "/cdp client connected");
     loop {
-        match socket_io::next(&mut stream).await {
+        match socket_io::next(&mut stream, &out).await {
             Incoming::Text(text) => on_text(&relay, conn, &out, &text),
             Incoming::NotUtf8 => reply_error(&out, Value::Null, -32700, "binary frame is not UTF-8 text"),
             Incoming::TooBig(_) => {
@@ -33,7 +33,7 @@ pub async fn run(relay: Relay, socket: WebSocket, _permit: OwnedSemaphorePermit)
     gone(&relay, conn);
 }
 
-fn install(relay: &Relay, conn: u64, out: tokio::sync::mpsc::UnboundedSender<Outgoing>) -> bool {
+fn install(relay: &Relay, conn: u64, out: OutQueue) -> bool {
     let mut state = relay.state();
     if state.cdp_client.as_ref().is_some_and(|(_, o)| !o.is_closed()) {
         return false;
@@ -55,7 +55,7 @@ fn gone(relay: &Relay, conn: u64) {
     }
 }
 
-fn on_text(relay: &Relay, conn: u64, out: &tokio::sync::mpsc::UnboundedSender<Outgoing>, text: &str) {
+fn on_text(relay: &Relay, conn: u64, out: &OutQueue, text: &str) {
     let command = match parse_cdp_command(text) {
         Ok(command) => command,
         Err(e) => {
@@ -83,7 +83,7 @@ fn on_text(relay: &Relay, conn: u64, out: &tokio::sync::mpsc::UnboundedSender<Ou
     }
 }
 
-fn reply_error(out: &tokio::sync::mpsc::UnboundedSender<Outgoing>, id: Value, code: i64, message: &str) {
+fn reply_error(out: &OutQueue, id: Value, code: i64, message: &str) {
     let frame = json!({"id": id, "error": {"code": code, "message": message}});
     let _ = out.send(Outgoing::Text(frame.to_string()));
 }

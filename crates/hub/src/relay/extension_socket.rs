@@ -16,14 +16,14 @@ use tokio::sync::OwnedSemaphorePermit;
 
 /// Serves one extension connection until it closes.
 pub async fn run(relay: Relay, socket: WebSocket, _permit: OwnedSemaphorePermit) {
-    let (out, mut stream) = socket_io::split(socket);
-    let link = Arc::new(ExtensionLink::new(relay.next_conn_id(), out));
+    let (out, mut stream) = socket_io::split(socket, relay.0.opts.max_queued_bytes);
+    let link = Arc::new(ExtensionLink::new(relay.next_conn_id(), out.clone()));
     relay.install_extension(link.clone());
     tracing::info!(conn = link.conn_id, "extension connected; waiting for its handshake");
     let deadline = tokio::time::Instant::now() + relay.0.opts.handshake_timeout;
     loop {
         let incoming = if link.handshake().is_none() {
-            match tokio::time::timeout_at(deadline, socket_io::next(&mut stream)).await {
+            match tokio::time::timeout_at(deadline, socket_io::next(&mut stream, &out)).await {
                 Ok(incoming) => incoming,
                 Err(_) => {
                     relay.record_handshake_error("handshake_timeout", "no valid handshake in time");
@@ -32,7 +32,7 @@ pub async fn run(relay: Relay, socket: WebSocket, _permit: OwnedSemaphorePermit)
                 }
             }
         } else {
-            socket_io::next(&mut stream).await
+            socket_io::next(&mut stream, &out).await
         };
         match incoming {
             Incoming::Text(text) => {

@@ -4,13 +4,14 @@
 //! The hub rewrites CDP ids on the extension socket: its own callers and the `/cdp`
 //! client share one id space there, and every answer is routed back to whoever asked.
 
+use super::socket_io::OutQueue;
 use crate::error::CdpError;
 use pairing::wire::{CdpCommand, CdpId, CdpResponse, Handshake, RelayFrame};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// A frame queued for a socket's writer task.
 #[derive(Debug, Clone)]
@@ -47,7 +48,7 @@ pub enum Waiter {
 pub struct ExtensionLink {
     /// Unique per connection (distinguishes a replaced socket from its successor).
     pub conn_id: u64,
-    out: mpsc::UnboundedSender<Outgoing>,
+    out: OutQueue,
     pending: Mutex<HashMap<i64, Waiter>>,
     next_id: AtomicI64,
     handshake: Mutex<Option<Handshake>>,
@@ -55,7 +56,7 @@ pub struct ExtensionLink {
 
 impl ExtensionLink {
     /// A link whose frames go to `out`.
-    pub fn new(conn_id: u64, out: mpsc::UnboundedSender<Outgoing>) -> Self {
+    pub fn new(conn_id: u64, out: OutQueue) -> Self {
         ExtensionLink {
             conn_id,
             out,

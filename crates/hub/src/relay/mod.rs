@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::{broadcast, mpsc, oneshot, watch, Semaphore};
+use tokio::sync::{broadcast, oneshot, watch, Semaphore};
 
 /// How the relay is set up.
 #[derive(Debug, Clone)]
@@ -41,7 +41,13 @@ pub struct RelayOptions {
     pub handshake_timeout: Duration,
     /// Most WebSockets open at once (bounds connection floods).
     pub max_sockets: usize,
+    /// Most bytes queued for one socket whose peer does not read; past it the peer is
+    /// disconnected (close 1013).
+    pub max_queued_bytes: usize,
 }
+
+/// Default [`RelayOptions::max_queued_bytes`]: room for two maximum-size extension frames.
+pub const DEFAULT_MAX_QUEUED_BYTES: usize = 2 * pairing::wire::MAX_EXTENSION_FRAME_BYTES;
 
 impl RelayOptions {
     /// Defaults for a relay on `port` with `token`.
@@ -54,6 +60,7 @@ impl RelayOptions {
             hub_instance_id,
             handshake_timeout: Duration::from_secs(10),
             max_sockets: 64,
+            max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
         }
     }
 }
@@ -97,7 +104,7 @@ struct Shared {
 #[derive(Default)]
 struct State {
     extension: Option<Arc<ExtensionLink>>,
-    cdp_client: Option<(u64, mpsc::UnboundedSender<Outgoing>)>,
+    cdp_client: Option<(u64, socket_io::OutQueue)>,
     last_handshake_error: Option<Value>,
     /// When an extension socket last opened / last ended (ms), for diagnostics.
     extension_seen_ms: Option<u64>,

@@ -160,6 +160,7 @@ pub async fn start_in_tuned(
         config_dir: dirs.path().join("config"),
         handshake_timeout: Duration::from_secs(2),
         idle_detach: None,
+        max_queued_bytes: hub::relay::DEFAULT_MAX_QUEUED_BYTES,
     };
     tune(&mut opts);
     match hub::start(opts).await.unwrap() {
