@@ -6,6 +6,8 @@
 //! - [`client`]: bind / wait / renew / release, keep-alive, and commands through the hub;
 //! - [`doctor`]: why the browser is (not) reachable, as one verdict with its fix.
 
+#![warn(missing_docs)]
+
 pub mod autostart;
 pub mod client;
 pub mod discovery;

@@ -6,41 +6,57 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
+    /// `chrome.storage.local.get`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "local"], js_name = get)]
     pub async fn storage_local_get(keys: &JsValue) -> Result<JsValue, JsValue>;
+    /// `chrome.storage.local.set`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "local"], js_name = set)]
     pub async fn storage_local_set(items: &JsValue) -> Result<JsValue, JsValue>;
+    /// `chrome.storage.session.set`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "session"], js_name = set)]
     pub async fn storage_session_set(items: &JsValue) -> Result<JsValue, JsValue>;
 
+    /// `chrome.alarms.create`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "alarms"], js_name = create)]
     pub async fn alarms_create(name: &str, info: &JsValue) -> Result<JsValue, JsValue>;
+    /// `chrome.alarms.clear`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "alarms"], js_name = clear)]
     pub async fn alarms_clear(name: &str) -> Result<JsValue, JsValue>;
 
+    /// `chrome.debugger.attach`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "debugger"], js_name = attach)]
     pub async fn debugger_attach(target: &JsValue, version: &str) -> Result<JsValue, JsValue>;
+    /// `chrome.debugger.detach`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "debugger"], js_name = detach)]
     pub async fn debugger_detach(target: &JsValue) -> Result<JsValue, JsValue>;
+    /// `chrome.debugger.sendCommand`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "debugger"], js_name = sendCommand)]
     pub async fn debugger_send_command(target: &JsValue, method: &str, params: &JsValue) -> Result<JsValue, JsValue>;
 
+    /// `chrome.tabs.query`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = query)]
     pub async fn tabs_query(query: &JsValue) -> Result<JsValue, JsValue>;
+    /// `chrome.tabs.get`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = get)]
     pub async fn tabs_get(tab_id: i32) -> Result<JsValue, JsValue>;
+    /// `chrome.tabs.create`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = create)]
     pub async fn tabs_create(props: &JsValue) -> Result<JsValue, JsValue>;
+    /// `chrome.tabs.remove`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = remove)]
     pub async fn tabs_remove(tab_id: i32) -> Result<JsValue, JsValue>;
+    /// `chrome.tabs.update`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = update)]
     pub async fn tabs_update(tab_id: i32, props: &JsValue) -> Result<JsValue, JsValue>;
 
+    /// `chrome.runtime.getManifest`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = getManifest)]
     fn runtime_get_manifest() -> Result<JsValue, JsValue>;
 
+    /// `chrome.action.setBadgeText`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "action"], js_name = setBadgeText)]
     pub async fn action_set_badge_text(details: &JsValue) -> Result<JsValue, JsValue>;
+    /// `chrome.action.setBadgeBackgroundColor`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "action"], js_name = setBadgeBackgroundColor)]
     pub async fn action_set_badge_color(details: &JsValue) -> Result<JsValue, JsValue>;
 }

@@ -9,6 +9,8 @@
 //! `bg.js` registers every Chrome listener synchronously (so events can wake the worker)
 //! and hands them to [`on_chrome_event`] once the wasm module is ready.
 
+#![warn(missing_docs)]
+
 pub mod router;
 pub mod settings;
 

@@ -7,6 +7,8 @@
 //! - [`guard`]: loopback / Host / Origin / token rules;
 //! - [`sim`]: a simulated extension driving the shared `pairing` state machine, for tests.
 
+#![warn(missing_docs)]
+
 pub mod browser;
 pub mod commands;
 pub mod error;

@@ -10,6 +10,8 @@
 //! - [`version`]: the protocol version both sides announce, and the mismatch rule;
 //! - [`autopair`]: the state machine both the extension and the hub's simulator drive.
 
+#![warn(missing_docs)]
+
 pub mod autopair;
 mod autopair_io;
 pub mod backoff;
