@@ -270,3 +270,32 @@ async fn an_idle_hub_detaches_the_debugger_and_the_next_command_reattaches() {
     assert!(browser.eval_in_extension(attached).await.as_u64().unwrap() >= 1);
     assert_eq!(hub.relay_status().await["extensionHandshakeComplete"], true, "the extension stayed paired");
 }
+
+#[tokio::test]
+async fn a_second_browser_profile_takes_over_once_and_the_first_stands_by_until_it_leaves() {
+    let world = World::start(DISCOVERY).await;
+    let (hub, first, site) = (&world.hub, &world.browser, &world.site);
+    let tab_url = |s: Value| s["extension"]["url"].as_str().unwrap_or("").to_owned();
+    let second = Browser::launch(&site.url("/second")).await;
+    wait_for("the second profile to pair", || async {
+        (tab_url(hub.relay_status().await) == site.url("/second")).then_some(())
+    })
+    .await;
+    let standing = first.popup().await.wait_status(|t| t.starts_with("another browser profile")).await;
+    assert_eq!(
+        standing,
+        "another browser profile is using the hub on port 8787; standing by (Reconnect now takes over)"
+    );
+
+    // Past a standby check: the relay is not taken back and forth.
+    tokio::time::sleep(std::time::Duration::from_millis(pairing::autopair::STANDBY_CHECK_MS + 1_500)).await;
+    assert_eq!(tab_url(hub.relay_status().await), site.url("/second"), "the second profile kept the relay");
+    assert!(second.popup_status().await.starts_with("connected to 127.0.0.1:8787"));
+
+    drop(second);
+    wait_for("the first profile to come back once the second left", || async {
+        (tab_url(hub.relay_status().await) == site.url("/")).then_some(())
+    })
+    .await;
+    assert_eq!(hub.evaluate("window.answer", None).await, 42);
+}

@@ -47,7 +47,9 @@ impl StoredSettings {
 pub fn status_record(status: &Status, now_ms: u64) -> Value {
     let (port, instance, retry_at) = match status {
         Status::Disabled => (None, None, None),
-        Status::Pairing { port } | Status::Connecting { port } => (Some(port.get()), None, None),
+        Status::Pairing { port } | Status::Connecting { port } | Status::StandingBy { port } => {
+            (Some(port.get()), None, None)
+        }
         Status::Connected { port, instance } => (Some(port.get()), Some(instance.as_str().to_owned()), None),
         Status::Retrying { port, at_ms, .. } => (Some(port.get()), None, Some(*at_ms)),
     };

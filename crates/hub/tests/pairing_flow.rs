@@ -138,3 +138,32 @@ async fn a_foreign_program_on_the_port_is_named_and_left_alone() {
     let _client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     assert!(squatter.accept().is_ok(), "the other program still owns its port");
 }
+
+#[tokio::test]
+async fn a_replaced_extension_stands_by_instead_of_taking_the_relay_back_and_returns_when_free() {
+    let hub = TestHub::start().await;
+    let mut first_opts = SimOptions::new(hub.relay_port());
+    first_opts.tab_id = 1;
+    let first = SimExtension::spawn(first_opts);
+    first.wait_connected(WAIT).await.unwrap();
+    let mut second_opts = SimOptions::new(hub.relay_port());
+    second_opts.tab_id = 2;
+    let second = SimExtension::spawn(second_opts);
+    second.wait_connected(WAIT).await.unwrap();
+    let standing = first.wait_until(WAIT, |s| s.status.state() == "standby").await.expect("the first stands by");
+    assert!(standing.status.headline().contains("another browser profile"), "{:?}", standing.status);
+
+    // Past a standby check (every 5 s): no back-and-forth, the second keeps the relay.
+    tokio::time::sleep(
+        std::time::Duration::from_millis(pairing::autopair::STANDBY_CHECK_MS) + std::time::Duration::from_secs(1),
+    )
+    .await;
+    let (_, _, status) = get(&hub.relay_url("/status"), &[]).await;
+    assert_eq!(status["extension"]["tabId"], 2, "the newcomer still holds the relay");
+    assert_eq!((first.status().status.state(), second.status().acks), ("standby", 1), "nobody was replaced again");
+
+    drop(second);
+    first.wait_until(WAIT, |s| s.status.state() == "connected").await.expect("the first comes back once free");
+    let status = hub.relay_status_until("the first extension paired again", |s| s["extension"]["tabId"] == 1).await;
+    assert_eq!(status["extensionHandshakeComplete"], true);
+}

@@ -21,16 +21,41 @@ pub use crate::autopair_io::{Action, Event, FetchFailure, Settings};
 pub const STEP_TIMEOUT_MS: u64 = 5_000;
 /// How often a connected extension sends a keepalive; under Chrome's 30 s worker idle limit.
 pub const KEEPALIVE_INTERVAL_MS: u64 = 10_000;
+/// How often a replaced extension checks whether the one that replaced it has left.
+pub const STANDBY_CHECK_MS: u64 = 5_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
     Idle,
-    FetchingConfig { port: RelayPort },
-    FetchingPair { config: ConfigResponse },
-    Opening { port: RelayPort, paired: Option<InstanceId>, token: Option<String> },
-    AwaitingAck { port: RelayPort, paired: Option<InstanceId> },
-    Connected { port: RelayPort, instance: InstanceId },
-    Waiting { port: RelayPort },
+    FetchingConfig {
+        port: RelayPort,
+    },
+    FetchingPair {
+        config: ConfigResponse,
+    },
+    Opening {
+        port: RelayPort,
+        paired: Option<InstanceId>,
+        token: Option<String>,
+    },
+    AwaitingAck {
+        port: RelayPort,
+        paired: Option<InstanceId>,
+    },
+    Connected {
+        port: RelayPort,
+        instance: InstanceId,
+    },
+    Waiting {
+        port: RelayPort,
+    },
+    /// Replaced by another extension: wait, then ask `/config` whether it is still there.
+    StandingBy {
+        port: RelayPort,
+    },
+    CheckingOther {
+        port: RelayPort,
+    },
 }
 
 /// The auto-pair machine. Pure: no I/O, no clock, no randomness of its own.
@@ -98,10 +123,14 @@ impl Step<'_> {
         let phase = self.machine.phase.clone();
         match (event, phase) {
             (Event::Start, Phase::Idle) => self.begin_if_enabled(),
-            (Event::Start, Phase::Waiting { .. }) => self.begin_attempt(),
+            (Event::Start, Phase::Waiting { .. } | Phase::StandingBy { .. } | Phase::CheckingOther { .. }) => {
+                self.machine.schedule.reset();
+                self.begin_attempt()
+            }
             (Event::Start, _) => {}
             (Event::SettingsChanged(s), _) => self.settings_changed(s),
             (Event::ConfigFetched(r), Phase::FetchingConfig { port }) => self.config_fetched(port, r),
+            (Event::ConfigFetched(r), Phase::CheckingOther { port }) => self.other_checked(port, r),
             (Event::PairFetched(r), Phase::FetchingPair { config }) => self.pair_fetched(config, r),
             (Event::SocketOpened, Phase::Opening { port, paired, token }) => {
                 self.push(Action::SendHandshake { pairing_token: token });
@@ -251,6 +280,9 @@ impl Step<'_> {
             Phase::AwaitingAck { port, .. } | Phase::Connected { port, .. } => port,
             _ => return,
         };
+        if reason.contains(crate::wire::REPLACED_CLOSE_REASON) {
+            return self.stand_by(port);
+        }
         if code == 1008 || reason.contains("Invalid pairing token") {
             self.push(Action::ClearToken);
         }
@@ -265,6 +297,12 @@ impl Step<'_> {
         match phase {
             Phase::Idle => {}
             Phase::Waiting { .. } => self.begin_attempt(),
+            Phase::StandingBy { port } => {
+                self.machine.phase = Phase::CheckingOther { port };
+                self.push(Action::FetchConfig { url: port.http_url("config") });
+                self.set_timer(STEP_TIMEOUT_MS);
+            }
+            Phase::CheckingOther { port } => self.retry(port, RetryReason::Timeout),
             Phase::Connected { .. } => {
                 self.push(Action::SendKeepalive);
                 self.set_timer(KEEPALIVE_INTERVAL_MS);
@@ -314,9 +352,30 @@ impl Step<'_> {
             | Phase::Opening { port, .. }
             | Phase::AwaitingAck { port, .. }
             | Phase::Connected { port, .. }
-            | Phase::Waiting { port } => *port,
+            | Phase::Waiting { port }
+            | Phase::StandingBy { port }
+            | Phase::CheckingOther { port } => *port,
             Phase::FetchingPair { config } => port_from_storage(Some(config.relay_port)),
             Phase::Idle => RelayPort::DEFAULT,
+        }
+    }
+
+    /// Another extension took the relay: stand by until it leaves (no back-and-forth).
+    fn stand_by(&mut self, port: RelayPort) {
+        self.machine.phase = Phase::StandingBy { port };
+        self.set_timer(STANDBY_CHECK_MS);
+        self.report(Status::StandingBy { port });
+    }
+
+    /// The standby check: stay while another extension is paired, else connect again.
+    fn other_checked(&mut self, port: RelayPort, result: Result<ConfigResponse, FetchFailure>) {
+        match result {
+            Ok(config) if config.extension_connected == Some(true) => self.stand_by(port),
+            Ok(_) => {
+                self.machine.schedule.reset();
+                self.begin_attempt();
+            }
+            Err(failure) => self.fetch_failed(port, failure),
         }
     }
 

@@ -47,6 +47,13 @@ pub enum Status {
         /// The relay instance.
         instance: InstanceId,
     },
+    /// Another extension (another browser profile) replaced this one at the relay; this one
+    /// checks now and then and reconnects once that one has left, instead of taking the
+    /// relay back and forth.
+    StandingBy {
+        /// The relay port.
+        port: RelayPort,
+    },
     /// Waiting before the next attempt.
     Retrying {
         /// The port that failed.
@@ -60,13 +67,14 @@ pub enum Status {
 
 impl Status {
     /// A short machine-readable state name: `disabled`, `pairing`, `connecting`,
-    /// `connected` or `retrying`.
+    /// `connected`, `standby` or `retrying`.
     pub fn state(&self) -> &'static str {
         match self {
             Status::Disabled => "disabled",
             Status::Pairing { .. } => "pairing",
             Status::Connecting { .. } => "connecting",
             Status::Connected { .. } => "connected",
+            Status::StandingBy { .. } => "standby",
             Status::Retrying { .. } => "retrying",
         }
     }
@@ -90,6 +98,9 @@ impl Status {
             Status::Connected { port, instance } => {
                 format!("connected to 127.0.0.1:{port} (relay {})", instance.short())
             }
+            Status::StandingBy { port } => format!(
+                "another browser profile is using the hub on port {port}; standing by (Reconnect now takes over)"
+            ),
             Status::Retrying { port, reason, .. } => match reason {
                 RetryReason::HubNotRunning => format!("hub not running on port {port}"),
                 RetryReason::Refused(PairingRefusal::InstanceMismatch { .. })

@@ -131,7 +131,15 @@ pub struct ConfigResponse {
     /// Port of the discovery server (`null` when none).
     #[serde(default)]
     pub discovery_port: Option<i64>,
+    /// Whether an extension is paired with the relay right now (ours; upstream sends none).
+    /// A replaced extension reads it to stand by instead of taking the relay back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension_connected: Option<bool>,
 }
+
+/// The reason the relay gives an extension socket it closes because another extension
+/// connected (upstream's text).
+pub const REPLACED_CLOSE_REASON: &str = "Replaced by a new extension client";
 
 fn default_true() -> bool {
     true

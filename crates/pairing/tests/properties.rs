@@ -74,9 +74,16 @@ fn arb_event() -> impl Strategy<Value = Event> {
         Just(Event::Start),
         arb_settings().prop_map(Event::SettingsChanged),
         prop_oneof![
-            (arb_id(), arb_port(), any::<bool>()).prop_map(|(instance_id, relay_port, pairing_required)| Ok(
-                ConfigResponse { relay_port, pairing_required, instance_id, epoch: Some(1), discovery_port: None }
-            )),
+            (arb_id(), arb_port(), any::<bool>(), proptest::option::of(any::<bool>())).prop_map(
+                |(instance_id, relay_port, pairing_required, extension_connected)| Ok(ConfigResponse {
+                    relay_port,
+                    pairing_required,
+                    instance_id,
+                    epoch: Some(1),
+                    discovery_port: None,
+                    extension_connected,
+                })
+            ),
             arb_failure().prop_map(Err),
         ]
         .prop_map(Event::ConfigFetched),
@@ -90,7 +97,10 @@ fn arb_event() -> impl Strategy<Value = Event> {
         ]
         .prop_map(Event::PairFetched),
         Just(Event::SocketOpened),
-        (prop_oneof![Just(1000u16), Just(1006), Just(1008)], "[a-zA-Z ]{0,8}")
+        (
+            prop_oneof![Just(1000u16), Just(1006), Just(1008)],
+            prop_oneof!["[a-zA-Z ]{0,8}", Just(pairing::wire::REPLACED_CLOSE_REASON.to_owned())]
+        )
             .prop_map(|(code, reason)| Event::SocketClosed { code, reason }),
         ((0usize..3), arb_port(), prop_oneof![Just(None), Just(Some(pairing::PROTOCOL_VERSION)), Just(Some(99))])
             .prop_map(|(i, relay_port, protocol_version)| Event::AckReceived(HandshakeAck {

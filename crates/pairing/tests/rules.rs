@@ -1,7 +1,7 @@
 //! Every pairing rule, run twice: natively (`cargo test`) and in headless Chromium
 //! (`cargo test --target wasm32-unknown-unknown`), so the wasm build is proven too.
 
-use pairing::wire::{ConfigResponse, HandshakeAck, PairResponse};
+use pairing::wire::{self, ConfigResponse, HandshakeAck, PairResponse};
 use pairing::*;
 
 #[cfg(target_arch = "wasm32")]
@@ -27,6 +27,7 @@ fn config(instance: &str, port: i64, pairing_required: bool) -> ConfigResponse {
         instance_id: Some(instance.into()),
         epoch: Some(1),
         discovery_port: Some(8787),
+        extension_connected: None,
     }
 }
 
@@ -248,6 +249,43 @@ rule! { fn socket_close_after_connect_re_pairs_and_invalid_token_is_cleared() {
     let at = m.timer_at().unwrap();
     let a = m.handle(at, Event::TimerFired, &mut j);
     assert!(has(&a, |x| matches!(x, Action::FetchConfig { .. })), "re-pairs from /config after a close");
+}}
+
+rule! { fn a_replaced_extension_stands_by_while_the_other_is_paired_then_reconnects() {
+    let mut j = fixed_jitter();
+    let mut m = socket_open(&mut j);
+    m.handle(4, Event::AckReceived(ack(A, 8787)), &mut j);
+    let replaced = Event::SocketClosed { code: 1000, reason: wire::REPLACED_CLOSE_REASON.into() };
+    let a = m.handle(10, replaced, &mut j);
+    assert_eq!(m.status().state(), "standby");
+    assert!(m.status().headline().starts_with("another browser profile is using the hub on port 8787"));
+    assert!(!has(&a, |x| matches!(x, Action::FetchConfig { .. } | Action::OpenSocket { .. })), "no grab-back");
+    assert_eq!(m.timer_at(), Some(10 + autopair::STANDBY_CHECK_MS));
+
+    let check = m.handle(10 + autopair::STANDBY_CHECK_MS, Event::TimerFired, &mut j);
+    assert!(has(&check, |x| *x == Action::FetchConfig { url: "http://127.0.0.1:8787/config".into() }));
+    let mut busy = config(A, 8787, true);
+    busy.extension_connected = Some(true);
+    let a = m.handle(5_100, Event::ConfigFetched(Ok(busy)), &mut j);
+    assert!(!has(&a, |x| matches!(x, Action::FetchPair { .. } | Action::OpenSocket { .. })), "still standing by");
+    assert_eq!(m.status().state(), "standby");
+
+    let at = m.timer_at().unwrap();
+    m.handle(at, Event::TimerFired, &mut j);
+    let mut free = config(A, 8787, true);
+    free.extension_connected = Some(false);
+    let a = m.handle(at + 1, Event::ConfigFetched(Ok(free)), &mut j);
+    assert!(has(&a, |x| matches!(x, Action::FetchConfig { .. })), "the other left: pair again from /config");
+}}
+
+rule! { fn reconnect_now_takes_the_relay_over_from_standby() {
+    let mut j = fixed_jitter();
+    let mut m = socket_open(&mut j);
+    m.handle(4, Event::AckReceived(ack(A, 8787)), &mut j);
+    m.handle(10, Event::SocketClosed { code: 1000, reason: wire::REPLACED_CLOSE_REASON.into() }, &mut j);
+    let a = m.handle(20, Event::Start, &mut j);
+    assert!(has(&a, |x| matches!(x, Action::FetchConfig { .. })), "the user's click connects at once");
+    assert_eq!(m.status().state(), "pairing");
 }}
 
 rule! { fn connected_machine_sends_keepalives_under_the_worker_idle_limit() {

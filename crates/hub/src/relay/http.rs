@@ -107,6 +107,7 @@ async fn config(
             "instanceId": relay.instance_id(),
             "epoch": relay.epoch(),
             "discoveryPort": relay.0.discovery_port,
+            "extensionConnected": relay.handshake_complete(),
         }),
     )
 }

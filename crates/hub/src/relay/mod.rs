@@ -321,7 +321,7 @@ impl Relay {
             tracing::info!("a new extension connection replaces the previous one");
             let clients = old.fail_all(|method| CdpError::Replaced { method });
             self.answer_client_errors(clients);
-            old.send(Outgoing::Close(1000, "Replaced by a new extension client".into()));
+            old.send(Outgoing::Close(1000, pairing::wire::REPLACED_CLOSE_REASON.into()));
         }
     }
 
