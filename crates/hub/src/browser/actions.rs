@@ -2,7 +2,7 @@
 //! target of a session.
 
 use super::commands::eval;
-use super::error::BrowserError;
+use super::error::err;
 use super::js;
 use super::session::BrowserSession;
 use super::snapshot::page;
@@ -12,10 +12,6 @@ use crate::server::HubCore;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn err(code: &'static str, message: impl Into<String>) -> HubError {
-    HubError::Browser(BrowserError::new(code, message))
-}
 
 /// Runs one of the snapshot / interact / dom / devtools commands.
 pub async fn run(hub: &HubCore, session: &Arc<BrowserSession>, name: &str, params: &Params) -> Result<Value, HubError> {

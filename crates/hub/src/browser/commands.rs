@@ -3,7 +3,7 @@
 
 use super::actions;
 use super::direct::{browser_ws_url, DirectCdp};
-use super::error::BrowserError;
+use super::error::err;
 use super::launcher::ManagedChromium;
 use super::navigation;
 use super::session::{BrowserSession, Mode};
@@ -49,10 +49,6 @@ pub const BROWSER_COMMANDS: &[&str] = &[
     "devtools.networkPoll",
     "devtools.perf",
 ];
-
-fn err(code: &'static str, message: impl Into<String>) -> HubError {
-    HubError::Browser(BrowserError::new(code, message))
-}
 
 /// Runs a browser command; `None` when `name` is not one.
 pub async fn dispatch(hub: &Arc<HubCore>, name: &str, params: &Params) -> Option<Result<Answer, HubError>> {

@@ -1,5 +1,7 @@
 //! Errors of browser commands, each with a stable code and an HTTP status.
 
+use crate::error::HubError;
+
 /// A browser command that could not be done.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -27,4 +29,9 @@ impl BrowserError {
             _ => 502,
         }
     }
+}
+
+/// A browser error as the hub error every command returns.
+pub fn err(code: &'static str, message: impl Into<String>) -> HubError {
+    HubError::Browser(BrowserError::new(code, message))
 }

@@ -3,7 +3,7 @@
 //! selector, ref or text.
 
 use super::commands::eval;
-use super::error::BrowserError;
+use super::error::err;
 use super::js;
 use super::session::{BrowserSession, Traffic};
 use crate::commands::MAX_TIMEOUT_MS;
@@ -16,10 +16,6 @@ use std::time::{Duration, Instant};
 
 /// `networkidle`: how long a page must have had no request in flight (as Playwright counts it).
 pub const NETWORK_IDLE_MS: u64 = 500;
-
-fn err(code: &'static str, message: impl Into<String>) -> HubError {
-    HubError::Browser(BrowserError::new(code, message))
-}
 
 /// `nav.goto {url, waitUntil?, timeoutMs?}`.
 pub async fn goto(hub: &HubCore, session: &Arc<BrowserSession>, params: &Params) -> Result<Value, HubError> {

@@ -3,7 +3,7 @@
 //! named pages, and console/network logs with sequence cursors.
 
 use super::direct::DirectCdp;
-use super::error::BrowserError;
+use super::error::err;
 use super::launcher::ManagedChromium;
 pub use super::state::{Log, State, TargetState, Traffic};
 use crate::error::{CdpError, HubError};
@@ -108,9 +108,9 @@ impl BrowserSession {
             None => hub.relay().call(method, Some(params), session.map(str::to_owned), CALL_TIMEOUT).await,
         };
         result.map_err(|e| match e {
-            CdpError::Disconnected { .. } if self.direct.as_ref().is_some_and(|d| !d.alive()) => HubError::Browser(
-                BrowserError::new("detached_target", "the browser of this session has gone away: launch a new session"),
-            ),
+            CdpError::Disconnected { .. } if self.direct.as_ref().is_some_and(|d| !d.alive()) => {
+                err("detached_target", "the browser of this session has gone away: launch a new session")
+            }
             other => other.into(),
         })
     }
@@ -193,17 +193,14 @@ impl BrowserSession {
         let attached =
             self.call(hub, "Target.attachToTarget", json!({"targetId": target_id, "flatten": true}), None).await;
         let attached = attached.map_err(|e| match e {
-            HubError::Cdp(CdpError::Protocol { message, .. }) => HubError::Browser(BrowserError::new(
-                "unknown_target",
-                format!("cannot attach to {target_id}: {message}"),
-            )),
+            HubError::Cdp(CdpError::Protocol { message, .. }) => {
+                err("unknown_target", format!("cannot attach to {target_id}: {message}"))
+            }
             other => other,
         })?;
         let session = attached["sessionId"]
             .as_str()
-            .ok_or_else(|| {
-                HubError::Browser(BrowserError::new("unknown_target", format!("no session for {target_id}")))
-            })?
+            .ok_or_else(|| err("unknown_target", format!("no session for {target_id}")))?
             .to_owned();
         for method in ["Page.enable", "Runtime.enable", "Network.enable"] {
             self.call(hub, method, json!({}), Some(&session)).await?;
@@ -246,10 +243,7 @@ impl BrowserSession {
                 Err(other) => return Err(other),
             }
         }
-        Err(HubError::Browser(BrowserError::new(
-            "unknown_target",
-            "the browser has no page: open one with targets.new",
-        )))
+        Err(err("unknown_target", "the browser has no page: open one with targets.new"))
     }
 
     /// Forgets a closed target (the previously active one takes over if it was active).
