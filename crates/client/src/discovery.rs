@@ -41,6 +41,11 @@ impl std::fmt::Display for NotFound {
 
 /// Looks for a live hub described by `<cache_dir>/daemon.json`.
 pub async fn discover(cache_dir: &Path) -> Result<HubEndpoint, NotFound> {
+    discover_with_status(cache_dir).await.map(|(endpoint, _)| endpoint)
+}
+
+/// [`discover`], also returning the `/status` body the hub answered with.
+pub async fn discover_with_status(cache_dir: &Path) -> Result<(HubEndpoint, Value), NotFound> {
     let meta = match DaemonMetadata::read(&DaemonMetadata::path_in(cache_dir)) {
         Ok(m) => m,
         Err(hub::metadata::MetadataError::Missing(_)) => return Err(NotFound::NoMetadata),
@@ -60,11 +65,12 @@ pub async fn discover(cache_dir: &Path) -> Result<HubEndpoint, NotFound> {
     if body["hub"]["instanceId"] != meta.hub_instance_id.as_str() {
         return Err(NotFound::Stale(format!("port {} answers as another hub", meta.port)));
     }
-    Ok(HubEndpoint {
+    let endpoint = HubEndpoint {
         port: meta.port,
         token: meta.token,
         hub_instance_id: meta.hub_instance_id,
         pid: meta.pid,
         relay_port: meta.relay_port,
-    })
+    };
+    Ok((endpoint, body))
 }

@@ -3,10 +3,9 @@
 //! with a class a program can switch on, a sentence a person can read and the fix to
 //! apply. `diagnose` is pure, so every verdict is tested with plain values.
 
-use crate::discovery::{discover, NotFound};
+use crate::discovery::{discover_with_status, NotFound};
 use serde_json::{json, Value};
 use std::path::Path;
-use std::time::Duration;
 
 /// What was found out before diagnosing.
 #[derive(Debug, Clone)]
@@ -64,11 +63,8 @@ impl Diagnosis {
 /// Collects the facts: the hub from `<cache_dir>/daemon.json` and its `/status`; when no
 /// hub answers, who holds `relay_port`.
 pub async fn gather(cache_dir: &Path, relay_port: u16) -> Facts {
-    let hub = match discover(cache_dir).await {
-        Ok(endpoint) => match fetch_status(endpoint.port, &endpoint.token).await {
-            Some(status) => HubFacts::Running(status),
-            None => HubFacts::NotFound(NotFound::Stale(format!("port {} stopped answering", endpoint.port))),
-        },
+    let hub = match discover_with_status(cache_dir).await {
+        Ok((_, status)) => HubFacts::Running(status),
         Err(why) => HubFacts::NotFound(why),
     };
     let relay_port_owner = match &hub {
@@ -76,12 +72,6 @@ pub async fn gather(cache_dir: &Path, relay_port: u16) -> Facts {
         HubFacts::Running(_) => None,
     };
     Facts { hub, relay_port, relay_port_owner }
-}
-
-async fn fetch_status(port: u16, token: &str) -> Option<Value> {
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(3)).build().ok()?;
-    let response = client.get(format!("http://127.0.0.1:{port}/status")).bearer_auth(token).send().await.ok()?;
-    response.json().await.ok()
 }
 
 /// Diagnoses the facts.
