@@ -20,6 +20,13 @@ async fn ok(hub: &HubProcess, binding: &Value, name: &str, params: Value) -> Val
     reply["data"].clone()
 }
 
+/// `extra` with the session id added.
+fn in_session(session: &Value, extra: Value) -> Value {
+    let mut params = json!({"sessionId": session});
+    params.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    params
+}
+
 /// The ref on the snapshot line containing `needle`.
 fn ref_of(snapshot: &str, needle: &str) -> String {
     let line = snapshot.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle:?} in\n{snapshot}"));
@@ -28,11 +35,7 @@ fn ref_of(snapshot: &str, needle: &str) -> String {
 
 /// Fills and submits the form, and checks every command really changed the page.
 async fn drive_the_site(hub: &HubProcess, binding: &Value, session: &Value, site: &Site) {
-    let s = |extra: Value| {
-        let mut p = json!({"sessionId": session});
-        p.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-        p
-    };
+    let s = |extra: Value| in_session(session, extra);
     let nav = ok(hub, binding, "nav.goto", s(json!({"url": site.url("/form"), "waitUntil": "load"}))).await;
     assert_eq!((nav["finalUrl"].as_str(), nav["title"].as_str()), (Some(site.url("/form").as_str()), Some("Form")));
     assert_eq!(nav["status"], 200, "{nav}");
@@ -132,11 +135,7 @@ async fn drive_the_site(hub: &HubProcess, binding: &Value, session: &Value, site
 /// Refs reach into a same-origin iframe (typing, clicking at translated coordinates, element
 /// screenshots); a cross-origin iframe is listed but not entered.
 async fn drive_a_same_origin_iframe(hub: &HubProcess, binding: &Value, session: &Value, site: &Site) {
-    let s = |extra: Value| {
-        let mut p = json!({"sessionId": session});
-        p.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-        p
-    };
+    let s = |extra: Value| in_session(session, extra);
     ok(hub, binding, "nav.goto", s(json!({"url": site.url("/framed"), "waitUntil": "load"}))).await;
     let snap = ok(hub, binding, "nav.snapshot", s(json!({}))).await;
     let content = snap["content"].as_str().unwrap().to_owned();
@@ -162,12 +161,11 @@ async fn browser_commands_drive_a_real_page_through_the_extension() {
     let launched = ok(hub, &binding, "session.launch", json!({"mode": "extension"})).await;
     assert_eq!(launched["mode"], "extension");
     drive_the_site(hub, &binding, &launched["sessionId"], site).await;
-    let attached = "chrome.debugger.getTargets().then(ts => ts.filter(t => t.attached && t.tabId).length)";
-    assert!(browser.eval_in_extension(attached).await.as_u64().unwrap() >= 1);
+    assert!(browser.attached_tabs().await >= 1);
     let released = ok(hub, &binding, "session.disconnect", json!({"sessionId": launched["sessionId"]})).await;
     assert_eq!(released["bindingReleased"], true);
     let detached = system_tests::wait_for("the extension to detach every tab", || async {
-        (browser.eval_in_extension(attached).await == 0).then_some(())
+        (browser.attached_tabs().await == 0).then_some(())
     });
     detached.await;
 }

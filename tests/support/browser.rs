@@ -126,6 +126,12 @@ impl Browser {
         cdp.call("Target.closeTarget", json!({"targetId": worker["targetId"]}), None).await;
     }
 
+    /// How many tabs the extension has the debugger attached to (`chrome.debugger.getTargets`).
+    pub async fn attached_tabs(&self) -> u64 {
+        let count = "chrome.debugger.getTargets().then(ts => ts.filter(t => t.attached && t.tabId).length)";
+        self.eval_in_extension(count).await.as_u64().expect("a count")
+    }
+
     /// Evaluates `expression` (awaiting promises) inside the extension's service worker.
     pub async fn eval_in_extension(&self, expression: &str) -> Value {
         let prefix = format!("chrome-extension://{}/", crate::EXTENSION_ID);
