@@ -8,23 +8,11 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-const CLI: &str = env!("CARGO_BIN_EXE_opendevbrowser");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+mod common;
+use common::{env, free_port, StopHub, CLI};
 
 fn run(dir: &Path, relay_port: u16, args: &[&str]) -> (Value, Option<i32>) {
-    let out = Command::new(CLI)
-        .args(args)
-        .env("OPENDEVBROWSER_CACHE_DIR", dir.join("cache"))
-        .env("OPENDEVBROWSER_CONFIG_DIR", dir.join("config"))
-        .env("OPENDEVBROWSER_RELAY_PORT", relay_port.to_string())
-        .env("OPENDEVBROWSER_DAEMON_PORT", "0")
-        .env("OPENDEVBROWSER_NO_DISCOVERY", "1")
-        .env("OPENDEVBROWSER_HUB_BIN", CLI)
-        .output()
-        .unwrap();
+    let out = Command::new(CLI).args(args).envs(env(dir, relay_port)).output().unwrap();
     let body = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
         panic!("stdout: {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
     });
@@ -74,7 +62,7 @@ async fn the_doctor_follows_the_extension_from_never_seen_to_paired_to_gone_to_r
     let port = free_port();
     let (ensured, code) = run(dir.path(), port, &["--json", "ensure"]);
     assert_eq!(code, Some(0), "{ensured}");
-    let stop = scopeguard(dir.path(), port);
+    let stop = StopHub(dir.path(), port);
 
     let (verdict, code) = doctor(dir.path(), port);
     assert_eq!((verdict["class"].as_str(), code), (Some("extension_never_seen"), Some(4)), "{verdict}");
@@ -100,17 +88,4 @@ async fn the_doctor_follows_the_extension_from_never_seen_to_paired_to_gone_to_r
     assert!(refused["summary"].as_str().unwrap().contains("wrong pairing token"), "{refused}");
     assert!(refused["fix"].as_str().unwrap().contains("Pair automatically"), "{refused}");
     drop(stop);
-}
-
-/// Stops the hub of `dir` when dropped.
-struct StopHub(std::path::PathBuf, u16);
-
-impl Drop for StopHub {
-    fn drop(&mut self) {
-        let _ = run(&self.0, self.1, &["--json", "stop"]);
-    }
-}
-
-fn scopeguard(dir: &Path, port: u16) -> StopHub {
-    StopHub(dir.to_owned(), port)
 }

@@ -8,23 +8,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-const CLI: &str = env!("CARGO_BIN_EXE_opendevbrowser");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// The environment that isolates one test's hub: its own dirs and ports.
-fn env(dir: &Path, relay_port: u16) -> Vec<(&'static str, String)> {
-    vec![
-        ("OPENDEVBROWSER_CACHE_DIR", dir.join("cache").display().to_string()),
-        ("OPENDEVBROWSER_CONFIG_DIR", dir.join("config").display().to_string()),
-        ("OPENDEVBROWSER_RELAY_PORT", relay_port.to_string()),
-        ("OPENDEVBROWSER_DAEMON_PORT", "0".into()),
-        ("OPENDEVBROWSER_NO_DISCOVERY", "1".into()),
-        ("OPENDEVBROWSER_HUB_BIN", CLI.into()),
-    ]
-}
+mod common;
+use common::{env, free_port, StopHub, CLI};
 
 fn cli(dir: &Path, relay_port: u16, args: &[&str]) -> std::process::Child {
     Command::new(CLI)
@@ -41,15 +26,6 @@ fn output(child: std::process::Child) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
         panic!("stdout: {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
     })
-}
-
-/// Stops the hub in `dir` when dropped.
-struct StopHub<'a>(&'a Path, u16);
-
-impl Drop for StopHub<'_> {
-    fn drop(&mut self) {
-        let _ = cli(self.0, self.1, &["stop"]).wait();
-    }
 }
 
 fn client_options(dir: &Path, relay_port: u16) -> ClientOptions {
