@@ -29,11 +29,5 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     hub::serve_cmd::init_logging("info");
     let Command::Serve { args, json } = cli.command;
-    match hub::serve_cmd::run(args, json).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    hub::serve_cmd::run_to_exit(args, json).await
 }

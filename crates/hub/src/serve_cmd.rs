@@ -36,6 +36,17 @@ pub fn init_logging(default: &str) {
         .init();
 }
 
+/// [`run`] for a binary's `serve` command: errors are printed, and exit code 2.
+pub async fn run_to_exit(args: ServeArgs, as_json: bool) -> std::process::ExitCode {
+    match run(args, as_json).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
 /// Runs the hub; returns once it has stopped (or found another hub owning the port).
 pub async fn run(args: ServeArgs, as_json: bool) -> Result<(), ServeError> {
     let opts = HubOptions {

@@ -121,13 +121,7 @@ async fn main() -> ExitCode {
     };
     init_logging();
     if let Command::Serve { args } = cli.command {
-        return match hub::serve_cmd::run(args, cli.json).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            }
-        };
+        return hub::serve_cmd::run_to_exit(args, cli.json).await;
     }
     if let Command::Doctor { relay_port } = cli.command {
         return doctor(cli.json, relay_port).await;
