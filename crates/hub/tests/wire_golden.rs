@@ -1,0 +1,308 @@
+//! Golden wire tests: every daemon command's request and response body (success and each
+//! error), recorded once and compared on every run, so a refactor cannot change a name, a
+//! field or an error code that upstream clients depend on.
+//!
+//! The hub runs in-process with a simulated extension whose responder plays a small,
+//! deterministic browser. Values that differ per run (ids, ports, times, timings) are
+//! replaced by placeholders before comparing. `UPDATE_GOLDEN=1` rewrites the file.
+
+mod common;
+use common::*;
+use hub::sim::SimReply;
+use pairing::wire::CdpCommand;
+use serde_json::{json, Value};
+
+const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/wire.json");
+
+/// A tiny valid PNG header (IHDR 3×2) as the browser's screenshot.
+const PNG_B64: &str = "iVBORw0KGgoAAAANSUhEUgAAAAMAAAACCAYAAACddGYaAAAAAA==";
+
+/// The scripted browser: one page `T1`, new pages `T2`, flat sessions `S-<target>`.
+fn browser(cmd: &CdpCommand) -> SimReply {
+    let p = cmd.params.clone().unwrap_or(json!({}));
+    let value = |v: Value| SimReply::Result(json!({"result": {"type": "object", "value": v}}));
+    match cmd.method.as_str() {
+        "Target.getTargets" => SimReply::Result(json!({"targetInfos": [
+            {"targetId": "T1", "type": "page", "title": "Golden", "url": "http://golden.test/"},
+            {"targetId": "W1", "type": "service_worker", "title": "sw", "url": "http://golden.test/sw.js"}]})),
+        "Target.attachToTarget" => {
+            SimReply::Result(json!({"sessionId": format!("S-{}", p["targetId"].as_str().unwrap_or(""))}))
+        }
+        "Target.createTarget" => SimReply::Result(json!({"targetId": "T2"})),
+        "Target.closeTarget" if p["targetId"] == "nope" => SimReply::Error("No target with given id found".into()),
+        "Target.closeTarget" => SimReply::Result(json!({"success": true})),
+        "Page.navigate" => SimReply::Result(json!({"frameId": "F1", "loaderId": "L1"})),
+        "Page.captureScreenshot" => SimReply::Result(json!({"data": PNG_B64})),
+        "Performance.getMetrics" => SimReply::Result(json!({"metrics": [{"name": "Nodes", "value": 12}]})),
+        "Runtime.evaluate" => {
+            let e = p["expression"].as_str().unwrap_or("");
+            if e.contains("throw") {
+                return SimReply::Result(json!({"result": {"type": "object"},
+                    "exceptionDetails": {"text": "Uncaught", "exception": {"description": "Error: boom"}}}));
+            }
+            if e == "1+1" {
+                return value(json!(2));
+            }
+            if e.starts_with("((opts) =>") {
+                return value(json!({"lines": ["- heading \"Golden\"", "- button \"Go\" [ref=r1]",
+                    "- textbox \"Name\" [ref=r2]", "- combobox \"Color\" [ref=r3]"],
+                    "url": "http://golden.test/", "title": "Golden", "refCount": 3, "maxRef": 3}));
+            }
+            if e.starts_with("((sel, text, state) =>") {
+                return value(json!(true));
+            }
+            if e.starts_with("((ref, op, arg) =>") {
+                return value(ref_op(e));
+            }
+            if e.contains("fresh:") {
+                return value(
+                    json!({"fresh": true, "state": "complete", "url": "http://golden.test/next", "title": "Next"}),
+                );
+            }
+            if e.contains("url: location.href") {
+                return value(json!({"url": "http://golden.test/", "title": "Golden"}));
+            }
+            if e == "location.href" {
+                return value(json!("http://golden.test/"));
+            }
+            if e.contains("scrollBy") {
+                return value(json!({"scrollY": 300}));
+            }
+            SimReply::Result(json!({"result": {"type": "undefined"}}))
+        }
+        _ => SimReply::Result(json!({})),
+    }
+}
+
+/// What the page-side ref function answers: `r3` is stale, the rest exist.
+fn ref_op(expression: &str) -> Value {
+    let args = expression.rsplit(")(").next().unwrap_or("");
+    if args.starts_with("\"r3\"") {
+        return json!({"stale": true});
+    }
+    let op = args.split(',').nth(1).unwrap_or("").trim().trim_matches('"');
+    match op {
+        "center" => json!({"x": 40, "y": 20, "visible": true}),
+        "rect" => json!({"x": 10, "y": 5, "width": 60, "height": 30, "scrollX": 0, "scrollY": 0, "visible": true}),
+        "focus" => json!({"focused": true}),
+        "select" => json!({"selected": 1}),
+        "scroll" => json!({"scrollTop": 120}),
+        "scrollIntoView" => json!({"x": 10, "y": 5, "width": 60, "height": 30, "scrollX": 0, "scrollY": 0}),
+        "html" => json!({"value": "<button>Go</button>"}),
+        "text" => json!({"value": "Go"}),
+        "attr" => json!({"value": "submit"}),
+        "value" => json!({"value": "Ada"}),
+        "visible" | "enabled" => json!({"value": true}),
+        "checked" => json!({"value": false}),
+        other => json!({"error": format!("unknown op {other}")}),
+    }
+}
+
+/// Replaces per-run values (ids, ports, times, timings, paths) with placeholders.
+fn normalize(value: &mut Value) {
+    const VOLATILE: &[&str] = &[
+        "instanceId",
+        "hubInstanceId",
+        "relayInstanceId",
+        "sessionId",
+        "bindingId",
+        "expiresAt",
+        "startedAt",
+        "at",
+        "epoch",
+        "port",
+        "relayPort",
+        "daemonPort",
+        "pid",
+        "timingMs",
+        "expiresInMs",
+        "waitingMs",
+        "extensionLastSeenAt",
+        "extensionLeftAt",
+        "path",
+        "url",
+        "discoveryPort",
+        "version",
+    ];
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                let keep =
+                    matches!(v, Value::Null) || (key == "url" && !v.as_str().is_some_and(|s| s.contains("127.0.0.1")));
+                if VOLATILE.contains(&key.as_str()) && !keep && !v.is_object() {
+                    *v = json!(format!("<{key}>"));
+                } else {
+                    normalize(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(normalize),
+        Value::String(s) => *s = scrub(s),
+        _ => {}
+    }
+}
+
+/// Masks ids, times and ports inside messages.
+fn scrub(text: &str) -> String {
+    let patterns = [
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", "<time>"),
+        (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uuid>"),
+        (r"\b[0-9a-f]{8}-\d+\b", "<bindingId>"),
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:<port>"),
+        (r"after \d+ ms", "after <n> ms"),
+    ];
+    let mut out = text.to_owned();
+    for (pattern, with) in patterns {
+        out = regex::Regex::new(pattern).unwrap().replace_all(&out, with).into_owned();
+    }
+    out
+}
+
+struct Recorder<'a> {
+    hub: &'a TestHub,
+    log: Vec<Value>,
+}
+
+impl Recorder<'_> {
+    /// Sends one command, records request and (normalized) response, returns the raw body.
+    async fn call(&mut self, name: &str, params: Value) -> Value {
+        let (status, body) = self.hub.rpc(name, params.clone()).await;
+        let (mut request, mut response) = (params, body.clone());
+        normalize(&mut request);
+        normalize(&mut response);
+        self.log.push(json!({"name": name, "params": request, "status": status, "body": response}));
+        body
+    }
+}
+
+fn me(extra: Value) -> Value {
+    let mut p = json!({"clientId": CLIENT, "instanceId": "golden"});
+    p.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    p
+}
+
+#[tokio::test]
+async fn every_command_answers_exactly_as_recorded() {
+    let hub = TestHub::start().await;
+    let _sim = hub.paired_sim_with(browser).await;
+    let mut r = Recorder { hub: &hub, log: Vec::new() };
+
+    // Hub and relay.
+    r.call("hub.commands", json!({})).await;
+    r.call("relay.status", json!({})).await;
+    r.call("relay.cdpUrl", json!({})).await;
+    r.call("no.such", json!({})).await;
+
+    // The binding lease and its errors.
+    r.call("relay.bind", json!({})).await;
+    r.call("relay.bind", json!({"clientId": 7})).await;
+    r.call("relay.bind", json!({"clientId": "  "})).await;
+    let bound = r.call("relay.bind", me(json!({}))).await;
+    let b = bound["data"]["bindingId"].clone();
+    r.call("relay.renew", me(json!({"bindingId": b}))).await;
+    r.call("relay.renew", me(json!({"bindingId": "stale-1"}))).await;
+    r.call("relay.bind", json!({"clientId": CLIENT, "instanceId": "other"})).await;
+    r.call("relay.wait", json!({"clientId": CLIENT, "instanceId": "other", "timeoutMs": 1})).await;
+    r.call("relay.wait", json!({"clientId": CLIENT, "instanceId": "other", "timeoutMs": 999_999})).await;
+    r.call("relay.wait", json!({"clientId": CLIENT, "instanceId": "other", "timeoutMs": -1})).await;
+    r.call("hub.status", json!({})).await;
+
+    // Raw CDP.
+    r.call("cdp.send", me(json!({"method": "Browser.getVersion"}))).await;
+    r.call("cdp.send", me(json!({"method": "Browser.getVersion", "bindingId": b}))).await;
+    r.call("cdp.send", me(json!({"method": "Runtime.evaluate", "params": {"expression": "1+1"}, "bindingId": b})))
+        .await;
+    r.call("cdp.send", me(json!({"method": "X.y", "params": [1], "bindingId": b}))).await;
+    r.call("cdp.send", me(json!({"bindingId": b}))).await;
+
+    // Sessions.
+    r.call("session.launch", me(json!({"mode": "bogus"}))).await;
+    r.call("session.launch", me(json!({"mode": "extension"}))).await;
+    let launched = r.call("session.launch", me(json!({"mode": "extension", "bindingId": b}))).await;
+    let s = launched["data"]["sessionId"].clone();
+    let sess = |extra: Value| {
+        let mut p = me(json!({"sessionId": s, "bindingId": b}));
+        p.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        p
+    };
+    r.call("session.status", sess(json!({}))).await;
+    r.call("session.status", me(json!({"sessionId": "missing", "bindingId": b}))).await;
+    r.call("session.status", json!({"clientId": CLIENT, "instanceId": "intruder", "sessionId": s})).await;
+    r.call("session.status", me(json!({"sessionId": s}))).await;
+    r.call("session.connect", me(json!({"host": "example.com"}))).await;
+    r.call("session.connect", me(json!({"port": 70_000}))).await;
+
+    // Targets and pages.
+    r.call("targets.list", sess(json!({}))).await;
+    r.call("targets.list", sess(json!({"includeUrls": false}))).await;
+    r.call("targets.list", sess(json!({"includeUrls": "no"}))).await;
+    r.call("targets.new", sess(json!({"url": "http://golden.test/new"}))).await;
+    r.call("targets.use", sess(json!({"targetId": "T1"}))).await;
+    r.call("targets.use", sess(json!({}))).await;
+    r.call("targets.close", sess(json!({"targetId": "nope"}))).await;
+    r.call("page.open", sess(json!({"name": "main"}))).await;
+    r.call("page.list", sess(json!({}))).await;
+    r.call("page.close", sess(json!({"name": "ghost"}))).await;
+    r.call("page.close", sess(json!({"name": "main"}))).await;
+    r.call("targets.use", sess(json!({"targetId": "T1"}))).await;
+
+    // Navigation.
+    r.call("nav.goto", sess(json!({"url": "http://golden.test/next"}))).await;
+    r.call("nav.goto", sess(json!({"url": "http://golden.test/next", "waitUntil": "soon"}))).await;
+    r.call("nav.goto", sess(json!({}))).await;
+    r.call("nav.goto", sess(json!({"url": "http://golden.test/", "timeoutMs": 300_001}))).await;
+    r.call("nav.wait", sess(json!({"selector": "#go"}))).await;
+    r.call("nav.wait", sess(json!({"text": "Golden", "state": "visible"}))).await;
+    r.call("nav.wait", sess(json!({}))).await;
+
+    // Snapshot, refs, actions, reads.
+    r.call("interact.click", sess(json!({"ref": "r1"}))).await;
+    r.call("nav.snapshot", sess(json!({}))).await;
+    r.call("nav.snapshot", sess(json!({"mode": "actionables", "maxChars": 150}))).await;
+    r.call("nav.snapshot", sess(json!({"cursor": "x"}))).await;
+    r.call("interact.click", sess(json!({"ref": "r1"}))).await;
+    r.call("interact.click", sess(json!({"ref": "r9"}))).await;
+    r.call("interact.click", sess(json!({"ref": "r3"}))).await;
+    r.call("interact.hover", sess(json!({"ref": "r1"}))).await;
+    r.call("interact.type", sess(json!({"ref": "r2", "text": "Ada", "clear": true, "submit": true}))).await;
+    r.call("interact.type", sess(json!({"ref": "r2"}))).await;
+    r.call("interact.press", sess(json!({"key": "Enter"}))).await;
+    r.call("interact.press", sess(json!({"key": "Tab", "ref": "r2"}))).await;
+    r.call("interact.press", sess(json!({"key": "Hyper"}))).await;
+    r.call("interact.select", sess(json!({"ref": "r1", "values": ["blue"]}))).await;
+    r.call("interact.select", sess(json!({"ref": "r1"}))).await;
+    r.call("interact.scroll", sess(json!({"dy": 300}))).await;
+    r.call("interact.scroll", sess(json!({"ref": "r1", "dy": 120}))).await;
+    r.call("interact.scrollIntoView", sess(json!({"ref": "r1"}))).await;
+    r.call("dom.getHtml", sess(json!({"ref": "r1"}))).await;
+    r.call("dom.getText", sess(json!({"ref": "r1", "maxChars": 1}))).await;
+    r.call("dom.getAttr", sess(json!({"ref": "r1", "name": "type"}))).await;
+    r.call("dom.getAttr", sess(json!({"ref": "r1"}))).await;
+    r.call("dom.getValue", sess(json!({"ref": "r2"}))).await;
+    r.call("dom.isVisible", sess(json!({"ref": "r1"}))).await;
+    r.call("dom.isEnabled", sess(json!({"ref": "r1"}))).await;
+    r.call("dom.isChecked", sess(json!({"ref": "r1"}))).await;
+    r.call("page.screenshot", sess(json!({}))).await;
+    r.call("page.screenshot", sess(json!({"ref": "r1"}))).await;
+    r.call("devtools.consolePoll", sess(json!({}))).await;
+    r.call("devtools.networkPoll", sess(json!({"sinceSeq": 0, "max": 5}))).await;
+    r.call("devtools.perf", sess(json!({}))).await;
+
+    // Ending.
+    r.call("session.disconnect", sess(json!({}))).await;
+    r.call("relay.release", me(json!({"bindingId": b}))).await;
+    r.call("relay.release", me(json!({"bindingId": b}))).await;
+
+    let recorded = serde_json::to_string_pretty(&Value::Array(r.log)).unwrap() + "\n";
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(std::path::Path::new(GOLDEN).parent().unwrap()).unwrap();
+        std::fs::write(GOLDEN, &recorded).unwrap();
+    }
+    let golden = std::fs::read_to_string(GOLDEN).expect("tests/golden/wire.json (UPDATE_GOLDEN=1 records it)");
+    let (want, got): (Vec<Value>, Vec<Value>) =
+        (serde_json::from_str(&golden).unwrap(), serde_json::from_str(&recorded).unwrap());
+    assert_eq!(want.len(), got.len(), "number of recorded exchanges");
+    for (w, g) in want.iter().zip(&got) {
+        assert_eq!(w, g, "the wire changed for `{}`", w["name"]);
+    }
+}
