@@ -116,6 +116,7 @@ fn normalize(value: &mut Value) {
         "pid",
         "timingMs",
         "expiresInMs",
+        "renewAfterMs",
         "waitingMs",
         "extensionLastSeenAt",
         "extensionLeftAt",
