@@ -60,7 +60,7 @@ pub async fn ensure_hub(
     if let Ok(found) = discover(cache_dir).await {
         return Ok((found, HubSource::Discovered));
     }
-    hub::paths::create_private_dir(cache_dir)
+    opendevbrowser_api::files::create_private_dir(cache_dir)
         .map_err(|e| ClientError::Local(format!("{}: {e}", cache_dir.display())))?;
     let lock = lock_file(cache_dir, opts.timeout, progress).await?;
     if let Ok(found) = discover(cache_dir).await {

@@ -28,7 +28,7 @@ pub struct ClientOptions {
 impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
-            cache_dir: hub::paths::cache_dir(),
+            cache_dir: opendevbrowser_api::files::cache_dir(),
             instance_id: None,
             autostart: true,
             autostart_options: AutostartOptions::default(),
@@ -74,7 +74,8 @@ impl HubClient {
             let found = crate::discovery::discover(&opts.cache_dir).await;
             (found.map_err(|e| ClientError::HubNotRunning(e.to_string()))?, HubSource::Discovered)
         };
-        hub::paths::create_private_dir(&opts.cache_dir).map_err(|e| ClientError::Local(e.to_string()))?;
+        opendevbrowser_api::files::create_private_dir(&opts.cache_dir)
+            .map_err(|e| ClientError::Local(e.to_string()))?;
         let client_id = load_or_create_client_id(&opts.cache_dir)?;
         Ok(HubClient {
             http: reqwest::Client::new(),

@@ -1,7 +1,7 @@
 //! Finding the running hub: `daemon.json` says where and with which token; the hub's own
 //! `/status` confirms it is alive and is the hub the file names.
 
-use hub::metadata::DaemonMetadata;
+use opendevbrowser_api::metadata::DaemonMetadata;
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
@@ -48,7 +48,7 @@ pub async fn discover(cache_dir: &Path) -> Result<HubEndpoint, NotFound> {
 pub async fn discover_with_status(cache_dir: &Path) -> Result<(HubEndpoint, Value), NotFound> {
     let meta = match DaemonMetadata::read(&DaemonMetadata::path_in(cache_dir)) {
         Ok(m) => m,
-        Err(hub::metadata::MetadataError::Missing(_)) => return Err(NotFound::NoMetadata),
+        Err(opendevbrowser_api::metadata::MetadataError::Missing(_)) => return Err(NotFound::NoMetadata),
         Err(e) => return Err(NotFound::Stale(e.to_string())),
     };
     let client = reqwest::Client::builder()

@@ -68,7 +68,7 @@ pub async fn gather(cache_dir: &Path, relay_port: u16) -> Facts {
         Err(why) => HubFacts::NotFound(why),
     };
     let relay_port_owner = match &hub {
-        HubFacts::NotFound(_) => hub::port_owner::describe_port_owner(relay_port),
+        HubFacts::NotFound(_) => opendevbrowser_api::port_owner::describe_port_owner(relay_port),
         HubFacts::Running(_) => None,
     };
     Facts { hub, relay_port, relay_port_owner }

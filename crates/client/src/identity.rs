@@ -24,12 +24,13 @@ pub fn load_or_create_client_id(cache_dir: &Path) -> Result<String, ClientError>
     }
     let file = ClientFile {
         client_id: uuid::Uuid::new_v4().to_string(),
-        created_at: hub::paths::iso8601(hub::paths::now_ms()),
+        created_at: opendevbrowser_api::clock::iso8601(opendevbrowser_api::clock::now_ms()),
     };
-    let tmp = cache_dir.join(format!(".client.json.{}.{}.tmp", std::process::id(), hub::paths::random_hex(8)));
+    let tmp =
+        cache_dir.join(format!(".client.json.{}.{}.tmp", std::process::id(), opendevbrowser_api::clock::random_hex(8)));
     let json = serde_json::to_vec_pretty(&file).expect("client file serialises");
     let local = |e: std::io::Error| ClientError::Local(format!("cannot write {}: {e}", path.display()));
-    hub::paths::write_private_atomic(&tmp, &json).map_err(local)?;
+    opendevbrowser_api::files::write_private_atomic(&tmp, &json).map_err(local)?;
     // hard_link fails if client.json exists: the first writer wins, everyone reads its id.
     let linked = std::fs::hard_link(&tmp, &path);
     let _ = std::fs::remove_file(&tmp);
@@ -38,7 +39,7 @@ pub fn load_or_create_client_id(cache_dir: &Path) -> Result<String, ClientError>
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match read(&path) {
             Some(id) => Ok(id),
             None => {
-                hub::paths::write_private_atomic(&path, &json).map_err(local)?;
+                opendevbrowser_api::files::write_private_atomic(&path, &json).map_err(local)?;
                 Ok(file.client_id)
             }
         },
@@ -67,7 +68,7 @@ mod tests {
         let first = load_or_create_client_id(dir.path()).unwrap();
         let second = load_or_create_client_id(dir.path()).unwrap();
         assert_eq!(first, second);
-        assert_eq!(hub::paths::file_mode(&dir.path().join("client.json")).unwrap(), 0o600);
+        assert_eq!(opendevbrowser_api::files::file_mode(&dir.path().join("client.json")).unwrap(), 0o600);
     }
 
     #[test]

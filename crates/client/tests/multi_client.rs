@@ -61,7 +61,7 @@ fn plugin_processes_started_together_end_with_exactly_one_hub() {
     let log = std::fs::read_to_string(dir.path().join("cache/hub.log")).unwrap();
     assert_eq!(log.matches(" running: relay ").count(), 1, "one hub ever ran:\n{log}");
     let pid = results[0]["data"]["pid"].as_u64().unwrap();
-    let owner = hub::port_owner::describe_port_owner(port).unwrap();
+    let owner = opendevbrowser_api::port_owner::describe_port_owner(port).unwrap();
     assert!(owner.contains(&format!("pid {pid}")), "the relay port belongs to that hub: {owner}");
 }
 
@@ -87,7 +87,7 @@ async fn instances_of_one_user_share_a_private_client_id_but_are_told_apart() {
     let b = HubClient::connect(client_options(dir.path(), port), &|_| {}).await.unwrap();
     assert_eq!(a.identity().0, b.identity().0);
     assert_ne!(a.identity().1, b.identity().1);
-    assert_eq!(hub::paths::file_mode(&dir.path().join("cache/client.json")).unwrap(), 0o600);
+    assert_eq!(opendevbrowser_api::files::file_mode(&dir.path().join("cache/client.json")).unwrap(), 0o600);
     a.bind().await.unwrap();
     let busy = b.bind().await.unwrap_err();
     assert_eq!(busy.code(), "relay_busy");

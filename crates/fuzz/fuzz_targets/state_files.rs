@@ -4,7 +4,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = serde_json::from_str::<hub::metadata::DaemonMetadata>(text);
+        let _ = serde_json::from_str::<opendevbrowser_api::metadata::DaemonMetadata>(text);
         let _ = serde_json::from_str::<hub::settings::HubSettings>(text);
         let _ = serde_json::from_str::<opendevbrowser_client::identity::ClientFile>(text);
     }

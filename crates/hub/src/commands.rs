@@ -92,7 +92,7 @@ fn grant_json(hub: &HubCore, grant: Grant) -> Value {
     let relay = hub.relay();
     json!({
         "bindingId": grant.binding_id,
-        "expiresAt": crate::paths::iso8601(grant.expires_at),
+        "expiresAt": opendevbrowser_api::clock::iso8601(grant.expires_at),
         "expiresInMs": grant.expires_at.saturating_sub(hub.leases.clock.now()),
         "ttlMs": config.ttl_ms,
         "renewAfterMs": grant.renew_after_ms,

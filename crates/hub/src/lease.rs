@@ -79,7 +79,7 @@ pub struct Grant {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LeaseError {
     /// Someone else holds the relay.
-    #[error("relay busy: held by {owner} until {}; you would be number {position} in the queue (relay.wait waits for your turn)", crate::paths::iso8601(*expires_at))]
+    #[error("relay busy: held by {owner} until {}; you would be number {position} in the queue (relay.wait waits for your turn)", opendevbrowser_api::clock::iso8601(*expires_at))]
     Busy {
         /// The holder.
         owner: Owner,
@@ -126,7 +126,7 @@ impl LeaseError {
     pub fn details(&self) -> Value {
         match self {
             LeaseError::Busy { owner, expires_at, position, queue_length } => json!({
-                "owner": owner, "expiresAt": crate::paths::iso8601(*expires_at), "position": position,
+                "owner": owner, "expiresAt": opendevbrowser_api::clock::iso8601(*expires_at), "position": position,
                 "queueLength": queue_length,
             }),
             LeaseError::Stale { binding_id } => json!({"bindingId": binding_id}),
@@ -305,7 +305,7 @@ impl LeaseTable {
             None => json!({"binding": null, "queue": queue}),
             Some(b) => json!({
                 "binding": {"bindingId": b.binding_id, "clientId": b.owner.client_id, "instanceId": b.owner.instance_id,
-                    "owner": b.owner, "expiresAt": crate::paths::iso8601(b.expires_at),
+                    "owner": b.owner, "expiresAt": opendevbrowser_api::clock::iso8601(b.expires_at),
                     "expiresInMs": b.expires_at.saturating_sub(now), "queueLength": queue.len()},
                 "queue": queue,
             }),

@@ -18,7 +18,7 @@ pub struct Clock {
 impl Clock {
     /// A clock starting now.
     pub fn new() -> Self {
-        Clock { wall_base_ms: crate::paths::now_ms(), base: Instant::now() }
+        Clock { wall_base_ms: opendevbrowser_api::clock::now_ms(), base: Instant::now() }
     }
 
     /// Now, in ms.

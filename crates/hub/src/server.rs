@@ -5,11 +5,11 @@ use crate::error::HubError;
 use crate::guard::AccessPolicy;
 use crate::lease::LeaseConfig;
 use crate::lease_service::Leases;
-use crate::metadata::DaemonMetadata;
-use crate::paths::{iso8601, now_ms, random_hex};
-use crate::port_owner::describe_port_owner;
 use crate::relay::{bind_loopback, nodelay, Relay, RelayOptions, RelayStartError};
 use crate::settings::{HubSettings, SettingsError};
+use opendevbrowser_api::clock::{iso8601, now_ms, random_hex};
+use opendevbrowser_api::metadata::DaemonMetadata;
+use opendevbrowser_api::port_owner::describe_port_owner;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -51,8 +51,8 @@ impl Default for HubOptions {
             relay_port: DEFAULT_RELAY_PORT,
             daemon_port: DEFAULT_DAEMON_PORT,
             discovery_port: Some(DEFAULT_RELAY_PORT),
-            cache_dir: crate::paths::cache_dir(),
-            config_dir: crate::paths::config_dir(),
+            cache_dir: opendevbrowser_api::files::cache_dir(),
+            config_dir: opendevbrowser_api::files::config_dir(),
             handshake_timeout: Duration::from_secs(10),
             lease: LeaseConfig::default(),
             idle_detach: Some(crate::idle_detach::DEFAULT_IDLE_DETACH),

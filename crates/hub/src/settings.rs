@@ -1,7 +1,8 @@
 //! The hub's persisted settings (`<config dir>/hub.json`, mode 0600): the relay pairing
 //! token, generated once and kept across restarts, and the optional extension-id pin.
 
-use crate::paths::{file_mode, random_hex, write_private_atomic};
+use opendevbrowser_api::clock::random_hex;
+use opendevbrowser_api::files::{file_mode, write_private_atomic};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

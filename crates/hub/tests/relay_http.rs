@@ -110,7 +110,7 @@ async fn strict_mode_pins_pair_and_extension_to_allowed_ids() {
 async fn pairing_token_file_is_private() {
     let hub = TestHub::start().await;
     let path = hub.dirs.path().join("config/hub.json");
-    assert_eq!(hub::paths::file_mode(&path).unwrap(), 0o600);
+    assert_eq!(opendevbrowser_api::files::file_mode(&path).unwrap(), 0o600);
     let meta = hub.hub.metadata_path();
-    assert_eq!(hub::paths::file_mode(meta).unwrap(), 0o600);
+    assert_eq!(opendevbrowser_api::files::file_mode(meta).unwrap(), 0o600);
 }

@@ -44,7 +44,7 @@ async fn status_shows_hub_and_relay_instances() {
     assert_eq!(body["hub"]["instanceId"], hub.hub.core().instance_id);
     assert_eq!(body["relay"]["instanceId"], hub.hub.core().relay().instance_id());
     assert!(body["binding"].is_null());
-    let meta = hub::metadata::DaemonMetadata::read(hub.hub.metadata_path()).unwrap();
+    let meta = opendevbrowser_api::metadata::DaemonMetadata::read(hub.hub.metadata_path()).unwrap();
     assert_eq!(meta.hub_instance_id, hub.hub.core().instance_id);
     assert_eq!(meta.relay_instance_id, hub.hub.core().relay().instance_id());
     assert_eq!(meta.port, hub.daemon_port());

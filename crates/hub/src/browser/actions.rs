@@ -230,7 +230,9 @@ impl Ctx<'_> {
             png_size(&bytes).ok_or_else(|| err("screenshot_failed", "the browser returned an invalid PNG"))?;
         let path = match opt_str(params, "path")? {
             Some(p) => std::path::PathBuf::from(p),
-            None => std::env::temp_dir().join(format!("opendevbrowser-{}.png", crate::paths::random_hex(6))),
+            None => {
+                std::env::temp_dir().join(format!("opendevbrowser-{}.png", opendevbrowser_api::clock::random_hex(6)))
+            }
         };
         std::fs::write(&path, &bytes)
             .map_err(|e| err("screenshot_failed", format!("cannot write {}: {e}", path.display())))?;

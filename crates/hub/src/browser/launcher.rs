@@ -112,7 +112,8 @@ mod tempfile_dir {
 
     impl TempDir {
         pub fn new() -> std::io::Result<TempDir> {
-            let path = std::env::temp_dir().join(format!("opendevbrowser-profile-{}", crate::paths::random_hex(8)));
+            let path = std::env::temp_dir()
+                .join(format!("opendevbrowser-profile-{}", opendevbrowser_api::clock::random_hex(8)));
             std::fs::create_dir_all(&path)?;
             Ok(TempDir { path })
         }

@@ -41,10 +41,10 @@ pub async fn navigate(
     let (target, cdp) = session.active(hub).await?;
     let log_mark = {
         let mut state = session.state();
-        state.traffic.entry(target.clone()).or_default().reset(crate::paths::now_ms());
+        state.traffic.entry(target.clone()).or_default().reset(opendevbrowser_api::clock::now_ms());
         state.network.since(u64::MAX, 0).1
     };
-    let marker = crate::paths::random_hex(6);
+    let marker = opendevbrowser_api::clock::random_hex(6);
     let _ = eval(hub, session, &cdp, &format!("window.__odbNav = '{marker}'")).await;
     let timed_out = || {
         let busy = session.state().traffic.get(&target).map_or(0, Traffic::in_flight);
@@ -89,7 +89,7 @@ pub async fn navigate(
 /// Whether `target` has had no request in flight for [`NETWORK_IDLE_MS`].
 fn network_idle(session: &BrowserSession, target: &str) -> bool {
     let state = session.state();
-    let idle = state.traffic.get(target).and_then(|t| t.idle_for_ms(crate::paths::now_ms()));
+    let idle = state.traffic.get(target).and_then(|t| t.idle_for_ms(opendevbrowser_api::clock::now_ms()));
     idle.is_some_and(|ms| ms >= NETWORK_IDLE_MS)
 }
 

@@ -153,7 +153,7 @@ impl BrowserSession {
             return;
         };
         let p = event.params.unwrap_or(Value::Null);
-        let ts = crate::paths::now_ms();
+        let ts = opendevbrowser_api::clock::now_ms();
         let request = p["requestId"].as_str().unwrap_or_default();
         match event.method.as_str() {
             "Network.requestWillBeSent" => state.traffic.entry(target.clone()).or_default().started(request, ts),

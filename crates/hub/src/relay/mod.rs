@@ -138,7 +138,7 @@ impl Relay {
             },
             _ => None,
         };
-        let epoch = crate::paths::now_ms() as i64;
+        let epoch = opendevbrowser_api::clock::now_ms() as i64;
         let relay = Relay(Arc::new(Shared {
             instance_id: uuid::Uuid::new_v4().to_string(),
             epoch,
@@ -248,10 +248,10 @@ impl Relay {
             body["lastHandshakeError"] = e.clone();
         }
         if let Some(at) = state.extension_seen_ms {
-            body["extensionLastSeenAt"] = json!(crate::paths::iso8601(at));
+            body["extensionLastSeenAt"] = json!(opendevbrowser_api::clock::iso8601(at));
         }
         if let (Some(at), None) = (state.extension_left_ms, link) {
-            body["extensionLeftAt"] = json!(crate::paths::iso8601(at));
+            body["extensionLeftAt"] = json!(opendevbrowser_api::clock::iso8601(at));
         }
         body
     }
@@ -314,7 +314,7 @@ impl Relay {
     fn install_extension(&self, link: Arc<ExtensionLink>) {
         let old = {
             let mut state = self.state();
-            state.extension_seen_ms = Some(crate::paths::now_ms());
+            state.extension_seen_ms = Some(opendevbrowser_api::clock::now_ms());
             state.extension.replace(link)
         };
         if let Some(old) = old {
@@ -334,7 +334,7 @@ impl Relay {
                 return;
             }
             state.extension = None;
-            state.extension_left_ms = Some(crate::paths::now_ms());
+            state.extension_left_ms = Some(opendevbrowser_api::clock::now_ms());
         }
         let clients = link.fail_all(|method| CdpError::Disconnected { method });
         self.answer_client_errors(clients);
@@ -345,8 +345,9 @@ impl Relay {
     }
 
     fn record_handshake_error(&self, code: &str, message: &str) {
-        self.state().last_handshake_error =
-            Some(json!({"code": code, "message": message, "at": crate::paths::iso8601(crate::paths::now_ms())}));
+        self.state().last_handshake_error = Some(
+            json!({"code": code, "message": message, "at": opendevbrowser_api::clock::iso8601(opendevbrowser_api::clock::now_ms())}),
+        );
     }
 
     /// Health summary sent in `pong` frames.

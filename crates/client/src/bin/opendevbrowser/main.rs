@@ -134,7 +134,7 @@ async fn main() -> ExitCode {
 /// `doctor`: the verdict, as text or `{ok, data: {class, ok, summary, fix, facts}}`.
 async fn doctor(json: bool, relay_port: u16) -> ExitCode {
     use opendevbrowser_client::doctor::{diagnose, gather, HubFacts};
-    let facts = gather(&hub::paths::cache_dir(), relay_port).await;
+    let facts = gather(&opendevbrowser_api::files::cache_dir(), relay_port).await;
     let verdict = diagnose(&facts);
     if json {
         let mut data = verdict.to_json();
@@ -369,12 +369,13 @@ mod saved {
     fn path(instance: &str) -> PathBuf {
         let safe: String =
             instance.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
-        hub::paths::cache_dir().join("cli-bindings").join(format!("{safe}.json"))
+        opendevbrowser_api::files::cache_dir().join("cli-bindings").join(format!("{safe}.json"))
     }
 
     pub fn store(instance: &str, binding_id: &str) -> Result<(), ClientError> {
         let body = serde_json::to_vec(&json!({"bindingId": binding_id})).expect("json");
-        hub::paths::write_private_atomic(&path(instance), &body).map_err(|e| ClientError::Local(e.to_string()))
+        opendevbrowser_api::files::write_private_atomic(&path(instance), &body)
+            .map_err(|e| ClientError::Local(e.to_string()))
     }
 
     pub fn load(instance: &str) -> Option<String> {
@@ -391,7 +392,7 @@ mod saved {
     }
 
     pub fn store_session(instance: &str, session_id: &str) -> Result<(), ClientError> {
-        hub::paths::write_private_atomic(&session_path(instance), session_id.as_bytes())
+        opendevbrowser_api::files::write_private_atomic(&session_path(instance), session_id.as_bytes())
             .map_err(|e| ClientError::Local(e.to_string()))
     }
 

@@ -1,7 +1,8 @@
-//! The daemon metadata file (`<cache dir>/daemon.json`, mode 0600): how clients find the
-//! running hub and authenticate to its RPC. Written atomically at start, removed at stop.
+//! The files that tie clients to the hub, both mode 0600 in the cache dir:
+//! `daemon.json` (how clients find the running hub and authenticate to its RPC; written
+//! atomically at start, removed at stop) and `client.json` (the user's stable clientId).
 
-use crate::paths::write_private_atomic;
+use crate::files::write_private_atomic;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -87,6 +88,21 @@ impl DaemonMetadata {
     }
 }
 
+/// Contents of `client.json`: the user's stable id, created once by the first client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientFile {
+    /// The user's stable id.
+    pub client_id: String,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+}
+
+impl ClientFile {
+    /// The file name inside the cache dir.
+    pub const FILE: &'static str = "client.json";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,7 +128,7 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("\"hubInstanceId\"") && text.contains("\"relayPort\""));
         assert_eq!(DaemonMetadata::read(&path).unwrap(), sample("h"));
-        assert_eq!(crate::paths::file_mode(&path).unwrap(), 0o600);
+        assert_eq!(crate::files::file_mode(&path).unwrap(), 0o600);
     }
 
     #[test]

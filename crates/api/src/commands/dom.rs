@@ -1,0 +1,165 @@
+//! Reading elements by ref, screenshots, and the DevTools logs and metrics.
+
+use super::command;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Declares a command that reads one thing of an element by ref.
+macro_rules! ref_read {
+    ($ty:ident: $name:literal, cli $cli:literal, -> $out:ty, $about:literal) => {
+        #[doc = concat!("`", $name, "`.")]
+        #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+        pub struct $ty {
+            /// The element's ref from the last snapshot.
+            #[serde(rename = "ref")]
+            #[schemars(length(min = 1))]
+            pub element: String,
+        }
+        command!($ty: $name, cli $cli, Session, -> $out, $about);
+    };
+}
+
+/// `dom.getHtml`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GetHtml {
+    /// The element's ref from the last snapshot.
+    #[serde(rename = "ref")]
+    #[schemars(length(min = 1))]
+    pub element: String,
+    /// At most this many characters (default 8000).
+    #[schemars(range(max = 1_000_000))]
+    pub max_chars: Option<u64>,
+}
+command!(GetHtml: "dom.getHtml", cli "dom-html", Session, -> Html, "An element's outer HTML by ref");
+
+/// An element's HTML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Html {
+    /// The HTML (cut at `maxChars`).
+    #[serde(rename = "outerHTML")]
+    pub outer_html: String,
+    /// It was cut.
+    pub truncated: bool,
+}
+
+/// `dom.getText`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GetText {
+    /// The element's ref from the last snapshot.
+    #[serde(rename = "ref")]
+    #[schemars(length(min = 1))]
+    pub element: String,
+    /// At most this many characters (default 8000).
+    #[schemars(range(max = 1_000_000))]
+    pub max_chars: Option<u64>,
+}
+command!(GetText: "dom.getText", cli "dom-text", Session, -> Text, "An element's visible text by ref");
+
+/// An element's text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Text {
+    /// The text (cut at `maxChars`).
+    pub text: String,
+    /// It was cut.
+    pub truncated: bool,
+}
+
+/// `dom.getAttr`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct GetAttr {
+    /// The element's ref from the last snapshot.
+    #[serde(rename = "ref")]
+    #[schemars(length(min = 1))]
+    pub element: String,
+    /// The attribute.
+    #[schemars(length(min = 1))]
+    pub name: String,
+}
+command!(GetAttr: "dom.getAttr", cli "dom-attr", Session, -> Reading, "An attribute of an element by ref (null when absent)");
+
+ref_read!(GetValue: "dom.getValue", cli "dom-value", -> Reading, "The value of a form field by ref");
+ref_read!(IsVisible: "dom.isVisible", cli "is-visible", -> Reading, "Whether an element by ref is visible");
+ref_read!(IsEnabled: "dom.isEnabled", cli "is-enabled", -> Reading, "Whether an element by ref is enabled");
+ref_read!(IsChecked: "dom.isChecked", cli "is-checked", -> Reading, "Whether a checkbox or radio by ref is checked");
+
+/// One value read from an element (a string, a boolean or null).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reading {
+    /// The value.
+    pub value: Value,
+}
+
+/// `page.screenshot`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Screenshot {
+    /// Where to write the PNG (default: a new file in the temp directory).
+    pub path: Option<String>,
+    /// Only this element.
+    #[serde(rename = "ref")]
+    pub element: Option<String>,
+}
+command!(Screenshot: "page.screenshot", cli "screenshot", Session, -> Shot, "Save a PNG of the active tab (or one element by ref)");
+
+/// A PNG that was written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shot {
+    /// Where.
+    pub path: String,
+    /// Pixels.
+    pub width: u32,
+    /// Pixels.
+    pub height: u32,
+    /// File size.
+    pub bytes: usize,
+}
+
+/// `devtools.consolePoll`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsolePoll {
+    /// Only events after this sequence number (the previous `nextSeq`).
+    pub since_seq: Option<u64>,
+    /// At most this many (default 50).
+    #[schemars(range(max = 1000))]
+    pub max: Option<u64>,
+}
+command!(ConsolePoll: "devtools.consolePoll", cli "console-poll", Session, -> Events,
+    "Console messages and page errors since a sequence number");
+
+/// `devtools.networkPoll`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkPoll {
+    /// Only events after this sequence number (the previous `nextSeq`).
+    pub since_seq: Option<u64>,
+    /// At most this many (default 50).
+    #[schemars(range(max = 1000))]
+    pub max: Option<u64>,
+}
+command!(NetworkPoll: "devtools.networkPoll", cli "network-poll", Session, -> Events,
+    "Network requests and responses since a sequence number");
+
+/// Logged events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Events {
+    /// Each with its `seq`.
+    pub events: Vec<Value>,
+    /// Pass as `sinceSeq` next time.
+    pub next_seq: u64,
+}
+
+/// `devtools.perf`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Perf {}
+command!(Perf: "devtools.perf", cli "perf", Session, -> Metrics, "The active tab's performance metrics (Performance.getMetrics)");
+
+/// Performance metrics as the browser names them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// `[{name, value}]`.
+    pub metrics: Value,
+}

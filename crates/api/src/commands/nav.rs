@@ -1,0 +1,118 @@
+//! Navigation, waiting and the page snapshot (the text outline whose refs the interact and
+//! dom commands take).
+
+use super::{command, Timing};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Number;
+
+/// When a navigation counts as done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WaitUntil {
+    /// The `load` event fired (`document.readyState == "complete"`).
+    #[default]
+    Load,
+    /// The DOM is parsed.
+    #[serde(rename = "domcontentloaded")]
+    DomContentLoaded,
+    /// Loaded and no request in flight for 500 ms.
+    #[serde(rename = "networkidle")]
+    NetworkIdle,
+}
+
+impl WaitUntil {
+    /// The wire word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitUntil::Load => "load",
+            WaitUntil::DomContentLoaded => "domcontentloaded",
+            WaitUntil::NetworkIdle => "networkidle",
+        }
+    }
+}
+
+/// `nav.goto`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Goto {
+    /// Where to go.
+    #[schemars(length(min = 1))]
+    pub url: String,
+    /// When it counts as done (default load).
+    pub wait_until: Option<WaitUntil>,
+    /// Give up after this long (default 30000).
+    #[schemars(range(max = 300_000))]
+    pub timeout_ms: Option<u64>,
+}
+command!(Goto: "nav.goto", cli "goto", Session, -> Navigated, "Navigate the active tab and wait until it has loaded");
+
+/// Where a navigation ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Navigated {
+    /// The URL after redirects.
+    pub final_url: Option<String>,
+    /// The page's title.
+    pub title: Option<String>,
+    /// The document's HTTP status, when the browser reported one.
+    pub status: Option<u16>,
+    /// Milliseconds.
+    pub timing_ms: u64,
+}
+
+/// `nav.wait`: until an element or text is in the state asked for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Wait {
+    /// A CSS selector.
+    pub selector: Option<String>,
+    /// A ref from the last snapshot.
+    #[serde(rename = "ref")]
+    pub element: Option<String>,
+    /// Text that must appear in the page.
+    pub text: Option<String>,
+    /// `visible` (default), `hidden`, `attached` or `detached`.
+    #[schemars(extend("enum" = ["visible", "hidden", "attached", "detached"]))]
+    pub state: Option<String>,
+    /// Give up after this long (default 30000).
+    #[schemars(range(max = 300_000))]
+    pub timeout_ms: Option<u64>,
+}
+command!(Wait: "nav.wait", cli "wait", Session, -> Timing, "Wait for a selector, ref or text to reach a state");
+
+/// `nav.snapshot`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    /// `outline` (default: interactive elements and headings) or `full`.
+    #[schemars(extend("enum" = ["outline", "full"]))]
+    pub mode: Option<String>,
+    /// Page size in characters (default 16000).
+    #[schemars(range(max = 1_000_000))]
+    pub max_chars: Option<u64>,
+    /// The `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+command!(Snapshot: "nav.snapshot", cli "snapshot", Session, -> PageSnapshot,
+    "The page as an outline whose elements carry refs (r1, r2, …) for the interact and dom commands");
+
+/// One page of a snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageSnapshot {
+    /// The page's URL.
+    pub url: Option<String>,
+    /// Its title.
+    pub title: Option<String>,
+    /// The outline, one element per line.
+    pub content: String,
+    /// More follows (pass `nextCursor`).
+    pub truncated: bool,
+    /// Where the next page starts.
+    pub next_cursor: Option<String>,
+    /// Refs issued by this snapshot.
+    pub ref_count: Option<Number>,
+    /// Milliseconds.
+    pub timing_ms: u64,
+}

@@ -1,0 +1,226 @@
+//! Opening, inspecting and closing browser sessions, their targets (tabs) and named pages.
+
+use super::{command, Done};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `session.launch`: a session in the user's Chrome (through the extension) or in a
+/// managed Chromium the hub starts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Launch {
+    /// `extension` (the user's Chrome; needs the binding) or `managed` (a Chromium the hub
+    /// starts). Default: extension when it is connected, else managed.
+    #[schemars(extend("enum" = ["extension", "managed"]))]
+    pub mode: Option<String>,
+    /// Managed mode: run without a window (default true).
+    pub headless: Option<bool>,
+    /// First page to open (default about:blank).
+    pub start_url: Option<String>,
+}
+command!(Launch: "session.launch", cli "launch", Hub, -> SessionInfo,
+    "Start a browser session: the user's Chrome via the extension, or a managed Chromium");
+
+/// `session.connect`: a session on a browser's DevTools port.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Connect {
+    /// The browser's WebSocket URL (`ws://…/devtools/browser/…`); else host and port.
+    pub ws_endpoint: Option<String>,
+    /// Loopback host of the DevTools port (default 127.0.0.1).
+    pub host: Option<String>,
+    /// DevTools port (default 9222).
+    pub port: Option<u16>,
+}
+command!(Connect: "session.connect", cli "connect", Hub, -> SessionInfo,
+    "Attach a session to a browser already listening on a loopback DevTools port");
+
+/// A session that was opened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    /// Pass as `sessionId` to every session command.
+    pub session_id: String,
+    /// `extension`, `managed` or `connected`.
+    pub mode: String,
+    /// The target commands act on.
+    pub active_target_id: Option<String>,
+}
+
+/// `session.disconnect`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Disconnect {
+    /// Connected mode: also close the browser.
+    pub close_browser: Option<bool>,
+}
+command!(Disconnect: "session.disconnect", cli "disconnect", Session, -> Disconnected,
+    "End the session (managed Chromium exits; extension mode detaches and releases the binding)");
+
+/// The session ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Disconnected {
+    /// Always true.
+    pub ok: bool,
+    /// The binding passed with the call was released too.
+    pub binding_released: bool,
+}
+
+/// `session.status`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct SessionStatus {}
+command!(SessionStatus: "session.status", cli "session-status", Session, -> SessionState,
+    "The session's mode, active target, URL and title");
+
+/// Where a session is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionState {
+    /// The session.
+    pub session_id: String,
+    /// `extension`, `managed` or `connected`.
+    pub mode: String,
+    /// The target commands act on.
+    pub active_target_id: Option<String>,
+    /// Its URL.
+    pub url: Option<String>,
+    /// Its title.
+    pub title: Option<String>,
+}
+
+/// `targets.list`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ListTargets {
+    /// Include each target's URL (default true).
+    pub include_urls: Option<bool>,
+}
+command!(ListTargets: "targets.list", cli "targets", Session, -> TargetList, "List the session's tabs");
+
+/// The session's tabs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetList {
+    /// The target commands act on.
+    pub active_target_id: Option<String>,
+    /// Every page target.
+    pub targets: Vec<TargetEntry>,
+}
+
+/// One tab.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetEntry {
+    /// Its id.
+    pub target_id: String,
+    /// Its title.
+    pub title: String,
+    /// Its URL (absent when `includeUrls` is false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Always `page`.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// `targets.new`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct NewTarget {
+    /// What to open (default about:blank).
+    pub url: Option<String>,
+}
+command!(NewTarget: "targets.new", cli "target-new", Session, -> NewTargetId, "Open a new tab and make it active");
+
+/// A tab that was opened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewTargetId {
+    /// Its id.
+    pub target_id: String,
+}
+
+/// `targets.use`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UseTarget {
+    /// The tab (from `targets.list`).
+    #[schemars(length(min = 1))]
+    pub target_id: String,
+}
+command!(UseTarget: "targets.use", cli "target-use", Session, -> ActiveTarget, "Make a tab the active one");
+
+/// The tab now active.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActiveTarget {
+    /// Its id.
+    pub active_target_id: String,
+    /// Its URL.
+    pub url: Option<String>,
+    /// Its title.
+    pub title: Option<String>,
+}
+
+/// `targets.close`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CloseTarget {
+    /// The tab.
+    #[schemars(length(min = 1))]
+    pub target_id: String,
+}
+command!(CloseTarget: "targets.close", cli "target-close", Session, -> Done, "Close a tab");
+
+/// `page.open`: a tab known by a name of the caller's choosing.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct OpenPage {
+    /// The page's name.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// Navigate it here (a new page opens at this URL).
+    pub url: Option<String>,
+}
+command!(OpenPage: "page.open", cli "page", Session, -> OpenedPage,
+    "Open (or switch to) a named page and make it active");
+
+/// A named page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenedPage {
+    /// Its tab.
+    pub target_id: String,
+    /// A new tab was opened for it.
+    pub created: bool,
+}
+
+/// `page.list`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ListPages {}
+command!(ListPages: "page.list", cli "pages", Session, -> PageList, "List the named pages");
+
+/// The named pages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageList {
+    /// Name and tab of each.
+    pub pages: Vec<PageEntry>,
+}
+
+/// One named page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageEntry {
+    /// Its name.
+    pub name: String,
+    /// Its tab.
+    pub target_id: String,
+}
+
+/// `page.close`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ClosePage {
+    /// The page's name.
+    #[schemars(length(min = 1))]
+    pub name: String,
+}
+command!(ClosePage: "page.close", cli "page-close", Session, -> Done, "Close a named page");

@@ -1,0 +1,123 @@
+//! Errors as they cross the wire: the `{code, message, …details}` body every failed
+//! command answers with, the failure of a CDP command, and the list of every stable
+//! `code` a client may see.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A failed command's `error` object: a stable `code`, a message a person can act on, and
+/// details that depend on the code (e.g. `owner`, `expiresAt`, `position` for `relay_busy`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Stable, machine-readable code (see [`CODES`]).
+    pub code: String,
+    /// What happened and what to do.
+    pub message: String,
+    /// Code-specific fields, flattened next to `code` and `message`.
+    #[serde(flatten)]
+    pub details: Map<String, Value>,
+}
+
+/// A failure of a CDP command sent to a browser (through the extension or straight).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CdpError {
+    /// No extension socket.
+    #[error("the extension is not connected to the relay: open Chrome with the opendevbrowser extension and turn auto-connect on")]
+    NotConnected,
+    /// A socket, but no valid handshake yet.
+    #[error("the extension is connected but has not completed its handshake yet; retry in a moment")]
+    HandshakeIncomplete,
+    /// The socket closed while the command was in flight.
+    #[error("the extension disconnected before answering `{method}`: the command's outcome is unknown")]
+    Disconnected {
+        /// The command that was in flight.
+        method: String,
+    },
+    /// A newer extension connection replaced the one the command was sent on.
+    #[error("the extension connection was replaced before answering `{method}`: the command's outcome is unknown")]
+    Replaced {
+        /// The command that was in flight.
+        method: String,
+    },
+    /// No answer in time.
+    #[error("`{method}` got no answer from the extension within {ms} ms")]
+    Timeout {
+        /// The command.
+        method: String,
+        /// The timeout used.
+        ms: u64,
+    },
+    /// The browser (or the extension) answered with a CDP error.
+    #[error("`{method}` failed in the browser: {message}")]
+    Protocol {
+        /// The command.
+        method: String,
+        /// The CDP error code, if any.
+        code: Option<i64>,
+        /// The CDP error message.
+        message: String,
+    },
+    /// The hub is shutting down.
+    #[error("the hub is shutting down")]
+    ShuttingDown,
+}
+
+impl CdpError {
+    /// Stable code for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CdpError::NotConnected => "extension_not_connected",
+            CdpError::HandshakeIncomplete => "extension_handshake_incomplete",
+            CdpError::Disconnected { .. } => "extension_disconnected",
+            CdpError::Replaced { .. } => "extension_replaced",
+            CdpError::Timeout { .. } => "cdp_timeout",
+            CdpError::Protocol { .. } => "cdp_error",
+            CdpError::ShuttingDown => "hub_shutting_down",
+        }
+    }
+}
+
+/// Every stable error code the hub answers with, and what it means. A test checks that
+/// each code the hub's error types can produce is listed here.
+pub const CODES: &[(&str, &str)] = &[
+    ("unauthorized", "missing or wrong bearer / relay token"),
+    ("non_loopback_peer", "the caller is not on this machine"),
+    ("host_forbidden", "the Host header is not a loopback name"),
+    ("origin_forbidden", "a web page (Origin header) called the hub"),
+    ("extension_not_allowed", "an extension id not in allowedExtensionIds (strict mode)"),
+    ("invalid_request", "the body is not {name, params}"),
+    ("unknown_command", "no such command (hub.commands lists them)"),
+    ("invalid_param", "a parameter is missing or has the wrong type or range"),
+    ("too_many_connections", "too many sockets open at once"),
+    ("not_found", "no such route"),
+    ("method_not_allowed", "wrong HTTP method for the route"),
+    ("payload_too_large", "request body over the limit"),
+    ("extension_not_connected", "no extension connected to the relay"),
+    ("extension_handshake_incomplete", "the extension connected but has not handshaken yet"),
+    ("extension_disconnected", "the extension left while the command was in flight"),
+    ("extension_replaced", "a newer extension connection replaced the one in use"),
+    ("cdp_timeout", "the browser did not answer in time"),
+    ("cdp_error", "the browser answered with an error"),
+    ("hub_shutting_down", "the hub is stopping"),
+    ("relay_busy", "another instance holds the relay binding"),
+    ("binding_required", "the command drives the user's Chrome and needs a binding"),
+    ("binding_stale", "the bindingId expired, was released, or is from another hub"),
+    ("wait_timeout", "relay.wait ended before the relay came free"),
+    ("unknown_session", "no such browser session"),
+    ("session_not_owned", "the session belongs to another caller"),
+    ("invalid_mode", "session.launch mode is not extension or managed"),
+    ("launch_failed", "the managed browser could not be started"),
+    ("connect_failed", "no DevTools endpoint where session.connect looked"),
+    ("unknown_target", "no such target (tab), or it cannot be attached"),
+    ("unknown_page", "no named page by that name"),
+    ("unknown_ref", "a ref that was never issued for this page"),
+    ("stale_ref", "a ref whose element left the page"),
+    ("element_not_visible", "the element cannot be clicked or focused"),
+    ("detached_target", "the session's browser has gone away"),
+    ("navigation_failed", "the browser refused the navigation"),
+    ("navigation_timeout", "the page did not reach the wait state in time"),
+    ("wait_timeout_exceeded", "nav.wait's condition did not hold in time"),
+    ("invalid_selector", "not a valid CSS selector"),
+    ("js_error", "the page threw"),
+    ("screenshot_failed", "no image from the browser, or it could not be written"),
+];
