@@ -133,7 +133,7 @@ pub async fn lease_handover(quick: bool) -> Value {
                 (Instant::now(), got)
             })
         };
-        while bench.hub.core().leases.snapshot()["queue"].as_array().map_or(0, |q| q.len()) == 0 {
+        while bench.hub.core().leases.snapshot().1.is_empty() {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         let released_at = Instant::now();

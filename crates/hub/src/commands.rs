@@ -55,11 +55,11 @@ pub async fn dispatch(hub: &std::sync::Arc<HubCore>, name: &str, params: &Params
         return result;
     }
     match name {
-        "hub.status" => Ok(hub.status().into()),
+        "hub.status" => Ok(serde_json::to_value(hub.status()).unwrap_or_default().into()),
         "hub.commands" => {
             Ok(json!({"commands": COMMANDS.iter().chain(crate::browser::BROWSER_COMMANDS).collect::<Vec<_>>()}).into())
         }
-        "relay.status" => Ok(hub.relay().status().into()),
+        "relay.status" => Ok(serde_json::to_value(hub.relay().status()).unwrap_or_default().into()),
         "relay.cdpUrl" => Ok(Value::String(hub.relay().cdp_url()).into()),
         "relay.bind" => Ok(grant_json(hub, hub.leases.bind(&owner(params)?)?).into()),
         "relay.wait" => {
@@ -124,7 +124,7 @@ pub async fn wait_until_ready(hub: &HubCore, timeout_ms: u64, warnings: &mut Vec
         }
         match wait.next_poll_at(clock.now()) {
             Some(at) => tokio::time::sleep_until(clock.instant(at)).await,
-            None if relay.status()["extensionConnected"] == true => return Err(CdpError::HandshakeIncomplete.into()),
+            None if relay.status().extension_connected => return Err(CdpError::HandshakeIncomplete.into()),
             None => return Err(CdpError::NotConnected.into()),
         }
     }

@@ -52,10 +52,10 @@ impl IdleDetach {
 /// Whether anyone is using the browser through the extension right now.
 fn busy(core: &HubCore) -> bool {
     let relay = core.relay().status();
-    !core.leases.snapshot()["binding"].is_null()
+    core.leases.snapshot().0.is_some()
         || core.browser.has_extension_sessions()
-        || relay["cdpConnected"] == true
-        || relay["pendingCommands"].as_u64().unwrap_or(0) > 0
+        || relay.cdp_connected
+        || relay.pending_commands > 0
 }
 
 /// Watches the hub until it shuts down, detaching idle tabs after `after`.

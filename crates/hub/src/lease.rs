@@ -7,7 +7,6 @@
 //! (they carry the hub's id and a counter), so a stale id is always refused: they are
 //! fencing tokens.
 
-use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 
@@ -35,21 +34,8 @@ impl Default for LeaseConfig {
     }
 }
 
-/// Who holds or wants the relay.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Owner {
-    /// The user's stable id (`client.json`).
-    pub client_id: String,
-    /// The plugin process's id.
-    pub instance_id: String,
-}
-
-impl std::fmt::Display for Owner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.client_id, self.instance_id)
-    }
-}
+use opendevbrowser_api::status::{BindingView, QueueEntry};
+pub use opendevbrowser_api::Owner;
 
 /// The current binding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -292,24 +278,25 @@ impl LeaseTable {
         self.queue.clear();
     }
 
-    /// `/status` view: the binding (or null) and the queue.
-    pub fn snapshot(&mut self, now: u64) -> Value {
+    /// `/status` view: the binding (if held) and the queue.
+    pub fn snapshot(&mut self, now: u64) -> (Option<BindingView>, Vec<QueueEntry>) {
         self.expire(now);
-        let queue: Vec<Value> = self
+        let queue: Vec<QueueEntry> = self
             .queue
             .iter()
             .enumerate()
-            .map(|(i, w)| json!({"owner": w.owner, "position": i + 1, "waitingMs": now - w.since}))
+            .map(|(i, w)| QueueEntry { owner: w.owner.clone(), position: i + 1, waiting_ms: now - w.since })
             .collect();
-        match &self.current {
-            None => json!({"binding": null, "queue": queue}),
-            Some(b) => json!({
-                "binding": {"bindingId": b.binding_id, "clientId": b.owner.client_id, "instanceId": b.owner.instance_id,
-                    "owner": b.owner, "expiresAt": opendevbrowser_api::clock::iso8601(b.expires_at),
-                    "expiresInMs": b.expires_at.saturating_sub(now), "queueLength": queue.len()},
-                "queue": queue,
-            }),
-        }
+        let binding = self.current.as_ref().map(|b| BindingView {
+            binding_id: b.binding_id.clone(),
+            client_id: b.owner.client_id.clone(),
+            instance_id: b.owner.instance_id.clone(),
+            owner: b.owner.clone(),
+            expires_at: opendevbrowser_api::clock::iso8601(b.expires_at),
+            expires_in_ms: b.expires_at.saturating_sub(now),
+            queue_length: queue.len(),
+        });
+        (binding, queue)
     }
 }
 
@@ -425,11 +412,12 @@ mod tests {
         let mut t = table();
         t.bind(&owner("a"), 0, 0.5).unwrap();
         t.enqueue(&owner("b"), 100, 50_000);
-        let s = t.snapshot(1_000);
-        assert_eq!(s["binding"]["instanceId"], "a");
-        assert_eq!(s["binding"]["expiresInMs"], 59_000);
-        assert_eq!(s["binding"]["queueLength"], 1);
-        assert_eq!(s["queue"][0]["owner"]["instanceId"], "b");
-        assert_eq!(s["queue"][0]["waitingMs"], 900);
+        let (binding, queue) = t.snapshot(1_000);
+        let binding = binding.expect("held");
+        assert_eq!(binding.instance_id, "a");
+        assert_eq!(binding.expires_in_ms, 59_000);
+        assert_eq!(binding.queue_length, 1);
+        assert_eq!(queue[0].owner.instance_id, "b");
+        assert_eq!(queue[0].waiting_ms, 900);
     }
 }

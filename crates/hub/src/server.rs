@@ -10,7 +10,8 @@ use crate::settings::{HubSettings, SettingsError};
 use opendevbrowser_api::clock::{iso8601, now_ms, random_hex};
 use opendevbrowser_api::metadata::DaemonMetadata;
 use opendevbrowser_api::port_owner::describe_port_owner;
-use serde_json::{json, Value};
+use opendevbrowser_api::status::{HubInfo, HubStatus};
+use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -126,22 +127,22 @@ pub struct HubCore {
 
 impl HubCore {
     /// The daemon `/status` body (upstream shape plus hub details).
-    pub fn status(&self) -> Value {
-        let lease = self.leases.snapshot();
-        json!({
-            "ok": true,
-            "pid": std::process::id(),
-            "hub": {
-                "instanceId": self.instance_id,
-                "startedAt": iso8601(self.started_at_ms),
-                "daemonPort": self.daemon_port,
-                "version": env!("CARGO_PKG_VERSION"),
+    pub fn status(&self) -> HubStatus {
+        let (binding, queue) = self.leases.snapshot();
+        HubStatus {
+            ok: true,
+            pid: std::process::id(),
+            hub: HubInfo {
+                instance_id: self.instance_id.clone(),
+                started_at: iso8601(self.started_at_ms),
+                daemon_port: self.daemon_port,
+                version: env!("CARGO_PKG_VERSION").to_owned(),
             },
-            "relay": self.relay().status(),
-            "browserSessions": self.browser.len(),
-            "binding": lease["binding"],
-            "queue": lease["queue"],
-        })
+            relay: self.relay().status(),
+            browser_sessions: self.browser.len(),
+            binding,
+            queue,
+        }
     }
 
     /// The current relay (it changes on `relay.restart`).

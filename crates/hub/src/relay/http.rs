@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use pairing::wire::{MAX_CLIENT_FRAME_BYTES, MAX_EXTENSION_FRAME_BYTES};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
@@ -55,7 +55,7 @@ fn no_store(response: &mut Response) {
     response.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
 }
 
-fn json_for(caller: &Caller, body: Value) -> Response {
+fn json_for(caller: &Caller, body: impl serde::Serialize) -> Response {
     let mut response = axum::Json(body).into_response();
     no_store(&mut response);
     if let Caller::Extension(id) = caller {

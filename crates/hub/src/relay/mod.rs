@@ -14,6 +14,8 @@ mod socket_io;
 use crate::error::CdpError;
 use crate::guard::AccessPolicy;
 use link::{ExtensionLink, Outgoing, Waiter};
+use opendevbrowser_api::clock::{iso8601, now_ms};
+use opendevbrowser_api::status::{ExtensionInfo, HandshakeError, RelayStatus};
 use pairing::wire::CdpEvent;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -105,7 +107,7 @@ struct Shared {
 struct State {
     extension: Option<Arc<ExtensionLink>>,
     cdp_client: Option<(u64, socket_io::OutQueue)>,
-    last_handshake_error: Option<Value>,
+    last_handshake_error: Option<HandshakeError>,
     /// When an extension socket last opened / last ended (ms), for diagnostics.
     extension_seen_ms: Option<u64>,
     extension_left_ms: Option<u64>,
@@ -222,38 +224,35 @@ impl Relay {
     }
 
     /// The relay's `/status` body (upstream fields plus hub identity and diagnostics).
-    pub fn status(&self) -> Value {
+    pub fn status(&self) -> RelayStatus {
         let state = self.state();
         let link = state.extension.as_ref();
         let handshake = link.and_then(|l| l.handshake());
-        let mut body = json!({
-            "instanceId": self.0.instance_id,
-            "running": !state.stopped,
-            "port": self.0.port,
-            "url": format!("ws://127.0.0.1:{}", self.0.port),
-            "extensionConnected": link.is_some(),
-            "extensionHandshakeComplete": handshake.is_some(),
-            "cdpConnected": state.cdp_client.is_some(),
-            "pairingRequired": self.pairing_required(),
-            "epoch": self.0.epoch,
-            "discoveryPort": self.0.discovery_port,
-            "hubInstanceId": self.0.opts.hub_instance_id,
-            "pendingCommands": link.map_or(0, |l| l.pending_count()),
-        });
-        if let Some(h) = handshake {
-            body["extension"] = json!({"tabId": h.tab_id, "url": h.url, "title": h.title, "groupId": h.group_id,
-                "extensionVersion": h.extension_version, "protocolVersion": h.protocol_version});
+        RelayStatus {
+            instance_id: self.0.instance_id.clone(),
+            running: !state.stopped,
+            port: self.0.port,
+            url: format!("ws://127.0.0.1:{}", self.0.port),
+            extension_connected: link.is_some(),
+            extension_handshake_complete: handshake.is_some(),
+            cdp_connected: state.cdp_client.is_some(),
+            pairing_required: self.pairing_required(),
+            epoch: self.0.epoch,
+            discovery_port: self.0.discovery_port,
+            hub_instance_id: self.0.opts.hub_instance_id.clone(),
+            pending_commands: link.map_or(0, |l| l.pending_count()),
+            extension: handshake.map(|h| ExtensionInfo {
+                tab_id: h.tab_id,
+                url: h.url.clone(),
+                title: h.title.clone(),
+                group_id: h.group_id,
+                extension_version: h.extension_version.clone(),
+                protocol_version: h.protocol_version,
+            }),
+            last_handshake_error: state.last_handshake_error.clone(),
+            extension_last_seen_at: state.extension_seen_ms.map(iso8601),
+            extension_left_at: state.extension_left_ms.filter(|_| link.is_none()).map(iso8601),
         }
-        if let Some(e) = &state.last_handshake_error {
-            body["lastHandshakeError"] = e.clone();
-        }
-        if let Some(at) = state.extension_seen_ms {
-            body["extensionLastSeenAt"] = json!(opendevbrowser_api::clock::iso8601(at));
-        }
-        if let (Some(at), None) = (state.extension_left_ms, link) {
-            body["extensionLeftAt"] = json!(opendevbrowser_api::clock::iso8601(at));
-        }
-        body
     }
 
     /// Sends `{"type":"cdp_control","action":<action>}` to the extension, if connected
@@ -345,20 +344,19 @@ impl Relay {
     }
 
     fn record_handshake_error(&self, code: &str, message: &str) {
-        self.state().last_handshake_error = Some(
-            json!({"code": code, "message": message, "at": opendevbrowser_api::clock::iso8601(opendevbrowser_api::clock::now_ms())}),
-        );
+        self.state().last_handshake_error =
+            Some(HandshakeError { code: code.to_owned(), message: message.to_owned(), at: iso8601(now_ms()) });
     }
 
     /// Health summary sent in `pong` frames.
     fn health(&self) -> Value {
         let status = self.status();
         json!({
-            "ok": status["extensionHandshakeComplete"],
-            "extensionConnected": status["extensionConnected"],
-            "extensionHandshakeComplete": status["extensionHandshakeComplete"],
-            "cdpConnected": status["cdpConnected"],
-            "pairingRequired": status["pairingRequired"],
+            "ok": status.extension_handshake_complete,
+            "extensionConnected": status.extension_connected,
+            "extensionHandshakeComplete": status.extension_handshake_complete,
+            "cdpConnected": status.cdp_connected,
+            "pairingRequired": status.pairing_required,
         })
     }
 
