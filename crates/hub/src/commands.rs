@@ -1,156 +1,120 @@
-//! The daemon RPC commands: name + params in, JSON data or a typed error out.
+//! The hub-wide commands: `hub.*`, `relay.*` (the binding lease) and `cdp.send`.
 //!
-//! `relay.*` manage the binding lease; extension-based commands (`cdp.send`) require the
-//! caller's current binding and wait (with the shared readiness backoff) for the
-//! extension's handshake, so a brief relay restart does not fail them.
+//! Extension-based commands (`cdp.send`) require the caller's current binding and wait
+//! (with the shared readiness backoff) for the extension's handshake, so a brief relay
+//! restart does not fail them.
 
-use crate::error::{CdpError, HubError};
-use crate::lease::{Grant, Owner, WAIT_MAX_MS};
-use crate::params::{opt_object, opt_str, opt_u64, req_str, Params};
+use crate::dispatch::{Call, HubCommand};
+use crate::error::HubError;
+use crate::lease::{self, WAIT_MAX_MS};
 use crate::server::HubCore;
-use pairing::ReadinessWait;
-use serde_json::{json, Value};
+use opendevbrowser_api::command::registry;
+use opendevbrowser_api::commands::*;
+use opendevbrowser_api::status::{HubStatus, RelayStatus};
+use serde_json::Value;
 use std::time::Duration;
 
 /// Default time a `cdp.send` waits for the browser.
 pub const DEFAULT_CDP_TIMEOUT_MS: u64 = 30_000;
-/// Default time an extension command waits for the extension's handshake.
-pub const DEFAULT_READY_TIMEOUT_MS: u64 = 10_000;
 /// Default `relay.wait` timeout.
 pub const DEFAULT_WAIT_MS: u64 = 30_000;
-/// Longest `timeoutMs` a caller may ask for.
-pub const MAX_TIMEOUT_MS: u64 = 300_000;
 
-/// Every non-browser command name (`hub.commands` lists these and the browser ones).
-pub const COMMANDS: &[&str] = &[
-    "hub.commands",
-    "hub.status",
-    "relay.status",
-    "relay.cdpUrl",
-    "relay.bind",
-    "relay.wait",
-    "relay.renew",
-    "relay.release",
-    "relay.restart",
-    "cdp.send",
-];
-
-/// A command's answer: data plus warnings for the caller.
-pub struct Answer {
-    /// The `data` field.
-    pub data: Value,
-    /// Human-readable warnings (e.g. a clamped timeout).
-    pub warnings: Vec<String>,
-}
-
-impl From<Value> for Answer {
-    fn from(data: Value) -> Self {
-        Answer { data, warnings: Vec::new() }
+impl HubCommand for ListCommands {
+    async fn run(self, _: &mut Call<'_>) -> Result<CommandList, HubError> {
+        Ok(CommandList { commands: registry().iter().map(|c| c.name.to_owned()).collect() })
     }
 }
 
-/// Runs one command.
-pub async fn dispatch(hub: &std::sync::Arc<HubCore>, name: &str, params: &Params) -> Result<Answer, HubError> {
-    if let Some(result) = crate::browser::dispatch(hub, name, params).await {
-        return result;
-    }
-    match name {
-        "hub.status" => Ok(serde_json::to_value(hub.status()).unwrap_or_default().into()),
-        "hub.commands" => {
-            Ok(json!({"commands": COMMANDS.iter().chain(crate::browser::BROWSER_COMMANDS).collect::<Vec<_>>()}).into())
-        }
-        "relay.status" => Ok(serde_json::to_value(hub.relay().status()).unwrap_or_default().into()),
-        "relay.cdpUrl" => Ok(Value::String(hub.relay().cdp_url()).into()),
-        "relay.bind" => Ok(grant_json(hub, hub.leases.bind(&owner(params)?)?).into()),
-        "relay.wait" => {
-            let timeout = opt_u64(params, "timeoutMs", WAIT_MAX_MS)?.unwrap_or(DEFAULT_WAIT_MS);
-            Ok(grant_json(hub, hub.leases.wait(&owner(params)?, timeout).await?).into())
-        }
-        "relay.renew" => {
-            let grant = hub.leases.renew(&owner(params)?, req_str(params, "bindingId")?)?;
-            Ok(grant_json(hub, grant).into())
-        }
-        "relay.release" => {
-            hub.leases.release(&owner(params)?, req_str(params, "bindingId")?)?;
-            Ok(json!({"released": true}).into())
-        }
-        "relay.restart" => relay_restart(hub, params).await,
-        "cdp.send" => cdp_send(hub, params).await,
-        other => Err(HubError::UnknownCommand(other.to_owned())),
+impl HubCommand for GetHubStatus {
+    async fn run(self, call: &mut Call<'_>) -> Result<HubStatus, HubError> {
+        Ok(call.hub.status())
     }
 }
 
-/// The caller's identity: `clientId` (required) and `instanceId` (default `"default"`).
-pub fn owner(params: &Params) -> Result<Owner, HubError> {
-    let client_id = req_str(params, "clientId")?.to_owned();
-    let instance_id = opt_str(params, "instanceId")?.filter(|s| !s.trim().is_empty()).unwrap_or("default").to_owned();
-    Ok(Owner { client_id, instance_id })
+impl HubCommand for GetRelayStatus {
+    async fn run(self, call: &mut Call<'_>) -> Result<RelayStatus, HubError> {
+        Ok(call.hub.relay().status())
+    }
 }
 
-fn grant_json(hub: &HubCore, grant: Grant) -> Value {
+impl HubCommand for GetCdpUrl {
+    async fn run(self, call: &mut Call<'_>) -> Result<String, HubError> {
+        Ok(call.hub.relay().cdp_url())
+    }
+}
+
+impl HubCommand for Bind {
+    async fn run(self, call: &mut Call<'_>) -> Result<Grant, HubError> {
+        let grant = call.hub.leases.bind(&call.owner()?)?;
+        Ok(grant_of(call.hub, grant))
+    }
+}
+
+impl HubCommand for WaitBind {
+    async fn run(self, call: &mut Call<'_>) -> Result<Grant, HubError> {
+        let timeout = self.timeout_ms.unwrap_or(DEFAULT_WAIT_MS);
+        let grant = call.hub.leases.wait(&call.owner()?, timeout).await?;
+        Ok(grant_of(call.hub, grant))
+    }
+}
+
+impl HubCommand for Renew {
+    async fn run(self, call: &mut Call<'_>) -> Result<Grant, HubError> {
+        let grant = call.hub.leases.renew(&call.owner()?, &self.binding_id)?;
+        Ok(grant_of(call.hub, grant))
+    }
+}
+
+impl HubCommand for Release {
+    async fn run(self, call: &mut Call<'_>) -> Result<Released, HubError> {
+        call.hub.leases.release(&call.owner()?, &self.binding_id)?;
+        Ok(Released { released: true })
+    }
+}
+
+/// A fresh relay instance on the same port. Only the binding holder may restart while
+/// the relay is bound.
+impl HubCommand for RestartRelay {
+    async fn run(self, call: &mut Call<'_>) -> Result<RelayRestarted, HubError> {
+        if call.hub.leases.holder().is_some() {
+            call.require_binding()?;
+        }
+        let relay = call.hub.restart_relay().await?;
+        Ok(RelayRestarted {
+            relay_instance_id: relay.instance_id().to_owned(),
+            epoch: relay.epoch(),
+            port: relay.port(),
+        })
+    }
+}
+
+/// One raw CDP command through the extension.
+impl HubCommand for CdpSend {
+    async fn run(self, call: &mut Call<'_>) -> Result<Value, HubError> {
+        call.require_binding()?;
+        call.wait_until_ready().await?;
+        let timeout = Duration::from_millis(self.timeout_ms.unwrap_or(DEFAULT_CDP_TIMEOUT_MS));
+        let params = self.params.map(Value::Object);
+        Ok(call.hub.relay().call(&self.method, params, self.session_id, timeout).await?)
+    }
+}
+
+fn grant_of(hub: &HubCore, grant: lease::Grant) -> Grant {
     let config = hub.leases.config();
     let relay = hub.relay();
-    json!({
-        "bindingId": grant.binding_id,
-        "expiresAt": opendevbrowser_api::clock::iso8601(grant.expires_at),
-        "expiresInMs": grant.expires_at.saturating_sub(hub.leases.clock.now()),
-        "ttlMs": config.ttl_ms,
-        "renewAfterMs": grant.renew_after_ms,
-        "hubInstanceId": hub.instance_id,
-        "relayInstanceId": relay.instance_id(),
-        "relayPort": relay.port(),
-        "bindingConfig": {"ttlMs": config.ttl_ms, "renewIntervalMs": config.renew_interval_ms, "waitMaxMs": WAIT_MAX_MS},
-    })
-}
-
-/// Checks the caller's binding for a command that drives the browser.
-fn require_binding(hub: &HubCore, params: &Params) -> Result<(), HubError> {
-    let owner = owner(params)?;
-    Ok(hub.leases.require(&owner, opt_str(params, "bindingId")?)?)
-}
-
-/// Waits until the extension's handshake is complete, polling on the shared readiness
-/// backoff (250 ms doubling to 2 s) up to a timeout clamped to at least 3 s.
-pub async fn wait_until_ready(hub: &HubCore, timeout_ms: u64, warnings: &mut Vec<String>) -> Result<(), HubError> {
-    let clock = hub.leases.clock;
-    let (mut wait, clamped) = ReadinessWait::start(clock.now(), timeout_ms);
-    if let Some(c) = clamped {
-        warnings.push(c.to_string());
+    Grant {
+        binding_id: grant.binding_id,
+        expires_at: opendevbrowser_api::clock::iso8601(grant.expires_at),
+        expires_in_ms: grant.expires_at.saturating_sub(hub.leases.clock.now()),
+        ttl_ms: config.ttl_ms,
+        renew_after_ms: grant.renew_after_ms,
+        hub_instance_id: hub.instance_id.clone(),
+        relay_instance_id: relay.instance_id().to_owned(),
+        relay_port: relay.port(),
+        binding_config: BindingConfig {
+            ttl_ms: config.ttl_ms,
+            renew_interval_ms: config.renew_interval_ms,
+            wait_max_ms: WAIT_MAX_MS,
+        },
     }
-    loop {
-        let relay = hub.relay();
-        if relay.handshake_complete() {
-            return Ok(());
-        }
-        match wait.next_poll_at(clock.now()) {
-            Some(at) => tokio::time::sleep_until(clock.instant(at)).await,
-            None if relay.status().extension_connected => return Err(CdpError::HandshakeIncomplete.into()),
-            None => return Err(CdpError::NotConnected.into()),
-        }
-    }
-}
-
-/// `cdp.send {clientId, instanceId?, bindingId, method, params?, sessionId?, timeoutMs?,
-/// readyTimeoutMs?}`: one raw CDP command through the extension.
-async fn cdp_send(hub: &HubCore, params: &Params) -> Result<Answer, HubError> {
-    let method = req_str(params, "method")?;
-    let cdp_params = opt_object(params, "params")?;
-    let session_id = opt_str(params, "sessionId")?.map(str::to_owned);
-    let timeout = opt_u64(params, "timeoutMs", MAX_TIMEOUT_MS)?.unwrap_or(DEFAULT_CDP_TIMEOUT_MS);
-    let ready = opt_u64(params, "readyTimeoutMs", MAX_TIMEOUT_MS)?.unwrap_or(DEFAULT_READY_TIMEOUT_MS);
-    require_binding(hub, params)?;
-    let mut warnings = Vec::new();
-    wait_until_ready(hub, ready, &mut warnings).await?;
-    let data = hub.relay().call(method, cdp_params, session_id, Duration::from_millis(timeout)).await?;
-    Ok(Answer { data, warnings })
-}
-
-/// `relay.restart`: a fresh relay instance on the same port. Only the binding holder may
-/// restart while the relay is bound.
-async fn relay_restart(hub: &HubCore, params: &Params) -> Result<Answer, HubError> {
-    if hub.leases.holder().is_some() {
-        require_binding(hub, params)?;
-    }
-    let relay = hub.restart_relay().await?;
-    Ok(json!({"relayInstanceId": relay.instance_id(), "epoch": relay.epoch(), "port": relay.port()}).into())
 }

@@ -3,64 +3,7 @@
 
 use serde_json::{json, Value};
 
-/// A failure of a CDP command sent through the extension.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CdpError {
-    /// No extension socket.
-    #[error("the extension is not connected to the relay: open Chrome with the opendevbrowser extension and turn auto-connect on")]
-    NotConnected,
-    /// A socket, but no valid handshake yet.
-    #[error("the extension is connected but has not completed its handshake yet; retry in a moment")]
-    HandshakeIncomplete,
-    /// The extension socket closed while the command was in flight.
-    #[error("the extension disconnected before answering `{method}`: the command's outcome is unknown")]
-    Disconnected {
-        /// The command that was in flight.
-        method: String,
-    },
-    /// A newer extension connection replaced the one the command was sent on.
-    #[error("the extension connection was replaced before answering `{method}`: the command's outcome is unknown")]
-    Replaced {
-        /// The command that was in flight.
-        method: String,
-    },
-    /// No answer in time.
-    #[error("`{method}` got no answer from the extension within {ms} ms")]
-    Timeout {
-        /// The command.
-        method: String,
-        /// The timeout used.
-        ms: u64,
-    },
-    /// Chrome (or the extension) answered with a CDP error.
-    #[error("`{method}` failed in the browser: {message}")]
-    Protocol {
-        /// The command.
-        method: String,
-        /// The CDP error code, if any.
-        code: Option<i64>,
-        /// The CDP error message.
-        message: String,
-    },
-    /// The hub is shutting down.
-    #[error("the hub is shutting down")]
-    ShuttingDown,
-}
-
-impl CdpError {
-    /// Stable code for this error.
-    pub fn code(&self) -> &'static str {
-        match self {
-            CdpError::NotConnected => "extension_not_connected",
-            CdpError::HandshakeIncomplete => "extension_handshake_incomplete",
-            CdpError::Disconnected { .. } => "extension_disconnected",
-            CdpError::Replaced { .. } => "extension_replaced",
-            CdpError::Timeout { .. } => "cdp_timeout",
-            CdpError::Protocol { .. } => "cdp_error",
-            CdpError::ShuttingDown => "hub_shutting_down",
-        }
-    }
-}
+pub use opendevbrowser_api::CdpError;
 
 /// An error answered by the relay's HTTP endpoints or the daemon RPC.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -166,5 +109,11 @@ impl HubError {
     /// Shorthand for a parameter error.
     pub fn param(name: &str, reason: impl Into<String>) -> Self {
         HubError::InvalidParam { name: name.to_owned(), reason: reason.into() }
+    }
+}
+
+impl From<opendevbrowser_api::ParamError> for HubError {
+    fn from(e: opendevbrowser_api::ParamError) -> Self {
+        HubError::InvalidParam { name: e.name, reason: e.reason }
     }
 }

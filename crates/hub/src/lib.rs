@@ -11,6 +11,7 @@
 
 pub mod browser;
 pub mod commands;
+pub mod dispatch;
 pub mod error;
 pub mod guard;
 pub mod idle_detach;

@@ -1,5 +1,6 @@
-//! Typed reads of RPC command parameters, each failing with an `invalid_param` error that
-//! names the parameter and what it must be.
+//! Typed reads of the call envelope (`clientId`, `bindingId`, `sessionId`, …), each
+//! failing with an `invalid_param` error that names the parameter and what it must be.
+//! A command's own params are read by the contract (`opendevbrowser_api::command::parse`).
 
 use crate::error::HubError;
 use serde_json::{Map, Value};
@@ -38,24 +39,6 @@ pub fn opt_u64(params: &Params, name: &str, max: u64) -> Result<Option<u64>, Hub
     }
 }
 
-/// An optional boolean.
-pub fn opt_bool(params: &Params, name: &str) -> Result<Option<bool>, HubError> {
-    match params.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(HubError::param(name, "must be true or false")),
-    }
-}
-
-/// An optional JSON object.
-pub fn opt_object(params: &Params, name: &str) -> Result<Option<Value>, HubError> {
-    match params.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v @ Value::Object(_)) => Ok(Some(v.clone())),
-        Some(_) => Err(HubError::param(name, "must be an object")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,13 +50,11 @@ mod tests {
 
     #[test]
     fn each_reader_names_the_parameter_and_the_problem() {
-        let params = p(json!({"s": " ", "n": -1, "b": "yes", "o": [1], "big": 10}));
+        let params = p(json!({"s": " ", "n": -1, "big": 10}));
         assert_eq!(req_str(&params, "s").unwrap_err().to_string(), "invalid parameter `s`: must not be blank");
         assert_eq!(req_str(&params, "x").unwrap_err().to_string(), "invalid parameter `x`: is required");
         assert!(opt_u64(&params, "n", 5).is_err());
         assert!(opt_u64(&params, "big", 5).unwrap_err().to_string().contains("at most 5"));
-        assert!(opt_bool(&params, "b").is_err());
-        assert!(opt_object(&params, "o").is_err());
         assert_eq!(opt_str(&params, "missing").unwrap(), None);
     }
 }

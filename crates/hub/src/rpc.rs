@@ -2,7 +2,7 @@
 //! a bearer token (from `daemon.json`). Answers are `{ok:true,data}` or
 //! `{ok:false,error:{code,message}}`.
 
-use crate::commands::{dispatch, Answer};
+use crate::dispatch::{dispatch, Answer};
 use crate::error::HubError;
 use crate::guard::{check_host, tokens_equal};
 use crate::server::HubCore;
@@ -158,7 +158,7 @@ async fn session(
     if let Err(e) = authorize(&hub, peer, &headers) {
         return reply(Err(e));
     }
-    let owner = match crate::commands::owner(&query) {
+    let owner = match crate::dispatch::owner(&query) {
         Ok(owner) => owner,
         Err(e) => return reply(Err(e)),
     };

@@ -51,14 +51,24 @@ pub struct WaitBind {
 }
 command!(WaitBind: "relay.wait", cli "bind-wait", Hub, -> Grant, "Wait in the FIFO queue for the relay binding, then hold it");
 
-/// `relay.renew` (the `bindingId` travels in the envelope).
+/// `relay.renew`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
-pub struct Renew {}
+#[serde(rename_all = "camelCase")]
+pub struct Renew {
+    /// The binding to renew (from `relay.bind`).
+    #[schemars(length(min = 1))]
+    pub binding_id: String,
+}
 command!(Renew: "relay.renew", cli "renew", Hub, -> Grant, "Renew this instance's binding");
 
-/// `relay.release` (the `bindingId` travels in the envelope).
+/// `relay.release`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
-pub struct Release {}
+#[serde(rename_all = "camelCase")]
+pub struct Release {
+    /// The binding to give back.
+    #[schemars(length(min = 1))]
+    pub binding_id: String,
+}
 command!(Release: "relay.release", cli "release", Hub, -> Released, "Give the relay binding back");
 
 /// `relay.restart`.

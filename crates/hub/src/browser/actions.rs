@@ -6,72 +6,91 @@ use super::error::err;
 use super::js;
 use super::session::BrowserSession;
 use super::snapshot::page;
+use super::state::Log;
+use crate::dispatch::{Call, SessionCommand};
 use crate::error::HubError;
-use crate::params::{opt_bool, opt_str, opt_u64, req_str, Params};
 use crate::server::HubCore;
+use opendevbrowser_api::commands::*;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Runs one of the snapshot / interact / dom / devtools commands.
-pub async fn run(hub: &HubCore, session: &Arc<BrowserSession>, name: &str, params: &Params) -> Result<Value, HubError> {
-    let (target, cdp) = session.active(hub).await?;
-    let ctx = Ctx { hub, session, target, cdp };
-    match name {
-        "nav.snapshot" => ctx.snapshot(params).await,
-        "interact.click" => ctx.click(req_str(params, "ref")?, true).await,
-        "interact.hover" => ctx.click(req_str(params, "ref")?, false).await,
-        "interact.type" => ctx.type_text(params).await,
-        "interact.press" => ctx.press(params).await,
-        "interact.select" => {
-            let values: Vec<String> = match params.get("values") {
-                Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
-                _ => return Err(HubError::param("values", "must be an array of option values or labels")),
-            };
-            let r = ctx.ref_op(req_str(params, "ref")?, "select", json!(values)).await?;
-            Ok(json!({"selected": r["selected"]}))
-        }
-        "interact.scroll" => {
-            let dy = params.get("dy").and_then(Value::as_f64).unwrap_or(0.0);
-            match opt_str(params, "ref")? {
-                Some(r) => ctx.ref_op(r, "scroll", json!(dy)).await,
-                None => {
-                    eval(hub, session, &ctx.cdp, &format!("(window.scrollBy(0, {dy}), {{scrollY: window.scrollY}})"))
-                        .await
-                }
+/// Runs `$body` with a [`Ctx`] on the session's active target.
+macro_rules! on_active_target {
+    ($ty:ty => $out:ty, |$this:ident, $ctx:ident| $body:expr) => {
+        impl SessionCommand for $ty {
+            async fn run(self, call: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<$out, HubError> {
+                let $this = self;
+                let $ctx = Ctx::new(call.hub, session).await?;
+                $body
             }
         }
-        "interact.scrollIntoView" => ctx.ref_op(req_str(params, "ref")?, "scrollIntoView", Value::Null).await,
-        "dom.getHtml" | "dom.getText" => {
-            let op = if name == "dom.getHtml" { "html" } else { "text" };
-            let max = opt_u64(params, "maxChars", 1_000_000)?.unwrap_or(8_000) as usize;
-            let value =
-                ctx.ref_op(req_str(params, "ref")?, op, Value::Null).await?["value"].as_str().unwrap_or("").to_owned();
-            let truncated = value.chars().count() > max;
-            let value: String = value.chars().take(max).collect();
-            let key = if op == "html" { "outerHTML" } else { "text" };
-            Ok(json!({key: value, "truncated": truncated}))
-        }
-        "dom.getAttr" => ctx.ref_op(req_str(params, "ref")?, "attr", json!(req_str(params, "name")?)).await,
-        "dom.getValue" => ctx.ref_op(req_str(params, "ref")?, "value", Value::Null).await,
-        "dom.isVisible" => ctx.ref_op(req_str(params, "ref")?, "visible", Value::Null).await,
-        "dom.isEnabled" => ctx.ref_op(req_str(params, "ref")?, "enabled", Value::Null).await,
-        "dom.isChecked" => ctx.ref_op(req_str(params, "ref")?, "checked", Value::Null).await,
-        "page.screenshot" => ctx.screenshot(params).await,
-        "devtools.consolePoll" | "devtools.networkPoll" => {
-            let since = opt_u64(params, "sinceSeq", u64::MAX)?.unwrap_or(0);
-            let max = opt_u64(params, "max", 1_000)?.unwrap_or(50) as usize;
-            let state = session.state();
-            let log = if name == "devtools.consolePoll" { &state.console } else { &state.network };
-            let (events, next) = log.since(since, max);
-            Ok(json!({"events": events, "nextSeq": next}))
-        }
-        _ => {
-            session.call(hub, "Performance.enable", json!({}), Some(&ctx.cdp)).await?;
-            let metrics = session.call(hub, "Performance.getMetrics", json!({}), Some(&ctx.cdp)).await?;
-            Ok(json!({"metrics": metrics["metrics"]}))
-        }
+    };
+}
+
+on_active_target!(Snapshot => PageSnapshot, |cmd, ctx| ctx.snapshot(cmd).await);
+on_active_target!(Click => Clicked, |cmd, ctx| ctx.click(&cmd.element, true).await);
+on_active_target!(Hover => Clicked, |cmd, ctx| ctx.click(&cmd.element, false).await);
+on_active_target!(TypeText => Timing, |cmd, ctx| ctx.type_text(cmd).await);
+on_active_target!(Press => Done, |cmd, ctx| {
+    if let Some(r) = &cmd.element {
+        ctx.ref_op(r, "focus", json!(false)).await?;
     }
+    ctx.key(&cmd.key).await?;
+    Ok(Done::YES)
+});
+on_active_target!(Select => Selected, |cmd, ctx| {
+    let r = ctx.ref_op(&cmd.element, "select", json!(cmd.values)).await?;
+    Ok(Selected { selected: r["selected"].as_number().cloned() })
+});
+on_active_target!(Scroll => Scrolled, |cmd, ctx| {
+    let dy = cmd.dy.unwrap_or(0.0);
+    let moved = match &cmd.element {
+        Some(r) => ctx.ref_op(r, "scroll", json!(dy)).await?,
+        None => ctx.eval(&format!("(window.scrollBy(0, {dy}), {{scrollY: window.scrollY}})")).await?,
+    };
+    let number = |k: &str| moved[k].as_number().cloned();
+    Ok(Scrolled { scroll_top: number("scrollTop"), scroll_y: number("scrollY") })
+});
+on_active_target!(ScrollIntoView => Rect, |cmd, ctx| {
+    let rect = ctx.ref_op(&cmd.element, "scrollIntoView", Value::Null).await?;
+    serde_json::from_value(rect).map_err(|e| err("js_error", format!("the page answered an odd box: {e}")))
+});
+on_active_target!(GetHtml => Html, |cmd, ctx| {
+    let (outer_html, truncated) = ctx.read_text(&cmd.element, "html", cmd.max_chars).await?;
+    Ok(Html { outer_html, truncated })
+});
+on_active_target!(GetText => Text, |cmd, ctx| {
+    let (text, truncated) = ctx.read_text(&cmd.element, "text", cmd.max_chars).await?;
+    Ok(Text { text, truncated })
+});
+on_active_target!(GetAttr => Reading, |cmd, ctx| ctx.read(&cmd.element, "attr", json!(cmd.name)).await);
+on_active_target!(GetValue => Reading, |cmd, ctx| ctx.read(&cmd.element, "value", Value::Null).await);
+on_active_target!(IsVisible => Reading, |cmd, ctx| ctx.read(&cmd.element, "visible", Value::Null).await);
+on_active_target!(IsEnabled => Reading, |cmd, ctx| ctx.read(&cmd.element, "enabled", Value::Null).await);
+on_active_target!(IsChecked => Reading, |cmd, ctx| ctx.read(&cmd.element, "checked", Value::Null).await);
+on_active_target!(Screenshot => Shot, |cmd, ctx| ctx.screenshot(cmd).await);
+on_active_target!(Perf => Metrics, |_cmd, ctx| {
+    ctx.input("Performance.enable", json!({})).await?;
+    let metrics = ctx.input("Performance.getMetrics", json!({})).await?;
+    Ok(Metrics { metrics: metrics["metrics"].clone() })
+});
+
+impl SessionCommand for ConsolePoll {
+    async fn run(self, _: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<Events, HubError> {
+        Ok(poll(&session.state().console, self.since_seq, self.max))
+    }
+}
+
+impl SessionCommand for NetworkPoll {
+    async fn run(self, _: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<Events, HubError> {
+        Ok(poll(&session.state().network, self.since_seq, self.max))
+    }
+}
+
+fn poll(log: &Log, since: Option<u64>, max: Option<u64>) -> Events {
+    let (events, next_seq) = log.since(since.unwrap_or(0), max.unwrap_or(50) as usize);
+    Events { events, next_seq }
 }
 
 struct Ctx<'a> {
@@ -81,7 +100,29 @@ struct Ctx<'a> {
     cdp: String,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    async fn new(hub: &'a HubCore, session: &'a Arc<BrowserSession>) -> Result<Ctx<'a>, HubError> {
+        let (target, cdp) = session.active(hub).await?;
+        Ok(Ctx { hub, session, target, cdp })
+    }
+
+    async fn eval(&self, expression: &str) -> Result<Value, HubError> {
+        eval(self.hub, self.session, &self.cdp, expression).await
+    }
+
+    /// `op`'s `value` of the element `r`.
+    async fn read(&self, r: &str, op: &str, arg: Value) -> Result<Reading, HubError> {
+        Ok(Reading { value: self.ref_op(r, op, arg).await?["value"].clone() })
+    }
+
+    /// `op`'s text of the element `r`, cut at `max` characters (default 8000).
+    async fn read_text(&self, r: &str, op: &str, max: Option<u64>) -> Result<(String, bool), HubError> {
+        let max = max.unwrap_or(8_000) as usize;
+        let value = self.ref_op(r, op, Value::Null).await?["value"].as_str().unwrap_or("").to_owned();
+        let truncated = value.chars().count() > max;
+        Ok((value.chars().take(max).collect(), truncated))
+    }
+
     async fn input(&self, method: &str, params: Value) -> Result<Value, HubError> {
         self.session.call(self.hub, method, params, Some(&self.cdp)).await
     }
@@ -108,11 +149,12 @@ impl Ctx<'_> {
         Ok(result)
     }
 
-    async fn snapshot(&self, params: &Params) -> Result<Value, HubError> {
+    async fn snapshot(&self, cmd: Snapshot) -> Result<PageSnapshot, HubError> {
         let started = Instant::now();
-        let mode = opt_str(params, "mode")?.unwrap_or("outline");
-        let max_chars = opt_u64(params, "maxChars", 1_000_000)?.unwrap_or(16_000).max(100) as usize;
-        let cursor = opt_str(params, "cursor")?
+        let mode = cmd.mode.as_deref().unwrap_or("outline");
+        let max_chars = cmd.max_chars.unwrap_or(16_000).max(100) as usize;
+        let cursor = cmd
+            .cursor
             .map_or(Ok(0), |c| c.parse::<usize>())
             .map_err(|_| HubError::param("cursor", "must be the nextCursor of a previous snapshot"))?;
         let base = self.session.state().targets.get(&self.target).map_or(0, |t| t.max_ref);
@@ -127,11 +169,19 @@ impl Ctx<'_> {
             t.max_ref = snap["maxRef"].as_u64().unwrap_or(0);
         }
         let p = page(&lines, cursor, max_chars);
-        Ok(json!({"url": snap["url"], "title": snap["title"], "content": p.content, "truncated": p.truncated,
-            "nextCursor": p.next_cursor, "refCount": snap["refCount"], "timingMs": started.elapsed().as_millis() as u64}))
+        let text = |k: &str| snap[k].as_str().map(str::to_owned);
+        Ok(PageSnapshot {
+            url: text("url"),
+            title: text("title"),
+            content: p.content,
+            truncated: p.truncated,
+            next_cursor: p.next_cursor,
+            ref_count: snap["refCount"].as_number().cloned(),
+            timing_ms: started.elapsed().as_millis() as u64,
+        })
     }
 
-    async fn click(&self, r: &str, press: bool) -> Result<Value, HubError> {
+    async fn click(&self, r: &str, press: bool) -> Result<Clicked, HubError> {
         let started = Instant::now();
         let at = self.ref_op(r, "center", Value::Null).await?;
         if at["visible"] != true {
@@ -151,31 +201,21 @@ impl Ctx<'_> {
         }
         tokio::time::sleep(Duration::from_millis(150)).await;
         let after = eval(self.hub, self.session, &self.cdp, "location.href").await.unwrap_or(Value::Null);
-        Ok(json!({"timingMs": started.elapsed().as_millis() as u64, "navigated": after != before}))
+        Ok(Clicked { timing_ms: started.elapsed().as_millis() as u64, navigated: after != before })
     }
 
-    async fn type_text(&self, params: &Params) -> Result<Value, HubError> {
+    async fn type_text(&self, cmd: TypeText) -> Result<Timing, HubError> {
         let started = Instant::now();
-        let r = req_str(params, "ref")?;
-        let text = params.get("text").and_then(Value::as_str).ok_or_else(|| HubError::param("text", "is required"))?;
-        let clear = opt_bool(params, "clear")?.unwrap_or(false);
-        let focused = self.ref_op(r, "focus", json!(clear)).await?;
+        let r = &cmd.element;
+        let focused = self.ref_op(r, "focus", json!(cmd.clear.unwrap_or(false))).await?;
         if focused["focused"] != true {
             return Err(err("element_not_visible", format!("ref {r} cannot take keyboard focus")));
         }
-        self.input("Input.insertText", json!({"text": text})).await?;
-        if opt_bool(params, "submit")?.unwrap_or(false) {
+        self.input("Input.insertText", json!({"text": cmd.text})).await?;
+        if cmd.submit.unwrap_or(false) {
             self.key("Enter").await?;
         }
-        Ok(json!({"timingMs": started.elapsed().as_millis() as u64}))
-    }
-
-    async fn press(&self, params: &Params) -> Result<Value, HubError> {
-        if let Some(r) = opt_str(params, "ref")? {
-            self.ref_op(r, "focus", json!(false)).await?;
-        }
-        self.key(req_str(params, "key")?).await?;
-        Ok(json!({"ok": true}))
+        Ok(Timing { timing_ms: started.elapsed().as_millis() as u64 })
     }
 
     async fn key(&self, key: &str) -> Result<(), HubError> {
@@ -215,9 +255,9 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    async fn screenshot(&self, params: &Params) -> Result<Value, HubError> {
+    async fn screenshot(&self, cmd: Screenshot) -> Result<Shot, HubError> {
         let mut shot = json!({"format": "png"});
-        if let Some(r) = opt_str(params, "ref")? {
+        if let Some(r) = &cmd.element {
             let rect = self.ref_op(r, "rect", Value::Null).await?;
             let f = |k: &str| rect[k].as_f64().unwrap_or(0.0);
             shot["clip"] = json!({"x": f("x") + f("scrollX"), "y": f("y") + f("scrollY"), "width": f("width").max(1.0),
@@ -228,7 +268,7 @@ impl Ctx<'_> {
             .ok_or_else(|| err("screenshot_failed", "the browser returned no PNG data"))?;
         let (width, height) =
             png_size(&bytes).ok_or_else(|| err("screenshot_failed", "the browser returned an invalid PNG"))?;
-        let path = match opt_str(params, "path")? {
+        let path = match cmd.path {
             Some(p) => std::path::PathBuf::from(p),
             None => {
                 std::env::temp_dir().join(format!("opendevbrowser-{}.png", opendevbrowser_api::clock::random_hex(6)))
@@ -236,7 +276,7 @@ impl Ctx<'_> {
         };
         std::fs::write(&path, &bytes)
             .map_err(|e| err("screenshot_failed", format!("cannot write {}: {e}", path.display())))?;
-        Ok(json!({"path": path, "width": width, "height": height, "bytes": bytes.len()}))
+        Ok(Shot { path: path.display().to_string(), width, height, bytes: bytes.len() })
     }
 }
 

@@ -1,198 +1,136 @@
-//! Every browser command's dispatch (session lookup, ownership, binding), and the session,
-//! target and page commands; navigation and actions live in their own modules.
+//! The session, target and page commands; navigation and actions live in their own
+//! modules. Sessions open with `session.launch` / `session.connect` (hub-wide commands);
+//! every other command runs in the session its call names (see `dispatch`).
 
-use super::actions;
 use super::direct::{browser_ws_url, DirectCdp};
 use super::error::err;
 use super::launcher::ManagedChromium;
 use super::navigation;
 use super::session::{BrowserSession, Mode};
-use crate::commands::{owner, wait_until_ready, Answer, DEFAULT_READY_TIMEOUT_MS, MAX_TIMEOUT_MS};
+use crate::dispatch::{Call, HubCommand, SessionCommand};
 use crate::error::HubError;
-use crate::params::{opt_bool, opt_str, opt_u64, req_str, Params};
 use crate::server::HubCore;
+use opendevbrowser_api::commands::*;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-/// Every browser command name.
-pub const BROWSER_COMMANDS: &[&str] = &[
-    "session.launch",
-    "session.connect",
-    "session.disconnect",
-    "session.status",
-    "targets.list",
-    "targets.new",
-    "targets.use",
-    "targets.close",
-    "page.open",
-    "page.list",
-    "page.close",
-    "nav.goto",
-    "nav.wait",
-    "nav.snapshot",
-    "interact.click",
-    "interact.hover",
-    "interact.type",
-    "interact.press",
-    "interact.select",
-    "interact.scroll",
-    "interact.scrollIntoView",
-    "dom.getHtml",
-    "dom.getText",
-    "dom.getAttr",
-    "dom.getValue",
-    "dom.isVisible",
-    "dom.isEnabled",
-    "dom.isChecked",
-    "page.screenshot",
-    "devtools.consolePoll",
-    "devtools.networkPoll",
-    "devtools.perf",
-];
-
-/// Runs a browser command; `None` when `name` is not one.
-pub async fn dispatch(hub: &Arc<HubCore>, name: &str, params: &Params) -> Option<Result<Answer, HubError>> {
-    if !BROWSER_COMMANDS.contains(&name) {
-        return None;
+impl HubCommand for Launch {
+    async fn run(self, call: &mut Call<'_>) -> Result<SessionInfo, HubError> {
+        let caller = call.owner()?;
+        let hub = call.hub;
+        let start_url = self.start_url.unwrap_or_else(|| "about:blank".to_owned());
+        let mode = match self.mode.as_deref() {
+            Some("managed") => Mode::Managed,
+            Some("extension") => Mode::Extension,
+            None if hub.relay().handshake_complete() => Mode::Extension,
+            None => Mode::Managed,
+            Some(other) => {
+                return Err(err("invalid_mode", format!("mode must be \"extension\" or \"managed\", not {other:?}")))
+            }
+        };
+        let id = uuid::Uuid::new_v4().to_string();
+        let session = match mode {
+            Mode::Extension => {
+                call.require_binding()?;
+                call.wait_until_ready().await?;
+                BrowserSession::extension(id, caller)
+            }
+            _ => {
+                let headless = self.headless.unwrap_or(true);
+                let chromium =
+                    ManagedChromium::launch(headless, &start_url).await.map_err(|e| err("launch_failed", e))?;
+                let ws = browser_ws_url("127.0.0.1", chromium.port).await.map_err(|e| err("launch_failed", e))?;
+                let cdp = DirectCdp::connect(&ws).await.map_err(|e| err("launch_failed", e))?;
+                BrowserSession::direct(id, Mode::Managed, caller, cdp, Some(chromium))
+            }
+        };
+        let session = open(hub, session).await?;
+        if mode == Mode::Extension && start_url != "about:blank" {
+            navigation::navigate(hub, &session, &start_url, "load", 30_000).await?;
+        }
+        Ok(info(&session))
     }
-    Some(run(hub, name, params).await)
 }
 
-async fn run(hub: &Arc<HubCore>, name: &str, params: &Params) -> Result<Answer, HubError> {
-    match name {
-        "session.launch" => launch(hub, params).await,
-        "session.connect" => connect(hub, params).await,
-        _ => {
-            let mut warnings = Vec::new();
-            let session = session_for(hub, params, &mut warnings).await?;
-            let data = match name {
-                "session.disconnect" => disconnect(hub, &session, params).await?,
-                "session.status" => status(hub, &session).await?,
-                "targets.list" | "targets.new" | "targets.use" | "targets.close" => {
-                    targets(hub, &session, name, params).await?
+impl HubCommand for Connect {
+    async fn run(self, call: &mut Call<'_>) -> Result<SessionInfo, HubError> {
+        let caller = call.owner()?;
+        let ws = match self.ws_endpoint {
+            Some(ws) => ws,
+            None => {
+                let host = self.host.as_deref().unwrap_or("127.0.0.1");
+                if !matches!(host, "127.0.0.1" | "localhost" | "::1") {
+                    return Err(HubError::param("host", "must be a loopback address (127.0.0.1, localhost, ::1)"));
                 }
-                "page.open" | "page.list" | "page.close" => pages(hub, &session, name, params).await?,
-                "nav.goto" => navigation::goto(hub, &session, params).await?,
-                "nav.wait" => navigation::wait(hub, &session, params).await?,
-                _ => actions::run(hub, &session, name, params).await?,
-            };
-            Ok(Answer { data, warnings })
-        }
+                browser_ws_url(host, self.port.unwrap_or(9222)).await.map_err(|e| err("connect_failed", e))?
+            }
+        };
+        let cdp = DirectCdp::connect(&ws).await.map_err(|e| err("connect_failed", e))?;
+        let session = BrowserSession::direct(uuid::Uuid::new_v4().to_string(), Mode::Connected, caller, cdp, None);
+        let session = open(call.hub, session).await?;
+        Ok(info(&session))
     }
 }
 
-/// The session named by `sessionId`, checked against the caller (and the binding).
-async fn session_for(
-    hub: &HubCore,
-    params: &Params,
-    warnings: &mut Vec<String>,
-) -> Result<Arc<BrowserSession>, HubError> {
-    let id = req_str(params, "sessionId")?;
-    let session = hub.browser.get(id).ok_or_else(|| {
-        err("unknown_session", format!("no session {id}: it was disconnected or never existed (session.launch)"))
-    })?;
-    let caller = owner(params)?;
-    if caller != session.owner {
-        return Err(err("session_not_owned", format!("session {id} belongs to {}", session.owner)));
-    }
-    if session.mode == Mode::Extension {
-        hub.leases.require(&caller, opt_str(params, "bindingId")?)?;
-        let ready = opt_u64(params, "readyTimeoutMs", MAX_TIMEOUT_MS)?.unwrap_or(DEFAULT_READY_TIMEOUT_MS);
-        wait_until_ready(hub, ready, warnings).await?;
-    }
-    Ok(session)
-}
-
-fn session_json(session: &BrowserSession, extra: Value) -> Value {
-    let mut v = json!({"sessionId": session.id, "mode": session.mode.name(), "activeTargetId": session.state().active});
-    if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), extra) {
-        obj.extend(more);
-    }
-    v
-}
-
-async fn launch(hub: &Arc<HubCore>, params: &Params) -> Result<Answer, HubError> {
-    let caller = owner(params)?;
-    let start_url = opt_str(params, "startUrl")?.unwrap_or("about:blank").to_owned();
-    let connected = hub.relay().handshake_complete();
-    let mode = match opt_str(params, "mode")? {
-        Some("managed") => Mode::Managed,
-        Some("extension") => Mode::Extension,
-        None if connected => Mode::Extension,
-        None => Mode::Managed,
-        Some(other) => {
-            return Err(err("invalid_mode", format!("mode must be \"extension\" or \"managed\", not {other:?}")))
-        }
-    };
-    let id = uuid::Uuid::new_v4().to_string();
-    let mut warnings = Vec::new();
-    let session = match mode {
-        Mode::Extension => {
-            hub.leases.require(&caller, opt_str(params, "bindingId")?)?;
-            let ready = opt_u64(params, "readyTimeoutMs", MAX_TIMEOUT_MS)?.unwrap_or(DEFAULT_READY_TIMEOUT_MS);
-            wait_until_ready(hub, ready, &mut warnings).await?;
-            BrowserSession::extension(id, caller)
-        }
-        _ => {
-            let headless = opt_bool(params, "headless")?.unwrap_or(true);
-            let chromium = ManagedChromium::launch(headless, &start_url).await.map_err(|e| err("launch_failed", e))?;
-            let ws = browser_ws_url("127.0.0.1", chromium.port).await.map_err(|e| err("launch_failed", e))?;
-            let cdp = DirectCdp::connect(&ws).await.map_err(|e| err("launch_failed", e))?;
-            BrowserSession::direct(id, Mode::Managed, caller, cdp, Some(chromium))
-        }
-    };
+/// Registers a new session and makes sure it has an active target.
+async fn open(hub: &Arc<HubCore>, session: BrowserSession) -> Result<Arc<BrowserSession>, HubError> {
     let session = Arc::new(session);
     session.start_event_pump(hub);
     hub.browser.insert(session.clone());
-    let (target, _) = session.active(hub).await?;
-    if mode == Mode::Extension && start_url != "about:blank" {
-        navigation::navigate(hub, &session, &start_url, "load", 30_000).await?;
-    }
-    let data = session_json(&session, json!({"activeTargetId": target}));
-    Ok(Answer { data, warnings })
+    session.active(hub).await?;
+    Ok(session)
 }
 
-async fn connect(hub: &Arc<HubCore>, params: &Params) -> Result<Answer, HubError> {
-    let caller = owner(params)?;
-    let ws = match opt_str(params, "wsEndpoint")? {
-        Some(ws) => ws.to_owned(),
-        None => {
-            let host = opt_str(params, "host")?.unwrap_or("127.0.0.1");
-            if !matches!(host, "127.0.0.1" | "localhost" | "::1") {
-                return Err(HubError::param("host", "must be a loopback address (127.0.0.1, localhost, ::1)"));
+fn info(session: &BrowserSession) -> SessionInfo {
+    SessionInfo {
+        session_id: session.id.clone(),
+        mode: session.mode.name().to_owned(),
+        active_target_id: session.state().active.clone(),
+    }
+}
+
+impl SessionCommand for Disconnect {
+    async fn run(self, call: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<Disconnected, HubError> {
+        let hub = call.hub;
+        hub.browser.remove(&session.id);
+        if session.mode == Mode::Connected && self.close_browser == Some(true) {
+            let _ = session.call(hub, "Browser.close", json!({}), None).await;
+        }
+        let mut released = false;
+        if session.mode == Mode::Extension {
+            hub.relay().send_control("detach_all");
+            if let Some(binding) = call.binding_id()? {
+                released = hub.leases.release(&session.owner, binding).is_ok();
             }
-            let port = opt_u64(params, "port", 65_535)?.unwrap_or(9222) as u16;
-            browser_ws_url(host, port).await.map_err(|e| err("connect_failed", e))?
         }
-    };
-    let cdp = DirectCdp::connect(&ws).await.map_err(|e| err("connect_failed", e))?;
-    let session =
-        Arc::new(BrowserSession::direct(uuid::Uuid::new_v4().to_string(), Mode::Connected, caller, cdp, None));
-    session.start_event_pump(hub);
-    hub.browser.insert(session.clone());
-    let (target, _) = session.active(hub).await?;
-    Ok(session_json(&session, json!({"activeTargetId": target})).into())
+        Ok(Disconnected { ok: true, binding_released: released })
+    }
 }
 
-async fn disconnect(hub: &HubCore, session: &Arc<BrowserSession>, params: &Params) -> Result<Value, HubError> {
-    hub.browser.remove(&session.id);
-    if session.mode == Mode::Connected && opt_bool(params, "closeBrowser")? == Some(true) {
-        let _ = session.call(hub, "Browser.close", json!({}), None).await;
+impl SessionCommand for SessionStatus {
+    async fn run(self, call: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<SessionState, HubError> {
+        let (_, cdp) = session.active(call.hub).await?;
+        let page = where_is(call.hub, session, &cdp).await?;
+        let info = info(session);
+        Ok(SessionState {
+            session_id: info.session_id,
+            mode: info.mode,
+            active_target_id: info.active_target_id,
+            url: page.0,
+            title: page.1,
+        })
     }
-    let mut released = false;
-    if session.mode == Mode::Extension {
-        hub.relay().send_control("detach_all");
-        if let Some(binding) = opt_str(params, "bindingId")? {
-            released = hub.leases.release(&session.owner, binding).is_ok();
-        }
-    }
-    Ok(json!({"ok": true, "bindingReleased": released}))
 }
 
-async fn status(hub: &HubCore, session: &Arc<BrowserSession>) -> Result<Value, HubError> {
-    let (_, cdp) = session.active(hub).await?;
-    let page = eval(hub, session, &cdp, "({url: location.href, title: document.title})").await?;
-    Ok(session_json(session, json!({"url": page["url"], "title": page["title"]})))
+/// The URL and title of the page in `cdp`.
+async fn where_is(
+    hub: &HubCore,
+    session: &BrowserSession,
+    cdp: &str,
+) -> Result<(Option<String>, Option<String>), HubError> {
+    let page = eval(hub, session, cdp, "({url: location.href, title: document.title})").await?;
+    let text = |k: &str| page[k].as_str().map(str::to_owned);
+    Ok((text("url"), text("title")))
 }
 
 /// Evaluates `expression` in a target and returns its value (page exceptions are errors).
@@ -206,92 +144,100 @@ pub async fn eval(hub: &HubCore, session: &BrowserSession, cdp: &str, expression
     Ok(result["result"]["value"].clone())
 }
 
-async fn targets(hub: &HubCore, session: &Arc<BrowserSession>, name: &str, params: &Params) -> Result<Value, HubError> {
-    match name {
-        "targets.list" => {
-            let urls = opt_bool(params, "includeUrls")?.unwrap_or(true);
-            let list: Vec<Value> = session
-                .page_targets(hub)
-                .await?
-                .iter()
-                .map(|t| {
-                    if urls {
-                        json!({"targetId": t["targetId"], "title": t["title"], "url": t["url"], "type": "page"})
-                    } else {
-                        json!({"targetId": t["targetId"], "title": t["title"], "type": "page"})
-                    }
-                })
-                .collect();
-            Ok(json!({"activeTargetId": session.state().active, "targets": list}))
-        }
-        "targets.new" => {
-            let url = opt_str(params, "url")?.unwrap_or("about:blank");
-            let created = session.call(hub, "Target.createTarget", json!({"url": url}), None).await?;
-            let target = created["targetId"].as_str().unwrap_or_default().to_owned();
-            session.state().activate(&target);
-            session.attach(hub, &target).await?;
-            Ok(json!({"targetId": target}))
-        }
-        "targets.use" => {
-            let target = req_str(params, "targetId")?;
-            session.attach(hub, target).await?;
-            session.state().activate(target);
-            let _ = session.call(hub, "Target.activateTarget", json!({"targetId": target}), None).await;
-            let (_, cdp) = session.active(hub).await?;
-            let page = eval(hub, session, &cdp, "({url: location.href, title: document.title})").await?;
-            Ok(json!({"activeTargetId": target, "url": page["url"], "title": page["title"]}))
-        }
-        _ => {
-            let target = req_str(params, "targetId")?;
-            session.call(hub, "Target.closeTarget", json!({"targetId": target}), None).await.map_err(|e| match e {
-                HubError::Cdp(c) => err("unknown_target", format!("cannot close {target}: {c}")),
-                other => other,
-            })?;
-            session.forget_target(target);
-            Ok(json!({"ok": true}))
-        }
+impl SessionCommand for ListTargets {
+    async fn run(self, call: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<TargetList, HubError> {
+        let urls = self.include_urls.unwrap_or(true);
+        let text = |t: &Value, k: &str| t[k].as_str().unwrap_or_default().to_owned();
+        let targets = session
+            .page_targets(call.hub)
+            .await?
+            .iter()
+            .map(|t| TargetEntry {
+                target_id: text(t, "targetId"),
+                title: text(t, "title"),
+                url: urls.then(|| text(t, "url")),
+                kind: "page".to_owned(),
+            })
+            .collect();
+        Ok(TargetList { active_target_id: session.state().active.clone(), targets })
     }
 }
 
-async fn pages(hub: &HubCore, session: &Arc<BrowserSession>, name: &str, params: &Params) -> Result<Value, HubError> {
-    match name {
-        "page.list" => {
-            let pages = session.state().pages.clone();
-            Ok(json!({"pages": pages.iter().map(|(n, t)| json!({"name": n, "targetId": t})).collect::<Vec<_>>()}))
+impl SessionCommand for NewTarget {
+    async fn run(self, call: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<NewTargetId, HubError> {
+        let url = self.url.as_deref().unwrap_or("about:blank");
+        let target = create_target(call.hub, session, url).await?;
+        session.state().activate(&target);
+        session.attach(call.hub, &target).await?;
+        Ok(NewTargetId { target_id: target })
+    }
+}
+
+async fn create_target(hub: &HubCore, session: &BrowserSession, url: &str) -> Result<String, HubError> {
+    let created = session.call(hub, "Target.createTarget", json!({"url": url}), None).await?;
+    Ok(created["targetId"].as_str().unwrap_or_default().to_owned())
+}
+
+impl SessionCommand for UseTarget {
+    async fn run(self, call: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<ActiveTarget, HubError> {
+        let (hub, target) = (call.hub, self.target_id);
+        session.attach(hub, &target).await?;
+        session.state().activate(&target);
+        let _ = session.call(hub, "Target.activateTarget", json!({"targetId": target}), None).await;
+        let (_, cdp) = session.active(hub).await?;
+        let (url, title) = where_is(hub, session, &cdp).await?;
+        Ok(ActiveTarget { active_target_id: target, url, title })
+    }
+}
+
+impl SessionCommand for CloseTarget {
+    async fn run(self, call: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<Done, HubError> {
+        let target = self.target_id;
+        let closing = session.call(call.hub, "Target.closeTarget", json!({"targetId": target}), None).await;
+        closing.map_err(|e| match e {
+            HubError::Cdp(c) => err("unknown_target", format!("cannot close {target}: {c}")),
+            other => other,
+        })?;
+        session.forget_target(&target);
+        Ok(Done::YES)
+    }
+}
+
+impl SessionCommand for ListPages {
+    async fn run(self, _: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<PageList, HubError> {
+        let state = session.state();
+        let pages = state.pages.iter().map(|(n, t)| PageEntry { name: n.clone(), target_id: t.clone() }).collect();
+        Ok(PageList { pages })
+    }
+}
+
+impl SessionCommand for ClosePage {
+    async fn run(self, call: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<Done, HubError> {
+        let known = session.state().pages.get(&self.name).cloned();
+        let target = known.ok_or_else(|| err("unknown_page", format!("no page named {:?}", self.name)))?;
+        let _ = session.call(call.hub, "Target.closeTarget", json!({"targetId": target}), None).await;
+        session.forget_target(&target);
+        Ok(Done::YES)
+    }
+}
+
+impl SessionCommand for OpenPage {
+    async fn run(self, call: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<OpenedPage, HubError> {
+        let hub = call.hub;
+        let known = session.state().pages.get(&self.name).cloned();
+        let (target, created) = match known {
+            Some(t) => (t, false),
+            None => (create_target(hub, session, self.url.as_deref().unwrap_or("about:blank")).await?, true),
+        };
+        session.attach(hub, &target).await?;
+        {
+            let mut state = session.state();
+            state.pages.insert(self.name, target.clone());
+            state.activate(&target);
         }
-        "page.close" => {
-            let page = req_str(params, "name")?;
-            let target = session
-                .state()
-                .pages
-                .get(page)
-                .cloned()
-                .ok_or_else(|| err("unknown_page", format!("no page named {page:?}")))?;
-            let _ = session.call(hub, "Target.closeTarget", json!({"targetId": target}), None).await;
-            session.forget_target(&target);
-            Ok(json!({"ok": true}))
+        if let (false, Some(url)) = (created, &self.url) {
+            navigation::navigate(hub, session, url, "load", 30_000).await?;
         }
-        _ => {
-            let page = req_str(params, "name")?.to_owned();
-            let known = session.state().pages.get(&page).cloned();
-            let (target, created) = match known {
-                Some(t) => (t, false),
-                None => {
-                    let url = opt_str(params, "url")?.unwrap_or("about:blank");
-                    let made = session.call(hub, "Target.createTarget", json!({"url": url}), None).await?;
-                    (made["targetId"].as_str().unwrap_or_default().to_owned(), true)
-                }
-            };
-            session.attach(hub, &target).await?;
-            {
-                let mut state = session.state();
-                state.pages.insert(page, target.clone());
-                state.activate(&target);
-            }
-            if let (false, Some(url)) = (created, opt_str(params, "url")?) {
-                navigation::navigate(hub, session, url, "load", 30_000).await?;
-            }
-            Ok(json!({"targetId": target, "created": created}))
-        }
+        Ok(OpenedPage { target_id: target, created })
     }
 }

@@ -14,7 +14,6 @@ pub mod session;
 pub mod snapshot;
 pub mod state;
 
-pub use commands::{dispatch, BROWSER_COMMANDS};
 pub use error::BrowserError;
 
 use session::BrowserSession;

@@ -6,10 +6,11 @@ use super::commands::eval;
 use super::error::err;
 use super::js;
 use super::session::{BrowserSession, Traffic};
-use crate::commands::MAX_TIMEOUT_MS;
+use crate::dispatch::{Call, SessionCommand};
 use crate::error::HubError;
-use crate::params::{opt_str, opt_u64, req_str, Params};
 use crate::server::HubCore;
+use opendevbrowser_api::clock::{now_ms, random_hex};
+use opendevbrowser_api::commands::{Goto, Navigated, Timing, Wait};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,15 +18,11 @@ use std::time::{Duration, Instant};
 /// `networkidle`: how long a page must have had no request in flight (as Playwright counts it).
 pub const NETWORK_IDLE_MS: u64 = 500;
 
-/// `nav.goto {url, waitUntil?, timeoutMs?}`.
-pub async fn goto(hub: &HubCore, session: &Arc<BrowserSession>, params: &Params) -> Result<Value, HubError> {
-    let url = req_str(params, "url")?;
-    let until = opt_str(params, "waitUntil")?.unwrap_or("load");
-    if !matches!(until, "load" | "domcontentloaded" | "networkidle") {
-        return Err(HubError::param("waitUntil", "must be load, domcontentloaded or networkidle"));
+impl SessionCommand for Goto {
+    async fn run(self, call: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<Navigated, HubError> {
+        let until = self.wait_until.unwrap_or_default().as_str();
+        navigate(call.hub, session, &self.url, until, self.timeout_ms.unwrap_or(30_000)).await
     }
-    let timeout = opt_u64(params, "timeoutMs", MAX_TIMEOUT_MS)?.unwrap_or(30_000);
-    navigate(hub, session, url, until, timeout).await
 }
 
 /// Navigates the active target and waits for `until`: the old document is marked first, so
@@ -36,15 +33,15 @@ pub async fn navigate(
     url: &str,
     until: &str,
     timeout_ms: u64,
-) -> Result<Value, HubError> {
+) -> Result<Navigated, HubError> {
     let started = Instant::now();
     let (target, cdp) = session.active(hub).await?;
     let log_mark = {
         let mut state = session.state();
-        state.traffic.entry(target.clone()).or_default().reset(opendevbrowser_api::clock::now_ms());
+        state.traffic.entry(target.clone()).or_default().reset(now_ms());
         state.network.since(u64::MAX, 0).1
     };
-    let marker = opendevbrowser_api::clock::random_hex(6);
+    let marker = random_hex(6);
     let _ = eval(hub, session, &cdp, &format!("window.__odbNav = '{marker}'")).await;
     let timed_out = || {
         let busy = session.state().traffic.get(&target).map_or(0, Traffic::in_flight);
@@ -76,7 +73,8 @@ pub async fn navigate(
             if (same_document || p["fresh"] == true) && ready {
                 let timing = started.elapsed().as_millis() as u64;
                 let status = document_status(session, &target, log_mark);
-                return Ok(json!({"finalUrl": p["url"], "title": p["title"], "status": status, "timingMs": timing}));
+                let text = |k: &str| p[k].as_str().map(str::to_owned);
+                return Ok(Navigated { final_url: text("url"), title: text("title"), status, timing_ms: timing });
             }
         }
         if started.elapsed() >= Duration::from_millis(timeout_ms) {
@@ -89,32 +87,39 @@ pub async fn navigate(
 /// Whether `target` has had no request in flight for [`NETWORK_IDLE_MS`].
 fn network_idle(session: &BrowserSession, target: &str) -> bool {
     let state = session.state();
-    let idle = state.traffic.get(target).and_then(|t| t.idle_for_ms(opendevbrowser_api::clock::now_ms()));
+    let idle = state.traffic.get(target).and_then(|t| t.idle_for_ms(now_ms()));
     idle.is_some_and(|ms| ms >= NETWORK_IDLE_MS)
 }
 
 /// The HTTP status of the last main-document response of `target` logged after `mark`.
-fn document_status(session: &BrowserSession, target: &str, mark: u64) -> Value {
+fn document_status(session: &BrowserSession, target: &str, mark: u64) -> Option<u16> {
     let state = session.state();
     let (events, _) = state.network.since(mark, usize::MAX);
     events
         .iter()
         .rev()
         .find(|e| e["event"] == "response" && e["resourceType"] == "Document" && e["targetId"] == target)
-        .map_or(Value::Null, |e| e["status"].clone())
+        .and_then(|e| e["status"].as_u64())
+        .and_then(|s| u16::try_from(s).ok())
 }
 
-/// `nav.wait {selector | ref | text, state?, timeoutMs?}`.
-pub async fn wait(hub: &HubCore, session: &Arc<BrowserSession>, params: &Params) -> Result<Value, HubError> {
+impl SessionCommand for Wait {
+    async fn run(self, call: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<Timing, HubError> {
+        wait(call.hub, session, self).await
+    }
+}
+
+/// Polls until the element or text of `w` is in the state asked for.
+async fn wait(hub: &HubCore, session: &Arc<BrowserSession>, w: Wait) -> Result<Timing, HubError> {
     let started = Instant::now();
-    let timeout = opt_u64(params, "timeoutMs", MAX_TIMEOUT_MS)?.unwrap_or(30_000);
-    let state = opt_str(params, "state")?.unwrap_or("visible");
-    let selector = match (opt_str(params, "selector")?, opt_str(params, "ref")?) {
-        (Some(s), _) => Some(s.to_owned()),
+    let timeout = w.timeout_ms.unwrap_or(30_000);
+    let state = w.state.as_deref().unwrap_or("visible");
+    let selector = match (w.selector, &w.element) {
+        (Some(s), _) => Some(s),
         (None, Some(r)) => Some(format!("[data-odb-ref=\"{r}\"]")),
         _ => None,
     };
-    let text = opt_str(params, "text")?;
+    let text = w.text.as_deref();
     if selector.is_none() && text.is_none() {
         return Err(HubError::param("selector", "give one of selector, ref or text"));
     }
@@ -122,7 +127,7 @@ pub async fn wait(hub: &HubCore, session: &Arc<BrowserSession>, params: &Params)
     let check = js::call(js::CONDITION, &[json!(selector), json!(text), json!(state)]);
     loop {
         match eval(hub, session, &cdp, &check).await {
-            Ok(Value::Bool(true)) => return Ok(json!({"timingMs": started.elapsed().as_millis() as u64})),
+            Ok(Value::Bool(true)) => return Ok(Timing { timing_ms: started.elapsed().as_millis() as u64 }),
             Err(HubError::Browser(e)) if e.message.contains("SyntaxError") => {
                 return Err(err("invalid_selector", format!("{selector:?} is not a valid CSS selector")))
             }
