@@ -2,8 +2,8 @@
 
 use crate::stats::summary;
 use hub::server::{HubOptions, RunningHub, Started};
-use hub::sim::{SimExtension, SimOptions};
 use serde_json::{json, Value};
+use sim::{SimExtension, SimOptions};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

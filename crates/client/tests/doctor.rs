@@ -2,8 +2,8 @@
 //! program on the port, a hub without extension, paired, extension gone, token refused) gives
 //! its class, its fix and its exit code.
 
-use hub::sim::{SimExtension, SimOptions};
 use serde_json::Value;
+use sim::{SimExtension, SimOptions};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;

@@ -198,7 +198,7 @@ async fn fifty_client_processes_at_once_make_one_hub_and_are_all_served_in_fifo_
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let _stop = StopHub(dir.path(), port);
-    let sim = hub::sim::SimExtension::spawn(hub::sim::SimOptions::new(port));
+    let sim = sim::SimExtension::spawn(sim::SimOptions::new(port));
     let children: Vec<_> = (0..50)
         .map(|i| {
             Command::new(CLI)

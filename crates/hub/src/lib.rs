@@ -5,7 +5,6 @@
 //! - [`rpc`] + [`commands`]: the daemon RPC (`POST /command`, `GET /status`, `POST /stop`);
 //! - [`server`]: start/stop, port conflicts, `daemon.json`;
 //! - [`guard`]: loopback / Host / Origin / token rules;
-//! - [`sim`]: a simulated extension driving the shared `pairing` state machine, for tests.
 
 #![warn(missing_docs)]
 
@@ -23,7 +22,6 @@ pub mod rpc;
 pub mod serve_cmd;
 pub mod server;
 pub mod settings;
-pub mod sim;
 
 pub use error::{CdpError, HubError};
 pub use server::{start, HubOptions, RunningHub, ServeError, Started};

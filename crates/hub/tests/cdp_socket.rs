@@ -3,9 +3,9 @@
 
 mod common;
 use common::*;
-use hub::sim::SimReply;
 use pairing::wire::CdpEvent;
 use serde_json::json;
+use sim::SimReply;
 
 async fn cdp_client(hub: &TestHub) -> Ws {
     ws_connect(&hub.ws_url(&format!("/cdp?token={}", hub.token())), None).await.unwrap()

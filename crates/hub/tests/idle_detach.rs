@@ -19,7 +19,7 @@ async fn evaluate(hub: &TestHub, binding: &serde_json::Value) -> (u16, serde_jso
     hub.rpc("cdp.send", params).await
 }
 
-async fn wait_for_controls(sim: &hub::sim::SimExtension, n: usize) -> Vec<String> {
+async fn wait_for_controls(sim: &sim::SimExtension, n: usize) -> Vec<String> {
     let status = sim.wait_until(WAIT, |s| s.controls.len() >= n).await.unwrap_or_else(|s| s);
     assert!(status.controls.len() >= n, "expected {n} cdp_control frames, got {:?}", status.controls);
     status.controls

@@ -5,9 +5,9 @@
 mod common;
 use common::*;
 use hub::server::{HubOptions, ServeError, Started};
-use hub::sim::{SimExtension, SimOptions};
 use pairing::{RetryReason, Status};
 use serde_json::json;
+use sim::{SimExtension, SimOptions};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 

@@ -3,8 +3,8 @@
 
 mod common;
 use common::*;
-use hub::sim::SimReply;
 use serde_json::json;
+use sim::SimReply;
 
 fn rpc_url(hub: &TestHub, path: &str) -> String {
     format!("http://127.0.0.1:{}{path}", hub.daemon_port())

@@ -8,9 +8,9 @@
 
 mod common;
 use common::*;
-use hub::sim::SimReply;
 use pairing::wire::CdpCommand;
 use serde_json::{json, Value};
+use sim::SimReply;
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/wire.json");
 

@@ -92,8 +92,8 @@ impl TestHub {
         (r.status().as_u16(), r.json().await.unwrap())
     }
 
-    pub fn sim(&self) -> hub::sim::SimExtension {
-        hub::sim::SimExtension::spawn(hub::sim::SimOptions::new(self.relay_port()))
+    pub fn sim(&self) -> sim::SimExtension {
+        sim::SimExtension::spawn(sim::SimOptions::new(self.relay_port()))
     }
 
     /// Polls the relay's `/status` until `ok` holds (5 s at most); returns it.
@@ -114,19 +114,19 @@ impl TestHub {
     }
 
     /// A simulated extension with the default answers, paired with this hub.
-    pub async fn paired_sim(&self) -> hub::sim::SimExtension {
-        let answer = hub::sim::default_responder();
+    pub async fn paired_sim(&self) -> sim::SimExtension {
+        let answer = sim::default_responder();
         self.paired_sim_with(move |cmd| answer(cmd)).await
     }
 
     /// A simulated extension answering with `responder`, paired with this hub.
     pub async fn paired_sim_with(
         &self,
-        responder: impl Fn(&pairing::wire::CdpCommand) -> hub::sim::SimReply + Send + Sync + 'static,
-    ) -> hub::sim::SimExtension {
-        let mut opts = hub::sim::SimOptions::new(self.relay_port());
+        responder: impl Fn(&pairing::wire::CdpCommand) -> sim::SimReply + Send + Sync + 'static,
+    ) -> sim::SimExtension {
+        let mut opts = sim::SimOptions::new(self.relay_port());
         opts.responder = std::sync::Arc::new(responder);
-        let sim = hub::sim::SimExtension::spawn(opts);
+        let sim = sim::SimExtension::spawn(opts);
         sim.wait_connected(WAIT).await.unwrap();
         sim
     }
