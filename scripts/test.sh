@@ -31,7 +31,7 @@ cargo test -p extension --target wasm32-unknown-unknown --test router --test web
 
 step "build the extension and the hub for the end-to-end tests"
 EXTENSION_PROFILE=release scripts/build-extension.sh
-cargo build -q -p hub -p client
+cargo build -q -p hub -p cli
 
 step "end-to-end: real hub + real extension in headless Chromium + real page"
 cargo test -p system-tests -- --test-threads=1

@@ -123,7 +123,7 @@ async fn relay_whose_pair_instance_differs_from_config_is_refused() {
 
 fn cli_binary() -> std::path::PathBuf {
     let path = system_tests::workspace().join("target/debug/opendevbrowser");
-    assert!(path.exists(), "{} is missing: run `cargo build -p client` (scripts/test.sh does)", path.display());
+    assert!(path.exists(), "{} is missing: run `cargo build -p cli` (scripts/test.sh does)", path.display());
     path
 }
 

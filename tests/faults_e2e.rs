@@ -66,7 +66,11 @@ async fn a_hub_killed_mid_command_leaves_the_outcome_unknown_and_the_next_call_r
     assert_ne!(second.hub_instance_id, first_endpoint.hub_instance_id, "a new hub runs");
     assert_ne!(client.binding().unwrap().binding_id, old.binding_id, "the client re-bound");
     let status = client.status().await.unwrap();
-    assert_ne!(status["relay"]["instanceId"], before["instanceId"], "the extension re-paired with the new instance");
+    assert_ne!(
+        status.relay.instance_id,
+        before["instanceId"].as_str().unwrap(),
+        "the extension re-paired with the new instance"
+    );
     let stale = opendevbrowser_client::client::raw_call(
         &reqwest::Client::new(),
         &second,

@@ -6,6 +6,8 @@ use crate::autostart::{ensure_hub, AutostartOptions, HubSource};
 use crate::discovery::HubEndpoint;
 use crate::error::ClientError;
 use crate::identity::{load_or_create_client_id, new_instance_id};
+use opendevbrowser_api::commands::{Bind, GetHubStatus, Grant, Release, Renew, WaitBind};
+use opendevbrowser_api::status::HubStatus;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -138,31 +140,30 @@ impl HubClient {
         }
     }
 
-    fn store_grant(&self, data: &Value) -> Result<Binding, ClientError> {
-        let binding_id =
-            data["bindingId"].as_str().ok_or_else(|| ClientError::Protocol(format!("no bindingId in {data}")))?;
-        let renew_after = Duration::from_millis(data["renewAfterMs"].as_u64().unwrap_or(20_000).max(1_000));
-        let binding = Binding { binding_id: binding_id.to_owned(), renew_after };
+    fn store_grant(&self, grant: Grant) -> Result<Binding, ClientError> {
+        let renew_after = Duration::from_millis(grant.renew_after_ms.max(1_000));
+        let binding = Binding { binding_id: grant.binding_id, renew_after };
         *self.binding.lock().expect("binding lock") = Some(binding.clone());
         Ok(binding)
     }
 
     /// Binds now, or fails with `relay_busy` (owner, expiry and queue place in `details`).
     pub async fn bind(&self) -> Result<Binding, ClientError> {
-        let data = self.call("relay.bind", json!({"bindingId": null})).await?;
-        self.store_grant(&data)
+        let grant = self.relay_bind(Bind {}).await?;
+        self.store_grant(grant)
     }
 
     /// Waits in the hub's FIFO queue for up to `timeout`.
     pub async fn wait_bind(&self, timeout: Duration) -> Result<Binding, ClientError> {
-        let data = self.call("relay.wait", json!({"timeoutMs": timeout.as_millis() as u64, "bindingId": null})).await?;
-        self.store_grant(&data)
+        let grant = self.relay_wait(WaitBind { timeout_ms: Some(timeout.as_millis() as u64) }).await?;
+        self.store_grant(grant)
     }
 
     /// Renews the held binding.
     pub async fn renew(&self) -> Result<Binding, ClientError> {
-        let data = self.call("relay.renew", json!({})).await?;
-        self.store_grant(&data)
+        let binding_id = self.binding().map(|b| b.binding_id).unwrap_or_default();
+        let grant = self.relay_renew(Renew { binding_id }).await?;
+        self.store_grant(grant)
     }
 
     /// Releases the held binding (no-op without one).
@@ -170,7 +171,8 @@ impl HubClient {
         if self.binding().is_none() {
             return Ok(());
         }
-        let result = self.call("relay.release", json!({})).await;
+        let binding_id = self.binding().map(|b| b.binding_id).unwrap_or_default();
+        let result = self.relay_release(Release { binding_id }).await;
         *self.binding.lock().expect("binding lock") = None;
         result.map(|_| ())
     }
@@ -227,8 +229,8 @@ impl HubClient {
     }
 
     /// Hub status (`GET /status` body).
-    pub async fn status(&self) -> Result<Value, ClientError> {
-        self.call("hub.status", json!({})).await
+    pub async fn status(&self) -> Result<HubStatus, ClientError> {
+        self.hub_status(GetHubStatus {}).await
     }
 
     /// One raw CDP command through the extension. Binds first if this client holds no

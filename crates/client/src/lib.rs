@@ -4,7 +4,11 @@
 //! - [`autostart`]: start one when none runs, under a lock so two plugins never race;
 //! - [`identity`]: the user's `clientId` (`client.json`, 0600) and a per-process instance id;
 //! - [`client`]: bind / wait / renew / release, keep-alive, and commands through the hub;
+//! - [`typed`]: one typed method per daemon command, generated from the contract;
 //! - [`doctor`]: why the browser is (not) reachable, as one verdict with its fix.
+//!
+//! It depends on the contract (`opendevbrowser_api`), never on the hub: a plugin that links
+//! it compiles no server, CLI parser or log subscriber.
 
 #![warn(missing_docs)]
 
@@ -14,6 +18,8 @@ pub mod discovery;
 pub mod doctor;
 pub mod error;
 pub mod identity;
+pub mod typed;
 
 pub use client::{Binding, ClientOptions, HubClient};
 pub use error::ClientError;
+pub use opendevbrowser_api as api;

@@ -47,7 +47,7 @@ macro_rules! for_each_command {
             hub $crate::commands::Renew => relay_renew;
             hub $crate::commands::Release => relay_release;
             hub $crate::commands::RestartRelay => relay_restart;
-            hub $crate::commands::CdpSend => cdp_send;
+            hub $crate::commands::CdpSend => cdp_call;
             hub $crate::commands::Launch => session_launch;
             hub $crate::commands::Connect => session_connect;
             session $crate::commands::Disconnect => session_disconnect;

@@ -85,8 +85,9 @@ command!(Wait: "nav.wait", cli "wait", Session, -> Timing, "Wait for a selector,
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Snapshot {
-    /// `outline` (default: interactive elements and headings) or `full`.
-    #[schemars(extend("enum" = ["outline", "full"]))]
+    /// `outline` (default: headings, landmarks and interactive elements) or `actionables`
+    /// (interactive elements only).
+    #[schemars(extend("enum" = ["outline", "actionables"]))]
     pub mode: Option<String>,
     /// Page size in characters (default 16000).
     #[schemars(range(max = 1_000_000))]

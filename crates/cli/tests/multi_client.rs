@@ -113,7 +113,7 @@ async fn a_dropped_client_releases_its_binding_and_the_waiter_gets_it() {
     let binding = got.unwrap();
     assert_eq!(b.binding().unwrap(), binding);
     let status = b.status().await.unwrap();
-    assert_eq!(status["binding"]["instanceId"], b.identity().1);
+    assert_eq!(status.binding.expect("held").instance_id, b.identity().1);
 }
 
 #[test]

@@ -1,12 +1,16 @@
 //! `opendevbrowser`: run the hub, inspect it, hold the relay binding, and drive the
 //! browser through the hub. Every command has `--help`; `--json` prints machine output.
 
-mod browser;
+mod generated;
+mod saved;
+mod text;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use opendevbrowser_api::command::CommandInfo;
+use opendevbrowser_api::commands::{Connect, Disconnect, Launch};
+use opendevbrowser_api::Command as _;
 use opendevbrowser_client::{ClientError, ClientOptions, HubClient};
 use serde_json::{json, Value};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -52,6 +56,13 @@ enum Command {
         /// Wait up to this long in the queue if the relay is busy (0 = fail at once).
         #[arg(long, default_value_t = 0)]
         wait_ms: u64,
+    },
+    /// Wait in the FIFO queue for the relay binding, then keep it (like `bind --wait-ms`).
+    #[command(name = "bind-wait")]
+    BindWait {
+        /// Give up after this long.
+        #[arg(long, default_value_t = 30_000)]
+        timeout_ms: u64,
     },
     /// Renew this instance's saved binding.
     Renew,
@@ -101,18 +112,25 @@ struct Global {
     no_autostart: bool,
 }
 
+impl Cli {
+    /// The hand-written subcommands plus one per contract command.
+    fn command_with_generated() -> clap::Command {
+        generated::augment(Cli::command())
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let matches = browser::augment(Cli::command()).get_matches();
+    let matches = Cli::command_with_generated().get_matches();
     if let Some((name, sub)) = matches.subcommand() {
-        if let Some(spec) = browser::spec(name) {
+        if let Some(info) = generated::find(name) {
             init_logging();
             let global = Global {
                 json: matches.get_flag("json"),
                 instance_id: matches.get_one::<String>("instance_id").cloned().unwrap_or_else(|| "cli".into()),
                 no_autostart: matches.get_flag("no_autostart"),
             };
-            return finish(global.json, run_browser(&global, spec, sub).await);
+            return finish(global.json, run_generated(&global, info, sub).await);
         }
     }
     let cli = match Cli::from_arg_matches(&matches) {
@@ -201,7 +219,8 @@ async fn run(cli: &Global, command: Command) -> Result<Value, ClientError> {
         Command::Status => {
             let client = connect(cli, false).await?;
             let status = client.status().await?;
-            Ok(if cli.json { status } else { Value::String(describe_status(&status)) })
+            let text = text::describe_status(&status);
+            Ok(if cli.json { serde_json::to_value(status).unwrap_or_default() } else { Value::String(text) })
         }
         Command::Doctor { .. } => unreachable!("handled in main"),
         Command::Stop => {
@@ -223,9 +242,13 @@ async fn run(cli: &Global, command: Command) -> Result<Value, ClientError> {
                 json!({"hubInstanceId": e.hub_instance_id, "pid": e.pid, "daemonPort": e.port, "relayPort": e.relay_port, "source": source}),
             )
         }
-        Command::Bind { wait_ms } => {
+        Command::Bind { .. } | Command::BindWait { .. } => {
             let client = connect(cli, true).await?;
-            let binding = acquire(&client, *wait_ms).await?;
+            let binding = match &command {
+                Command::BindWait { timeout_ms } => client.wait_bind(Duration::from_millis(*timeout_ms)).await?,
+                Command::Bind { wait_ms } => acquire(&client, *wait_ms).await?,
+                _ => unreachable!("matched above"),
+            };
             saved::store(&cli.instance_id, &binding.binding_id)?;
             Ok(json!({"bindingId": binding.binding_id, "renewAfterMs": binding.renew_after.as_millis() as u64}))
         }
@@ -252,11 +275,11 @@ async fn run(cli: &Global, command: Command) -> Result<Value, ClientError> {
     }
 }
 
-/// Runs a browser command: the session defaults to this instance's last `launch`; a
+/// Runs a generated command: the session defaults to this instance's last `launch`; a
 /// binding is taken (and released after) only if the command turns out to need one.
-async fn run_browser(cli: &Global, spec: &browser::Spec, m: &clap::ArgMatches) -> Result<Value, ClientError> {
-    let mut params = browser::params(spec, m).map_err(ClientError::Local)?;
-    if !matches!(spec.cli, "launch" | "connect") {
+async fn run_generated(cli: &Global, info: &CommandInfo, m: &clap::ArgMatches) -> Result<Value, ClientError> {
+    let mut params = generated::params(info, m).map_err(ClientError::Local)?;
+    if generated::needs_session(info) {
         let session =
             m.get_one::<String>("session-id").cloned().or_else(|| saved::load_session(&cli.instance_id)).ok_or_else(
                 || ClientError::Local("no session: run `opendevbrowser launch` first or pass --session-id".into()),
@@ -268,20 +291,20 @@ async fn run_browser(cli: &Global, spec: &browser::Spec, m: &clap::ArgMatches) -
         client.adopt_binding(id);
     }
     let params = Value::Object(params);
-    let result = match client.call(spec.hub, params.clone()).await {
+    let result = match client.call(info.name, params.clone()).await {
         Err(e) if e.code() == "binding_required" && client.binding().is_none() => {
             client.bind().await?;
-            let retried = client.call(spec.hub, params).await;
+            let retried = client.call(info.name, params).await;
             let _ = client.release().await;
             retried
         }
         other => other,
     }?;
-    match spec.cli {
-        "launch" | "connect" => {
+    match info.name {
+        Launch::NAME | Connect::NAME => {
             saved::store_session(&cli.instance_id, result["sessionId"].as_str().unwrap_or_default())?
         }
-        "disconnect" => saved::forget_session(&cli.instance_id),
+        Disconnect::NAME => saved::forget_session(&cli.instance_id),
         _ => {}
     }
     Ok(result)
@@ -333,74 +356,4 @@ where
     let result = f(client).await;
     let _ = opendevbrowser_client::client::raw_call(&reqwest::Client::new(), &endpoint, "relay.release", release).await;
     result
-}
-
-fn describe_status(s: &Value) -> String {
-    let relay = &s["relay"];
-    let on = |v: &Value| if v == true { "on" } else { "off" };
-    let binding = match &s["binding"] {
-        Value::Null => "none".to_owned(),
-        b => format!(
-            "{}/{} until {} (queue {})",
-            b["clientId"].as_str().unwrap_or("?"),
-            b["instanceId"].as_str().unwrap_or("?"),
-            b["expiresAt"].as_str().unwrap_or("?"),
-            b["queueLength"]
-        ),
-    };
-    format!(
-        "hub:     {} (pid {})\nrelay:   {} on port {}\nRelay: port={} ext={} handshake={} cdp={} pairing={}\nbinding: {binding}",
-        s["hub"]["instanceId"].as_str().unwrap_or("?"),
-        s["pid"],
-        relay["instanceId"].as_str().unwrap_or("?"),
-        relay["port"],
-        relay["port"],
-        on(&relay["extensionConnected"]),
-        on(&relay["extensionHandshakeComplete"]),
-        on(&relay["cdpConnected"]),
-        on(&relay["pairingRequired"]),
-    )
-}
-
-/// Bindings the CLI keeps between invocations (`<cache>/cli-bindings/<instance>.json`, 0600).
-mod saved {
-    use super::*;
-
-    fn path(instance: &str) -> PathBuf {
-        let safe: String =
-            instance.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
-        opendevbrowser_api::files::cache_dir().join("cli-bindings").join(format!("{safe}.json"))
-    }
-
-    pub fn store(instance: &str, binding_id: &str) -> Result<(), ClientError> {
-        let body = serde_json::to_vec(&json!({"bindingId": binding_id})).expect("json");
-        opendevbrowser_api::files::write_private_atomic(&path(instance), &body)
-            .map_err(|e| ClientError::Local(e.to_string()))
-    }
-
-    pub fn load(instance: &str) -> Option<String> {
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(path(instance)).ok()?).ok()?;
-        v["bindingId"].as_str().map(str::to_owned)
-    }
-
-    pub fn forget(instance: &str) {
-        let _ = std::fs::remove_file(path(instance));
-    }
-
-    fn session_path(instance: &str) -> PathBuf {
-        path(instance).with_extension("session")
-    }
-
-    pub fn store_session(instance: &str, session_id: &str) -> Result<(), ClientError> {
-        opendevbrowser_api::files::write_private_atomic(&session_path(instance), session_id.as_bytes())
-            .map_err(|e| ClientError::Local(e.to_string()))
-    }
-
-    pub fn load_session(instance: &str) -> Option<String> {
-        std::fs::read_to_string(session_path(instance)).ok().filter(|s| !s.trim().is_empty())
-    }
-
-    pub fn forget_session(instance: &str) {
-        let _ = std::fs::remove_file(session_path(instance));
-    }
 }
