@@ -2,7 +2,7 @@
 //! and pairing times, and `Runtime.evaluate` through the hub vs direct CDP.
 
 use crate::stats::summary;
-use hub::browser::direct::{browser_ws_url, DirectCdp};
+use opendevbrowser_browser::direct::{browser_ws_url, DirectCdp};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use system_tests::browser::Browser;

@@ -5,7 +5,6 @@
 //! binding are checked first). The table is generated from `for_each_command!`, so a
 //! command in the contract without a handler here does not compile.
 
-use crate::browser::session::{BrowserSession, Mode};
 use crate::error::{CdpError, HubError};
 use crate::lease::Owner;
 use crate::params::{opt_str, opt_u64, req_str, Params};
@@ -14,6 +13,8 @@ use opendevbrowser_api::command::parse;
 use opendevbrowser_api::commands::MAX_TIMEOUT_MS;
 use opendevbrowser_api::envelope;
 use opendevbrowser_api::Command;
+use opendevbrowser_browser::error::err;
+use opendevbrowser_browser::{BrowserSession, Mode};
 use pairing::ReadinessWait;
 use serde_json::Value;
 use std::future::Future;
@@ -79,15 +80,15 @@ impl<'a> Call<'a> {
     async fn session(&mut self) -> Result<Arc<BrowserSession>, HubError> {
         let id = req_str(self.envelope, envelope::SESSION_ID)?;
         let session = self.hub.browser.get(id).ok_or_else(|| {
-            crate::browser::error::err(
+            HubError::from(err(
                 "unknown_session",
                 format!("no session {id}: it was disconnected or never existed (session.launch)"),
-            )
+            ))
         })?;
         let caller = self.owner()?;
         if caller != session.owner {
             let message = format!("session {id} belongs to {}", session.owner);
-            return Err(crate::browser::error::err("session_not_owned", message));
+            return Err(err("session_not_owned", message).into());
         }
         if session.mode == Mode::Extension {
             self.require_binding()?;

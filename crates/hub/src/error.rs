@@ -53,7 +53,7 @@ pub enum HubError {
     Lease(#[from] crate::lease::LeaseError),
     /// A browser command could not be done.
     #[error(transparent)]
-    Browser(#[from] crate::browser::BrowserError),
+    Browser(#[from] opendevbrowser_browser::BrowserError),
 }
 
 impl HubError {
@@ -115,5 +115,15 @@ impl HubError {
 impl From<opendevbrowser_api::ParamError> for HubError {
     fn from(e: opendevbrowser_api::ParamError) -> Self {
         HubError::InvalidParam { name: e.name, reason: e.reason }
+    }
+}
+
+impl From<opendevbrowser_browser::Error> for HubError {
+    fn from(e: opendevbrowser_browser::Error) -> Self {
+        match e {
+            opendevbrowser_browser::Error::Browser(b) => HubError::Browser(b),
+            opendevbrowser_browser::Error::Cdp(c) => HubError::Cdp(c),
+            opendevbrowser_browser::Error::Param(p) => p.into(),
+        }
     }
 }

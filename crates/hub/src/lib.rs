@@ -8,7 +8,6 @@
 
 #![warn(missing_docs)]
 
-pub mod browser;
 pub mod commands;
 pub mod dispatch;
 pub mod error;
@@ -21,6 +20,7 @@ pub mod relay;
 pub mod rpc;
 pub mod serve_cmd;
 pub mod server;
+pub mod sessions;
 pub mod settings;
 
 pub use error::{CdpError, HubError};

@@ -114,7 +114,7 @@ pub struct HubCore {
     /// Who may drive the extension.
     pub leases: Leases,
     /// Open browser sessions.
-    pub browser: crate::browser::Sessions,
+    pub browser: opendevbrowser_browser::Sessions,
     /// RPC bearer token (fresh per process).
     pub token: String,
     /// Start time (ms).

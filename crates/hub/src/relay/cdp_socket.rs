@@ -67,7 +67,12 @@ fn on_text(relay: &Relay, conn: u64, out: &OutQueue, text: &str) {
     match relay.ready_link() {
         Ok(link) => {
             let waiter = Waiter::Client { client_conn: conn, id: command.id.clone(), method: command.method.clone() };
-            link.forward(&command.method, command.params, command.session_id, waiter);
+            if let Err(Waiter::Client { id, method, .. }) =
+                link.forward(&command.method, command.params, command.session_id, waiter)
+            {
+                let message = CdpError::Disconnected { method }.to_string();
+                reply_error(out, serde_json::to_value(id).unwrap_or_default(), -32000, &message);
+            }
         }
         Err(e) => {
             let message = match e {

@@ -2,14 +2,14 @@
 //! commands in flight (hub ids → who is waiting), and the handshake that made it usable.
 //!
 //! The hub rewrites CDP ids on the extension socket: its own callers and the `/cdp`
-//! client share one id space there, and every answer is routed back to whoever asked.
+//! client share one id space there (the browser layer's pure [`CallTable`], the same one
+//! a direct DevTools connection uses), and every answer is routed back to whoever asked.
 
 use super::socket_io::OutQueue;
 use crate::error::CdpError;
+use opendevbrowser_browser::calls::{answer, CallTable};
 use pairing::wire::{CdpCommand, CdpId, CdpResponse, Handshake, RelayFrame};
 use serde_json::Value;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
 use tokio::sync::oneshot;
 
@@ -49,21 +49,14 @@ pub struct ExtensionLink {
     /// Unique per connection (distinguishes a replaced socket from its successor).
     pub conn_id: u64,
     out: OutQueue,
-    pending: Mutex<HashMap<i64, Waiter>>,
-    next_id: AtomicI64,
+    pending: Mutex<CallTable<Waiter>>,
     handshake: Mutex<Option<Handshake>>,
 }
 
 impl ExtensionLink {
     /// A link whose frames go to `out`.
     pub fn new(conn_id: u64, out: OutQueue) -> Self {
-        ExtensionLink {
-            conn_id,
-            out,
-            pending: Mutex::new(HashMap::new()),
-            next_id: AtomicI64::new(1),
-            handshake: Mutex::new(None),
-        }
+        ExtensionLink { conn_id, out, pending: Mutex::new(CallTable::default()), handshake: Mutex::new(None) }
     }
 
     /// Queues a frame (dropped silently if the socket is already gone).
@@ -81,10 +74,21 @@ impl ExtensionLink {
         *self.handshake.lock().expect("handshake lock") = Some(handshake);
     }
 
-    /// Sends `command` to the extension under a fresh hub id and remembers `waiter`.
-    pub fn forward(&self, method: &str, params: Option<Value>, session_id: Option<String>, waiter: Waiter) -> i64 {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.pending.lock().expect("pending lock").insert(id, waiter);
+    /// Sends `command` to the extension under a fresh hub id and remembers `waiter`; the
+    /// waiter comes back if the link has already ended.
+    pub fn forward(
+        &self,
+        method: &str,
+        params: Option<Value>,
+        session_id: Option<String>,
+        waiter: Waiter,
+    ) -> Result<i64, Waiter> {
+        let mut pending = self.pending.lock().expect("pending lock");
+        if !pending.is_open() {
+            return Err(waiter);
+        }
+        let id = pending.begin(waiter).expect("the table is open");
+        drop(pending);
         let frame = RelayFrame::ForwardCdpCommand(CdpCommand {
             id: CdpId::Num(id),
             method: method.to_owned(),
@@ -92,12 +96,12 @@ impl ExtensionLink {
             session_id,
         });
         self.send(Outgoing::Text(frame.to_json()));
-        id
+        Ok(id)
     }
 
     /// Removes and returns whoever waits for hub id `id`.
     pub fn take_waiter(&self, id: i64) -> Option<Waiter> {
-        self.pending.lock().expect("pending lock").remove(&id)
+        self.pending.lock().expect("pending lock").finish(id)
     }
 
     /// Number of commands in flight.
@@ -105,10 +109,11 @@ impl ExtensionLink {
         self.pending.lock().expect("pending lock").len()
     }
 
-    /// Fails every command in flight: hub callers get `error(method)` now; the `/cdp`
-    /// client waiters are returned so the caller can answer them on their socket.
+    /// The link has ended: fails every command in flight (hub callers get `error(method)`
+    /// now; the `/cdp` client waiters are returned so the caller can answer them on their
+    /// socket), and refuses any later one.
     pub fn fail_all(&self, error: impl Fn(String) -> CdpError) -> Vec<(u64, CdpId, CdpError)> {
-        let drained: Vec<Waiter> = self.pending.lock().expect("pending lock").drain().map(|(_, w)| w).collect();
+        let drained = self.pending.lock().expect("pending lock").close();
         let mut clients = Vec::new();
         for waiter in drained {
             match waiter {
@@ -124,12 +129,5 @@ impl ExtensionLink {
 
 /// Turns an extension response into the hub caller's result.
 pub fn response_result(method: &str, response: CdpResponse) -> Result<Value, CdpError> {
-    match response.error {
-        Some(error) => Err(CdpError::Protocol {
-            method: method.to_owned(),
-            code: error.get("code").and_then(Value::as_i64),
-            message: error.get("message").and_then(Value::as_str).map_or_else(|| error.to_string(), str::to_owned),
-        }),
-        None => Ok(response.result.unwrap_or(Value::Object(Default::default()))),
-    }
+    answer(method, response.error.as_ref(), response.result)
 }

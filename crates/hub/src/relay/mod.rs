@@ -282,7 +282,10 @@ impl Relay {
     ) -> Result<Value, CdpError> {
         let link = self.ready_link()?;
         let (reply, answer) = oneshot::channel();
-        let id = link.forward(method, params, session_id, Waiter::Hub { method: method.to_owned(), reply });
+        let waiter = Waiter::Hub { method: method.to_owned(), reply };
+        let id = link
+            .forward(method, params, session_id, waiter)
+            .map_err(|_| CdpError::Disconnected { method: method.to_owned() })?;
         match tokio::time::timeout(timeout, answer).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(CdpError::Disconnected { method: method.to_owned() }),

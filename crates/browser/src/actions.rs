@@ -1,15 +1,13 @@
 //! Snapshot → refs → actions, DOM reads, screenshots and DevTools polling on the active
 //! target of a session.
 
-use super::commands::eval;
-use super::error::err;
-use super::js;
-use super::session::BrowserSession;
-use super::snapshot::page;
-use super::state::Log;
-use crate::dispatch::{Call, SessionCommand};
-use crate::error::HubError;
-use crate::server::HubCore;
+use crate::error::{err, Error};
+use crate::js;
+use crate::session::BrowserSession;
+use crate::snapshot::page;
+use crate::state::Log;
+use crate::targets::eval;
+use crate::SessionOp;
 use opendevbrowser_api::commands::*;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -18,10 +16,10 @@ use std::time::{Duration, Instant};
 /// Runs `$body` with a [`Ctx`] on the session's active target.
 macro_rules! on_active_target {
     ($ty:ty => $out:ty, |$this:ident, $ctx:ident| $body:expr) => {
-        impl SessionCommand for $ty {
-            async fn run(self, call: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<$out, HubError> {
+        impl SessionOp for $ty {
+            async fn run(self, session: &Arc<BrowserSession>) -> Result<$out, Error> {
                 let $this = self;
-                let $ctx = Ctx::new(call.hub, session).await?;
+                let $ctx = Ctx::new(session).await?;
                 $body
             }
         }
@@ -76,14 +74,14 @@ on_active_target!(Perf => Metrics, |_cmd, ctx| {
     Ok(Metrics { metrics: metrics["metrics"].clone() })
 });
 
-impl SessionCommand for ConsolePoll {
-    async fn run(self, _: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<Events, HubError> {
+impl SessionOp for ConsolePoll {
+    async fn run(self, session: &Arc<BrowserSession>) -> Result<Events, Error> {
         Ok(poll(&session.state().console, self.since_seq, self.max))
     }
 }
 
-impl SessionCommand for NetworkPoll {
-    async fn run(self, _: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<Events, HubError> {
+impl SessionOp for NetworkPoll {
+    async fn run(self, session: &Arc<BrowserSession>) -> Result<Events, Error> {
         Ok(poll(&session.state().network, self.since_seq, self.max))
     }
 }
@@ -94,42 +92,41 @@ fn poll(log: &Log, since: Option<u64>, max: Option<u64>) -> Events {
 }
 
 struct Ctx<'a> {
-    hub: &'a HubCore,
     session: &'a Arc<BrowserSession>,
     target: String,
     cdp: String,
 }
 
 impl<'a> Ctx<'a> {
-    async fn new(hub: &'a HubCore, session: &'a Arc<BrowserSession>) -> Result<Ctx<'a>, HubError> {
-        let (target, cdp) = session.active(hub).await?;
-        Ok(Ctx { hub, session, target, cdp })
+    async fn new(session: &'a Arc<BrowserSession>) -> Result<Ctx<'a>, Error> {
+        let (target, cdp) = session.active().await?;
+        Ok(Ctx { session, target, cdp })
     }
 
-    async fn eval(&self, expression: &str) -> Result<Value, HubError> {
-        eval(self.hub, self.session, &self.cdp, expression).await
+    async fn eval(&self, expression: &str) -> Result<Value, Error> {
+        eval(self.session, &self.cdp, expression).await
     }
 
     /// `op`'s `value` of the element `r`.
-    async fn read(&self, r: &str, op: &str, arg: Value) -> Result<Reading, HubError> {
+    async fn read(&self, r: &str, op: &str, arg: Value) -> Result<Reading, Error> {
         Ok(Reading { value: self.ref_op(r, op, arg).await?["value"].clone() })
     }
 
     /// `op`'s text of the element `r`, cut at `max` characters (default 8000).
-    async fn read_text(&self, r: &str, op: &str, max: Option<u64>) -> Result<(String, bool), HubError> {
+    async fn read_text(&self, r: &str, op: &str, max: Option<u64>) -> Result<(String, bool), Error> {
         let max = max.unwrap_or(8_000) as usize;
         let value = self.ref_op(r, op, Value::Null).await?["value"].as_str().unwrap_or("").to_owned();
         let truncated = value.chars().count() > max;
         Ok((value.chars().take(max).collect(), truncated))
     }
 
-    async fn input(&self, method: &str, params: Value) -> Result<Value, HubError> {
-        self.session.call(self.hub, method, params, Some(&self.cdp)).await
+    async fn input(&self, method: &str, params: Value) -> Result<Value, Error> {
+        self.session.call(method, params, Some(&self.cdp)).await
     }
 
     /// Runs `op` on the element `r`: unknown refs (never issued) and stale refs (issued,
     /// but gone from the page) are told apart.
-    async fn ref_op(&self, r: &str, op: &str, arg: Value) -> Result<Value, HubError> {
+    async fn ref_op(&self, r: &str, op: &str, arg: Value) -> Result<Value, Error> {
         let n: u64 = r.strip_prefix('r').and_then(|n| n.parse().ok()).unwrap_or(0);
         let issued = self.session.state().targets.get(&self.target).map_or(0, |t| t.max_ref);
         if n == 0 || n > issued {
@@ -138,8 +135,7 @@ impl<'a> Ctx<'a> {
                 format!("unknown ref {r:?} for this page: take a snapshot (nav.snapshot) first"),
             ));
         }
-        let result =
-            eval(self.hub, self.session, &self.cdp, &js::call(js::REF_OP, &[json!(r), json!(op), arg])).await?;
+        let result = eval(self.session, &self.cdp, &js::call(js::REF_OP, &[json!(r), json!(op), arg])).await?;
         if result["stale"] == true {
             return Err(err(
                 "stale_ref",
@@ -149,18 +145,17 @@ impl<'a> Ctx<'a> {
         Ok(result)
     }
 
-    async fn snapshot(&self, cmd: Snapshot) -> Result<PageSnapshot, HubError> {
+    async fn snapshot(&self, cmd: Snapshot) -> Result<PageSnapshot, Error> {
         let started = Instant::now();
         let mode = cmd.mode.as_deref().unwrap_or("outline");
         let max_chars = cmd.max_chars.unwrap_or(16_000).max(100) as usize;
         let cursor = cmd
             .cursor
             .map_or(Ok(0), |c| c.parse::<usize>())
-            .map_err(|_| HubError::param("cursor", "must be the nextCursor of a previous snapshot"))?;
+            .map_err(|_| Error::param("cursor", "must be the nextCursor of a previous snapshot"))?;
         let base = self.session.state().targets.get(&self.target).map_or(0, |t| t.max_ref);
         let snap =
-            eval(self.hub, self.session, &self.cdp, &js::call(js::SNAPSHOT, &[json!({"mode": mode, "base": base})]))
-                .await?;
+            eval(self.session, &self.cdp, &js::call(js::SNAPSHOT, &[json!({"mode": mode, "base": base})])).await?;
         let lines: Vec<String> = snap["lines"]
             .as_array()
             .map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
@@ -181,13 +176,13 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    async fn click(&self, r: &str, press: bool) -> Result<Clicked, HubError> {
+    async fn click(&self, r: &str, press: bool) -> Result<Clicked, Error> {
         let started = Instant::now();
         let at = self.ref_op(r, "center", Value::Null).await?;
         if at["visible"] != true {
             return Err(err("element_not_visible", format!("ref {r} is not visible, so it cannot be clicked")));
         }
-        let before = eval(self.hub, self.session, &self.cdp, "location.href").await?;
+        let before = eval(self.session, &self.cdp, "location.href").await?;
         let (x, y) = (at["x"].as_f64().unwrap_or(0.0), at["y"].as_f64().unwrap_or(0.0));
         self.input("Input.dispatchMouseEvent", json!({"type": "mouseMoved", "x": x, "y": y})).await?;
         if press {
@@ -200,11 +195,11 @@ impl<'a> Ctx<'a> {
             }
         }
         tokio::time::sleep(Duration::from_millis(150)).await;
-        let after = eval(self.hub, self.session, &self.cdp, "location.href").await.unwrap_or(Value::Null);
+        let after = eval(self.session, &self.cdp, "location.href").await.unwrap_or(Value::Null);
         Ok(Clicked { timing_ms: started.elapsed().as_millis() as u64, navigated: after != before })
     }
 
-    async fn type_text(&self, cmd: TypeText) -> Result<Timing, HubError> {
+    async fn type_text(&self, cmd: TypeText) -> Result<Timing, Error> {
         let started = Instant::now();
         let r = &cmd.element;
         let focused = self.ref_op(r, "focus", json!(cmd.clear.unwrap_or(false))).await?;
@@ -218,7 +213,7 @@ impl<'a> Ctx<'a> {
         Ok(Timing { timing_ms: started.elapsed().as_millis() as u64 })
     }
 
-    async fn key(&self, key: &str) -> Result<(), HubError> {
+    async fn key(&self, key: &str) -> Result<(), Error> {
         let (code, key_code, text) = match key {
             "Enter" => ("Enter", 13, "\r"),
             "Tab" => ("Tab", 9, ""),
@@ -232,7 +227,7 @@ impl<'a> Ctx<'a> {
             " " | "Space" => ("Space", 32, " "),
             k if k.chars().count() == 1 => ("", 0, k),
             other => {
-                return Err(HubError::param(
+                return Err(Error::param(
                     "key",
                     format!(
                     "unsupported key {other:?} (Enter, Tab, Escape, Backspace, Delete, Arrow*, Space or one character)"
@@ -255,7 +250,7 @@ impl<'a> Ctx<'a> {
         Ok(())
     }
 
-    async fn screenshot(&self, cmd: Screenshot) -> Result<Shot, HubError> {
+    async fn screenshot(&self, cmd: Screenshot) -> Result<Shot, Error> {
         let mut shot = json!({"format": "png"});
         if let Some(r) = &cmd.element {
             let rect = self.ref_op(r, "rect", Value::Null).await?;

@@ -1,22 +1,7 @@
-//! Browser commands through the hub: sessions (extension, managed Chromium, or an existing
-//! DevTools endpoint), targets and named pages, navigation, snapshot → refs → actions, DOM
-//! reads and DevTools polling. Every command names its session, is checked against the
-//! caller (and, for extension sessions, the relay binding), and answers compact JSON.
+//! Every open browser session, by id.
 
-mod actions;
-mod commands;
-pub mod direct;
-pub mod error;
-mod js;
-pub mod launcher;
-mod navigation;
-pub mod session;
-pub mod snapshot;
-pub mod state;
-
-pub use error::BrowserError;
-
-use session::BrowserSession;
+use crate::session::{BrowserSession, Mode};
+use opendevbrowser_api::Owner;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -43,7 +28,7 @@ impl Sessions {
     }
 
     /// Closes every session `owner` created (its process went away); returns how many.
-    pub fn remove_owned_by(&self, owner: &crate::lease::Owner) -> usize {
+    pub fn remove_owned_by(&self, owner: &Owner) -> usize {
         let mut map = self.map.lock().expect("sessions lock");
         let before = map.len();
         map.retain(|_, s| s.owner != *owner);
@@ -57,7 +42,7 @@ impl Sessions {
 
     /// Whether any session drives the user's Chrome through the extension.
     pub fn has_extension_sessions(&self) -> bool {
-        self.map.lock().expect("sessions lock").values().any(|s| s.mode == session::Mode::Extension)
+        self.map.lock().expect("sessions lock").values().any(|s| s.mode == Mode::Extension)
     }
 
     /// How many sessions are open.

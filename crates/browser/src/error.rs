@@ -1,6 +1,7 @@
-//! Errors of browser commands, each with a stable code and an HTTP status.
+//! What a browser command answers when it cannot be done: a [`BrowserError`] with a stable
+//! code, a CDP failure, or a bad parameter.
 
-use crate::error::HubError;
+use opendevbrowser_api::{CdpError, ParamError};
 
 /// A browser command that could not be done.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,7 +32,28 @@ impl BrowserError {
     }
 }
 
-/// A browser error as the hub error every command returns.
-pub fn err(code: &'static str, message: impl Into<String>) -> HubError {
-    HubError::Browser(BrowserError::new(code, message))
+/// Any failure of a browser command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The command could not be done (see its code).
+    #[error(transparent)]
+    Browser(#[from] BrowserError),
+    /// A CDP call failed.
+    #[error(transparent)]
+    Cdp(#[from] CdpError),
+    /// A parameter the contract's schema cannot express was wrong.
+    #[error(transparent)]
+    Param(#[from] ParamError),
+}
+
+impl Error {
+    /// A bad parameter.
+    pub fn param(name: &str, reason: impl Into<String>) -> Self {
+        Error::Param(ParamError::new(name, reason))
+    }
+}
+
+/// A browser error with `code`.
+pub fn err(code: &'static str, message: impl Into<String>) -> Error {
+    Error::Browser(BrowserError::new(code, message))
 }

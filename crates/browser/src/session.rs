@@ -2,13 +2,11 @@
 //! browser the hub launched or was pointed at), its targets and their flat sessions,
 //! named pages, and console/network logs with sequence cursors.
 
-use super::direct::DirectCdp;
-use super::error::err;
-use super::launcher::ManagedChromium;
-pub use super::state::{Log, State, TargetState, Traffic};
-use crate::error::{CdpError, HubError};
-use crate::lease::Owner;
-use crate::server::HubCore;
+use crate::error::{err, Error};
+use crate::launcher::ManagedChromium;
+pub use crate::state::{Log, State, TargetState, Traffic};
+use crate::transport::CdpTransport;
+use opendevbrowser_api::{CdpError, Owner};
 use pairing::wire::CdpEvent;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -46,7 +44,7 @@ pub struct BrowserSession {
     pub mode: Mode,
     /// Who created it.
     pub owner: Owner,
-    direct: Option<Arc<DirectCdp>>,
+    transport: Arc<dyn CdpTransport>,
     _chromium: Option<ManagedChromium>,
     /// Targets, pages, logs.
     pub state: Mutex<State>,
@@ -62,28 +60,20 @@ impl Drop for BrowserSession {
 }
 
 impl BrowserSession {
-    /// A session over the extension.
-    pub fn extension(id: String, owner: Owner) -> Self {
-        Self::build(id, Mode::Extension, owner, None, None)
-    }
-
-    /// A session straight to a browser.
-    pub fn direct(id: String, mode: Mode, owner: Owner, cdp: DirectCdp, chromium: Option<ManagedChromium>) -> Self {
-        Self::build(id, mode, owner, Some(Arc::new(cdp)), chromium)
-    }
-
-    fn build(
+    /// A session that reaches its browser through `transport`; a managed browser is
+    /// closed when the session is dropped.
+    pub fn new(
         id: String,
         mode: Mode,
         owner: Owner,
-        direct: Option<Arc<DirectCdp>>,
+        transport: Arc<dyn CdpTransport>,
         chromium: Option<ManagedChromium>,
     ) -> Self {
         BrowserSession {
             id,
             mode,
             owner,
-            direct,
+            transport,
             _chromium: chromium,
             state: Mutex::new(State::default()),
             pump: Mutex::new(None),
@@ -96,19 +86,10 @@ impl BrowserSession {
     }
 
     /// One CDP command in this session's browser.
-    pub async fn call(
-        &self,
-        hub: &HubCore,
-        method: &str,
-        params: Value,
-        session: Option<&str>,
-    ) -> Result<Value, HubError> {
-        let result = match &self.direct {
-            Some(cdp) => cdp.call(method, params, session, CALL_TIMEOUT).await,
-            None => hub.relay().call(method, Some(params), session.map(str::to_owned), CALL_TIMEOUT).await,
-        };
+    pub async fn call(&self, method: &str, params: Value, session: Option<&str>) -> Result<Value, Error> {
+        let result = self.transport.call(method, params, session, CALL_TIMEOUT).await;
         result.map_err(|e| match e {
-            CdpError::Disconnected { .. } if self.direct.as_ref().is_some_and(|d| !d.alive()) => {
+            CdpError::Disconnected { .. } if !self.transport.alive() => {
                 err("detached_target", "the browser of this session has gone away: launch a new session")
             }
             other => other.into(),
@@ -116,15 +97,11 @@ impl BrowserSession {
     }
 
     /// Starts copying console and network events of attached targets into the logs.
-    pub fn start_event_pump(self: &Arc<Self>, hub: &Arc<HubCore>) {
+    pub fn start_event_pump(self: &Arc<Self>) {
         let weak = Arc::downgrade(self);
-        let hub = hub.clone();
-        let direct = self.direct.clone();
+        let transport = self.transport.clone();
         let task = tokio::spawn(async move {
-            let mut rx = match &direct {
-                Some(d) => d.subscribe(),
-                None => hub.relay().subscribe_events(),
-            };
+            let mut rx = transport.events();
             loop {
                 match rx.recv().await {
                     Ok(event) => match weak.upgrade() {
@@ -133,11 +110,11 @@ impl BrowserSession {
                     },
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                        if direct.is_some() {
+                        if !transport.alive() {
                             return;
                         }
                         tokio::time::sleep(Duration::from_millis(200)).await;
-                        rx = hub.relay().subscribe_events();
+                        rx = transport.events();
                     }
                 }
             }
@@ -186,14 +163,13 @@ impl BrowserSession {
     }
 
     /// Attaches (once) to `target_id` with a flat session and enables what the commands use.
-    pub async fn attach(&self, hub: &HubCore, target_id: &str) -> Result<String, HubError> {
+    pub async fn attach(&self, target_id: &str) -> Result<String, Error> {
         if let Some(t) = self.state().targets.get(target_id) {
             return Ok(t.cdp_session.clone());
         }
-        let attached =
-            self.call(hub, "Target.attachToTarget", json!({"targetId": target_id, "flatten": true}), None).await;
+        let attached = self.call("Target.attachToTarget", json!({"targetId": target_id, "flatten": true}), None).await;
         let attached = attached.map_err(|e| match e {
-            HubError::Cdp(CdpError::Protocol { message, .. }) => {
+            Error::Cdp(CdpError::Protocol { message, .. }) => {
                 err("unknown_target", format!("cannot attach to {target_id}: {message}"))
             }
             other => other,
@@ -203,15 +179,15 @@ impl BrowserSession {
             .ok_or_else(|| err("unknown_target", format!("no session for {target_id}")))?
             .to_owned();
         for method in ["Page.enable", "Runtime.enable", "Network.enable"] {
-            self.call(hub, method, json!({}), Some(&session)).await?;
+            self.call(method, json!({}), Some(&session)).await?;
         }
         self.state().targets.insert(target_id.to_owned(), TargetState { cdp_session: session.clone(), max_ref: 0 });
         Ok(session)
     }
 
     /// The page targets of this session's browser that it has not closed: `[{targetId, url, title}]`.
-    pub async fn page_targets(&self, hub: &HubCore) -> Result<Vec<Value>, HubError> {
-        let targets = self.call(hub, "Target.getTargets", json!({}), None).await?;
+    pub async fn page_targets(&self) -> Result<Vec<Value>, Error> {
+        let targets = self.call("Target.getTargets", json!({}), None).await?;
         let state = self.state();
         Ok(targets["targetInfos"]
             .as_array()
@@ -226,20 +202,20 @@ impl BrowserSession {
 
     /// The active target and its CDP session. With none active, the first open page becomes
     /// active; a page that vanishes before it can be attached is skipped.
-    pub async fn active(&self, hub: &HubCore) -> Result<(String, String), HubError> {
+    pub async fn active(&self) -> Result<(String, String), Error> {
         let current = self.state().active.clone();
         if let Some(target) = current {
-            let session = self.attach(hub, &target).await?;
+            let session = self.attach(&target).await?;
             return Ok((target, session));
         }
-        for page in self.page_targets(hub).await? {
+        for page in self.page_targets().await? {
             let Some(target) = page["targetId"].as_str() else { continue };
-            match self.attach(hub, target).await {
+            match self.attach(target).await {
                 Ok(session) => {
                     self.state().activate(target);
                     return Ok((target.to_owned(), session));
                 }
-                Err(HubError::Browser(e)) if e.code == "unknown_target" => self.forget_target(target),
+                Err(Error::Browser(e)) if e.code == "unknown_target" => self.forget_target(target),
                 Err(other) => return Err(other),
             }
         }

@@ -2,13 +2,11 @@
 //! networkidle (counted from the tab's own requests in flight), and `nav.wait` for a
 //! selector, ref or text.
 
-use super::commands::eval;
-use super::error::err;
-use super::js;
-use super::session::{BrowserSession, Traffic};
-use crate::dispatch::{Call, SessionCommand};
-use crate::error::HubError;
-use crate::server::HubCore;
+use crate::error::{err, Error};
+use crate::js;
+use crate::session::{BrowserSession, Traffic};
+use crate::targets::eval;
+use crate::SessionOp;
 use opendevbrowser_api::clock::{now_ms, random_hex};
 use opendevbrowser_api::commands::{Goto, Navigated, Timing, Wait};
 use serde_json::{json, Value};
@@ -18,31 +16,30 @@ use std::time::{Duration, Instant};
 /// `networkidle`: how long a page must have had no request in flight (as Playwright counts it).
 pub const NETWORK_IDLE_MS: u64 = 500;
 
-impl SessionCommand for Goto {
-    async fn run(self, call: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<Navigated, HubError> {
+impl SessionOp for Goto {
+    async fn run(self, session: &Arc<BrowserSession>) -> Result<Navigated, Error> {
         let until = self.wait_until.unwrap_or_default().as_str();
-        navigate(call.hub, session, &self.url, until, self.timeout_ms.unwrap_or(30_000)).await
+        navigate(session, &self.url, until, self.timeout_ms.unwrap_or(30_000)).await
     }
 }
 
 /// Navigates the active target and waits for `until`: the old document is marked first, so
 /// only the new one's readiness counts.
 pub async fn navigate(
-    hub: &HubCore,
     session: &Arc<BrowserSession>,
     url: &str,
     until: &str,
     timeout_ms: u64,
-) -> Result<Navigated, HubError> {
+) -> Result<Navigated, Error> {
     let started = Instant::now();
-    let (target, cdp) = session.active(hub).await?;
+    let (target, cdp) = session.active().await?;
     let log_mark = {
         let mut state = session.state();
         state.traffic.entry(target.clone()).or_default().reset(now_ms());
         state.network.since(u64::MAX, 0).1
     };
     let marker = random_hex(6);
-    let _ = eval(hub, session, &cdp, &format!("window.__odbNav = '{marker}'")).await;
+    let _ = eval(session, &cdp, &format!("window.__odbNav = '{marker}'")).await;
     let timed_out = || {
         let busy = session.state().traffic.get(&target).map_or(0, Traffic::in_flight);
         let hint = match until {
@@ -53,7 +50,7 @@ pub async fn navigate(
         };
         err("navigation_timeout", format!("{url} did not reach '{until}' within {timeout_ms} ms{hint}"))
     };
-    let navigate = session.call(hub, "Page.navigate", json!({"url": url}), Some(&cdp));
+    let navigate = session.call("Page.navigate", json!({"url": url}), Some(&cdp));
     let nav = tokio::time::timeout(Duration::from_millis(timeout_ms), navigate).await.map_err(|_| timed_out())??;
     if let Some(text) = nav["errorText"].as_str() {
         return Err(err("navigation_failed", format!("navigation to {url} failed: {text}")));
@@ -63,7 +60,7 @@ pub async fn navigate(
         "({{fresh: window.__odbNav !== '{marker}', state: document.readyState, url: location.href, title: document.title}})"
     );
     loop {
-        if let Ok(p) = eval(hub, session, &cdp, &probe).await {
+        if let Ok(p) = eval(session, &cdp, &probe).await {
             let state = p["state"].as_str().unwrap_or("loading");
             let ready = match until {
                 "domcontentloaded" => state != "loading",
@@ -103,14 +100,14 @@ fn document_status(session: &BrowserSession, target: &str, mark: u64) -> Option<
         .and_then(|s| u16::try_from(s).ok())
 }
 
-impl SessionCommand for Wait {
-    async fn run(self, call: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<Timing, HubError> {
-        wait(call.hub, session, self).await
+impl SessionOp for Wait {
+    async fn run(self, session: &Arc<BrowserSession>) -> Result<Timing, Error> {
+        wait(session, self).await
     }
 }
 
 /// Polls until the element or text of `w` is in the state asked for.
-async fn wait(hub: &HubCore, session: &Arc<BrowserSession>, w: Wait) -> Result<Timing, HubError> {
+async fn wait(session: &Arc<BrowserSession>, w: Wait) -> Result<Timing, Error> {
     let started = Instant::now();
     let timeout = w.timeout_ms.unwrap_or(30_000);
     let state = w.state.as_deref().unwrap_or("visible");
@@ -121,14 +118,14 @@ async fn wait(hub: &HubCore, session: &Arc<BrowserSession>, w: Wait) -> Result<T
     };
     let text = w.text.as_deref();
     if selector.is_none() && text.is_none() {
-        return Err(HubError::param("selector", "give one of selector, ref or text"));
+        return Err(Error::param("selector", "give one of selector, ref or text"));
     }
-    let (_, cdp) = session.active(hub).await?;
+    let (_, cdp) = session.active().await?;
     let check = js::call(js::CONDITION, &[json!(selector), json!(text), json!(state)]);
     loop {
-        match eval(hub, session, &cdp, &check).await {
+        match eval(session, &cdp, &check).await {
             Ok(Value::Bool(true)) => return Ok(Timing { timing_ms: started.elapsed().as_millis() as u64 }),
-            Err(HubError::Browser(e)) if e.message.contains("SyntaxError") => {
+            Err(Error::Browser(e)) if e.message.contains("SyntaxError") => {
                 return Err(err("invalid_selector", format!("{selector:?} is not a valid CSS selector")))
             }
             _ => {}

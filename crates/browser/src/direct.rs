@@ -2,24 +2,25 @@
 //! existing `--remote-debugging-port`), with request ids, answer routing, events, and a
 //! clean error to every waiting caller when the browser goes away.
 
-use crate::error::CdpError;
+use crate::calls::{answer, CallTable};
+use crate::transport::{CallFuture, CdpTransport};
 use futures_util::{SinkExt, StreamExt};
+use opendevbrowser_api::CdpError;
 use pairing::wire::CdpEvent;
 use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 
-type Pending = Arc<Mutex<Option<HashMap<i64, (String, oneshot::Sender<Result<Value, CdpError>>)>>>>;
+/// Who waits for an answer: the method (for error messages) and where the answer goes.
+type Waiter = (String, oneshot::Sender<Result<Value, CdpError>>);
+type Pending = Arc<Mutex<CallTable<Waiter>>>;
 
 /// A connected DevTools client.
 pub struct DirectCdp {
     out: mpsc::UnboundedSender<Message>,
     pending: Pending,
-    next_id: AtomicI64,
     events: broadcast::Sender<CdpEvent>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -51,7 +52,7 @@ impl DirectCdp {
             tokio_tungstenite::connect_async(ws_url).await.map_err(|e| format!("cannot connect to {ws_url}: {e}"))?;
         let (mut sink, mut stream) = ws.split();
         let (out, mut out_rx) = mpsc::unbounded_channel::<Message>();
-        let pending: Pending = Arc::new(Mutex::new(Some(HashMap::new())));
+        let pending: Pending = Arc::new(Mutex::new(CallTable::default()));
         let events = broadcast::channel(4096).0;
         let (reader_pending, reader_events) = (pending.clone(), events.clone());
         let task = tokio::spawn(async move {
@@ -71,13 +72,12 @@ impl DirectCdp {
             };
             tokio::select! { _ = writer => {}, _ = reader => {} }
             // The browser is gone: fail everything in flight, refuse everything after.
-            if let Some(waiters) = reader_pending.lock().expect("pending lock").take() {
-                for (_, (method, reply)) in waiters {
-                    let _ = reply.send(Err(CdpError::Disconnected { method }));
-                }
+            let waiters = reader_pending.lock().expect("pending lock").close();
+            for (method, reply) in waiters {
+                let _ = reply.send(Err(CdpError::Disconnected { method }));
             }
         });
-        Ok(DirectCdp { out, pending, next_id: AtomicI64::new(1), events, task })
+        Ok(DirectCdp { out, pending, events, task })
     }
 
     /// Sends one command and waits for its answer.
@@ -88,12 +88,9 @@ impl DirectCdp {
         session_id: Option<&str>,
         timeout: Duration,
     ) -> Result<Value, CdpError> {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (reply, answer) = oneshot::channel();
-        match self.pending.lock().expect("pending lock").as_mut() {
-            Some(waiters) => waiters.insert(id, (method.to_owned(), reply)),
-            None => return Err(CdpError::Disconnected { method: method.to_owned() }),
-        };
+        let begun = self.pending.lock().expect("pending lock").begin((method.to_owned(), reply));
+        let id = begun.ok_or_else(|| CdpError::Disconnected { method: method.to_owned() })?;
         let mut frame = json!({"id": id, "method": method, "params": params});
         if let Some(s) = session_id {
             frame["sessionId"] = json!(s);
@@ -103,9 +100,7 @@ impl DirectCdp {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(CdpError::Disconnected { method: method.to_owned() }),
             Err(_) => {
-                if let Some(w) = self.pending.lock().expect("pending lock").as_mut() {
-                    w.remove(&id);
-                }
+                self.pending.lock().expect("pending lock").finish(id);
                 Err(CdpError::Timeout { method: method.to_owned(), ms: timeout.as_millis() as u64 })
             }
         }
@@ -118,7 +113,27 @@ impl DirectCdp {
 
     /// False once the browser connection has ended.
     pub fn alive(&self) -> bool {
-        self.pending.lock().expect("pending lock").is_some()
+        self.pending.lock().expect("pending lock").is_open()
+    }
+}
+
+impl CdpTransport for DirectCdp {
+    fn call<'a>(
+        &'a self,
+        method: &'a str,
+        params: Value,
+        session: Option<&'a str>,
+        timeout: Duration,
+    ) -> CallFuture<'a> {
+        Box::pin(DirectCdp::call(self, method, params, session, timeout))
+    }
+
+    fn events(&self) -> broadcast::Receiver<CdpEvent> {
+        self.subscribe()
+    }
+
+    fn alive(&self) -> bool {
+        DirectCdp::alive(self)
     }
 }
 
@@ -126,17 +141,9 @@ fn route(text: &str, pending: &Pending, events: &broadcast::Sender<CdpEvent>) {
     let Ok(v) = serde_json::from_str::<Value>(text) else { return };
     let session_id = v["sessionId"].as_str().map(str::to_owned);
     if let Some(id) = v["id"].as_i64() {
-        let waiter = pending.lock().expect("pending lock").as_mut().and_then(|w| w.remove(&id));
+        let waiter = pending.lock().expect("pending lock").finish(id);
         if let Some((method, reply)) = waiter {
-            let result = match v.get("error") {
-                Some(e) => Err(CdpError::Protocol {
-                    method,
-                    code: e["code"].as_i64(),
-                    message: e["message"].as_str().unwrap_or("CDP error").to_owned(),
-                }),
-                None => Ok(v["result"].clone()),
-            };
-            let _ = reply.send(result);
+            let _ = reply.send(answer(&method, v.get("error"), v.get("result").cloned()));
         }
     } else if let Some(method) = v["method"].as_str() {
         let _ = events.send(CdpEvent { method: method.to_owned(), params: v.get("params").cloned(), session_id });

@@ -1,0 +1,44 @@
+//! The browser command layer: what every session command does, over any CDP transport.
+//!
+//! - [`transport`]: the [`CdpTransport`] trait (call, events, alive) a session drives;
+//! - [`calls`]: the pure table of CDP calls in flight, shared by every CDP connection;
+//! - [`direct`]: a transport straight to a DevTools WebSocket; [`launcher`] starts Chromium;
+//! - [`session`] + [`state`]: one session's targets, flat sessions, pages and logs;
+//! - [`targets`], [`nav`], [`actions`]: the commands, one [`SessionOp`] impl per contract
+//!   type (`opendevbrowser_api::commands`); [`snapshot`] and [`js`] are their helpers;
+//! - [`registry`]: every open session;
+//! - [`error`]: what a command answers when it cannot be done.
+//!
+//! It knows nothing of the hub's relay, leases or RPC: the hub implements [`CdpTransport`]
+//! for the extension relay, checks ownership and bindings, and calls in here.
+
+#![warn(missing_docs)]
+
+pub mod actions;
+pub mod calls;
+pub mod direct;
+pub mod error;
+mod js;
+pub mod launcher;
+pub mod nav;
+pub mod registry;
+pub mod session;
+pub mod snapshot;
+pub mod state;
+pub mod targets;
+pub mod transport;
+
+pub use error::{BrowserError, Error};
+pub use registry::Sessions;
+pub use session::{BrowserSession, Mode};
+pub use transport::CdpTransport;
+
+use opendevbrowser_api::Command;
+use std::future::Future;
+use std::sync::Arc;
+
+/// A command that runs entirely in one browser session (the caller is already checked).
+pub trait SessionOp: Command {
+    /// Runs it in `session`.
+    fn run(self, session: &Arc<BrowserSession>) -> impl Future<Output = Result<Self::Output, Error>> + Send;
+}

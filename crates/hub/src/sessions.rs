@@ -1,0 +1,193 @@
+//! Browser sessions as the hub runs them: opening (`session.launch`, `session.connect`)
+//! and closing (`session.disconnect`) need the hub's relay, leases and session registry;
+//! every other session command is the browser layer's (`opendevbrowser_browser`) and is
+//! handed to it once `dispatch` has checked the caller. The extension relay is a
+//! [`CdpTransport`] here, so browser code never sees the relay itself.
+
+use crate::dispatch::{Call, HubCommand, SessionCommand};
+use crate::error::HubError;
+use crate::server::HubCore;
+use opendevbrowser_api::commands::*;
+use opendevbrowser_api::CdpError;
+use opendevbrowser_browser::direct::{browser_ws_url, DirectCdp};
+use opendevbrowser_browser::error::err;
+use opendevbrowser_browser::launcher::ManagedChromium;
+use opendevbrowser_browser::targets::info;
+use opendevbrowser_browser::transport::CallFuture;
+use opendevbrowser_browser::{nav, BrowserSession, CdpTransport, Mode, SessionOp};
+use pairing::wire::CdpEvent;
+use serde_json::{json, Value};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// The user's Chrome through the extension: calls go to whichever relay is current (it
+/// changes on `relay.restart`). Alive for as long as the hub runs.
+struct RelayTransport(Weak<HubCore>);
+
+impl CdpTransport for RelayTransport {
+    fn call<'a>(
+        &'a self,
+        method: &'a str,
+        params: Value,
+        session: Option<&'a str>,
+        timeout: Duration,
+    ) -> CallFuture<'a> {
+        Box::pin(async move {
+            let hub = self.0.upgrade().ok_or(CdpError::ShuttingDown)?;
+            let relay = hub.relay();
+            relay.call(method, Some(params), session.map(str::to_owned), timeout).await
+        })
+    }
+
+    fn events(&self) -> broadcast::Receiver<CdpEvent> {
+        match self.0.upgrade() {
+            Some(hub) => hub.relay().subscribe_events(),
+            None => broadcast::channel(1).1,
+        }
+    }
+
+    fn alive(&self) -> bool {
+        self.0.strong_count() > 0
+    }
+}
+
+impl HubCommand for Launch {
+    async fn run(self, call: &mut Call<'_>) -> Result<SessionInfo, HubError> {
+        let caller = call.owner()?;
+        let hub = call.hub;
+        let start_url = self.start_url.unwrap_or_else(|| "about:blank".to_owned());
+        let mode = match self.mode.as_deref() {
+            Some("managed") => Mode::Managed,
+            Some("extension") => Mode::Extension,
+            None if hub.relay().handshake_complete() => Mode::Extension,
+            None => Mode::Managed,
+            Some(other) => {
+                return Err(
+                    err("invalid_mode", format!("mode must be \"extension\" or \"managed\", not {other:?}")).into()
+                )
+            }
+        };
+        let id = new_session_id();
+        let session = match mode {
+            Mode::Extension => {
+                call.require_binding()?;
+                call.wait_until_ready().await?;
+                let relay = Arc::new(RelayTransport(Arc::downgrade(hub)));
+                BrowserSession::new(id, Mode::Extension, caller, relay, None)
+            }
+            _ => {
+                let failed = |e: String| HubError::from(err("launch_failed", e));
+                let headless = self.headless.unwrap_or(true);
+                let chromium = ManagedChromium::launch(headless, &start_url).await.map_err(failed)?;
+                let ws = browser_ws_url("127.0.0.1", chromium.port).await.map_err(failed)?;
+                let cdp = DirectCdp::connect(&ws).await.map_err(failed)?;
+                BrowserSession::new(id, Mode::Managed, caller, Arc::new(cdp), Some(chromium))
+            }
+        };
+        let session = open(hub, session).await?;
+        if mode == Mode::Extension && start_url != "about:blank" {
+            nav::navigate(&session, &start_url, "load", 30_000).await?;
+        }
+        Ok(info(&session))
+    }
+}
+
+impl HubCommand for Connect {
+    async fn run(self, call: &mut Call<'_>) -> Result<SessionInfo, HubError> {
+        let caller = call.owner()?;
+        let failed = |e: String| HubError::from(err("connect_failed", e));
+        let ws = match self.ws_endpoint {
+            Some(ws) => ws,
+            None => {
+                let host = self.host.as_deref().unwrap_or("127.0.0.1");
+                if !matches!(host, "127.0.0.1" | "localhost" | "::1") {
+                    return Err(HubError::param("host", "must be a loopback address (127.0.0.1, localhost, ::1)"));
+                }
+                browser_ws_url(host, self.port.unwrap_or(9222)).await.map_err(failed)?
+            }
+        };
+        let cdp = DirectCdp::connect(&ws).await.map_err(failed)?;
+        let session = BrowserSession::new(new_session_id(), Mode::Connected, caller, Arc::new(cdp), None);
+        let session = open(call.hub, session).await?;
+        Ok(info(&session))
+    }
+}
+
+fn new_session_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Registers a new session and makes sure it has an active target.
+async fn open(hub: &Arc<HubCore>, session: BrowserSession) -> Result<Arc<BrowserSession>, HubError> {
+    let session = Arc::new(session);
+    session.start_event_pump();
+    hub.browser.insert(session.clone());
+    session.active().await?;
+    Ok(session)
+}
+
+impl SessionCommand for Disconnect {
+    async fn run(self, call: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<Disconnected, HubError> {
+        let hub = call.hub;
+        hub.browser.remove(&session.id);
+        if session.mode == Mode::Connected && self.close_browser == Some(true) {
+            let _ = session.call("Browser.close", json!({}), None).await;
+        }
+        let mut released = false;
+        if session.mode == Mode::Extension {
+            hub.relay().send_control("detach_all");
+            if let Some(binding) = call.binding_id()? {
+                released = hub.leases.release(&session.owner, binding).is_ok();
+            }
+        }
+        Ok(Disconnected { ok: true, binding_released: released })
+    }
+}
+
+/// Session commands that are the browser layer's alone.
+macro_rules! in_browser_layer {
+    ($($ty:ty),* $(,)?) => {$(
+        impl SessionCommand for $ty {
+            async fn run(
+                self,
+                _: &mut Call<'_>,
+                session: &Arc<BrowserSession>,
+            ) -> Result<<$ty as opendevbrowser_api::Command>::Output, HubError> {
+                Ok(SessionOp::run(self, session).await?)
+            }
+        }
+    )*};
+}
+
+in_browser_layer!(
+    SessionStatus,
+    ListTargets,
+    NewTarget,
+    UseTarget,
+    CloseTarget,
+    OpenPage,
+    ListPages,
+    ClosePage,
+    Goto,
+    Wait,
+    Snapshot,
+    Click,
+    Hover,
+    TypeText,
+    Press,
+    Select,
+    Scroll,
+    ScrollIntoView,
+    GetHtml,
+    GetText,
+    GetAttr,
+    GetValue,
+    IsVisible,
+    IsEnabled,
+    IsChecked,
+    Screenshot,
+    ConsolePoll,
+    NetworkPoll,
+    Perf,
+);
