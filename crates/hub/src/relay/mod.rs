@@ -1,27 +1,28 @@
 //! The relay: the HTTP and WebSocket endpoints the extension (and upstream tools) speak,
 //! wire-compatible with upstream, plus the hub's own CDP calls over the extension socket.
 //!
-//! It owns the one extension connection, the one `/cdp` client, the relay identity
-//! (instanceId + epoch, new on every start) and the listeners.
+//! It owns the listeners, the relay identity (instanceId + epoch, new on every start), and
+//! the [`switchboard`]: the pure routing state of the one extension connection, the one
+//! `/cdp` client and the commands in flight. This module applies the switchboard's
+//! actions to the sockets' queues; the socket tasks only feed it.
 
 mod cdp_socket;
 mod extension_socket;
 mod http;
-pub mod link;
-mod routing;
 mod socket_io;
+pub mod switchboard;
 
 use crate::error::CdpError;
 use crate::guard::AccessPolicy;
-use link::{ExtensionLink, Outgoing, Waiter};
 use opendevbrowser_api::clock::{iso8601, now_ms};
 use opendevbrowser_api::status::{ExtensionInfo, HandshakeError, RelayStatus};
 use pairing::wire::CdpEvent;
-use serde_json::{json, Value};
+use serde_json::Value;
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use switchboard::{Action, ConnId, Identity, Outgoing, Switchboard};
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, oneshot, watch, Semaphore};
 
@@ -96,22 +97,19 @@ struct Shared {
     epoch: i64,
     port: u16,
     discovery_port: Option<u16>,
-    state: Mutex<State>,
+    inner: Mutex<Inner>,
     events: broadcast::Sender<CdpEvent>,
     sockets: Arc<Semaphore>,
     shutdown: watch::Sender<bool>,
-    next_conn: AtomicU64,
 }
 
-#[derive(Default)]
-struct State {
-    extension: Option<Arc<ExtensionLink>>,
-    cdp_client: Option<(u64, socket_io::OutQueue)>,
-    last_handshake_error: Option<HandshakeError>,
-    /// When an extension socket last opened / last ended (ms), for diagnostics.
-    extension_seen_ms: Option<u64>,
-    extension_left_ms: Option<u64>,
-    stopped: bool,
+/// A hub caller waiting for a CDP answer.
+type Reply = oneshot::Sender<Result<Value, CdpError>>;
+
+/// The routing state and the queue of every open socket it names.
+struct Inner {
+    board: Switchboard<Reply>,
+    outs: HashMap<ConnId, socket_io::OutQueue>,
 }
 
 /// Binds a loopback listener, mapping "address in use" to its own error.
@@ -140,9 +138,11 @@ impl Relay {
             },
             _ => None,
         };
-        let epoch = opendevbrowser_api::clock::now_ms() as i64;
+        let epoch = now_ms() as i64;
+        let instance_id = uuid::Uuid::new_v4().to_string();
+        let identity = Identity { instance_id: instance_id.clone(), port, epoch, token: opts.token.clone() };
         let relay = Relay(Arc::new(Shared {
-            instance_id: uuid::Uuid::new_v4().to_string(),
+            instance_id,
             epoch,
             port,
             discovery_port: discovery
@@ -152,10 +152,9 @@ impl Relay {
                 .or(if opts.discovery_port == Some(port) { Some(port) } else { None }),
             sockets: Arc::new(Semaphore::new(opts.max_sockets)),
             opts,
-            state: Mutex::new(State::default()),
+            inner: Mutex::new(Inner { board: Switchboard::new(identity), outs: HashMap::new() }),
             events: broadcast::channel(8192).0,
             shutdown: watch::channel(false).0,
-            next_conn: AtomicU64::new(1),
         }));
         relay.serve(listener, http::relay_router(relay.clone()));
         if let Some(listener) = discovery {
@@ -210,37 +209,61 @@ impl Relay {
         self.0.opts.token.is_some()
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.0.state.lock().expect("relay state lock")
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.0.inner.lock().expect("relay state lock")
     }
 
-    fn extension(&self) -> Option<Arc<ExtensionLink>> {
-        self.state().extension.clone()
+    /// Runs `step` on the switchboard and carries out the actions it returns (queueing
+    /// frames, answering hub callers and publishing events never block, so this happens
+    /// under the lock and in order).
+    fn route<R>(&self, step: impl FnOnce(&mut Switchboard<Reply>) -> (R, Vec<Action<Reply>>)) -> R {
+        let mut inner = self.inner();
+        let (result, actions) = step(&mut inner.board);
+        self.apply(&inner, actions);
+        result
+    }
+
+    fn apply(&self, inner: &Inner, actions: Vec<Action<Reply>>) {
+        for action in actions {
+            match action {
+                Action::Send(conn, frame) => {
+                    if let Some(out) = inner.outs.get(&conn) {
+                        let _ = out.send(frame);
+                    }
+                }
+                Action::Reply(reply, result) => {
+                    let _ = reply.send(result);
+                }
+                Action::Publish(event) => {
+                    let _ = self.0.events.send(event);
+                }
+            }
+        }
     }
 
     /// True once the current extension socket has sent a valid handshake.
     pub fn handshake_complete(&self) -> bool {
-        self.extension().is_some_and(|l| l.handshake().is_some())
+        self.inner().board.handshake().is_some()
     }
 
     /// The relay's `/status` body (upstream fields plus hub identity and diagnostics).
     pub fn status(&self) -> RelayStatus {
-        let state = self.state();
-        let link = state.extension.as_ref();
-        let handshake = link.and_then(|l| l.handshake());
+        let inner = self.inner();
+        let board = &inner.board;
+        let handshake = board.handshake();
         RelayStatus {
             instance_id: self.0.instance_id.clone(),
-            running: !state.stopped,
+            running: board.running(),
             port: self.0.port,
             url: format!("ws://127.0.0.1:{}", self.0.port),
-            extension_connected: link.is_some(),
+            extension_connected: board.extension_connected(),
             extension_handshake_complete: handshake.is_some(),
-            cdp_connected: state.cdp_client.is_some(),
+            cdp_connected: board.client_connected(),
             pairing_required: self.pairing_required(),
             epoch: self.0.epoch,
             discovery_port: self.0.discovery_port,
             hub_instance_id: self.0.opts.hub_instance_id.clone(),
-            pending_commands: link.map_or(0, |l| l.pending_count()),
+            pending_commands: board.pending(),
             extension: handshake.map(|h| ExtensionInfo {
                 tab_id: h.tab_id,
                 url: h.url.clone(),
@@ -249,22 +272,23 @@ impl Relay {
                 extension_version: h.extension_version.clone(),
                 protocol_version: h.protocol_version,
             }),
-            last_handshake_error: state.last_handshake_error.clone(),
-            extension_last_seen_at: state.extension_seen_ms.map(iso8601),
-            extension_left_at: state.extension_left_ms.filter(|_| link.is_none()).map(iso8601),
+            last_handshake_error: board.last_refusal.as_ref().map(|r| HandshakeError {
+                code: r.code.clone(),
+                message: r.message.clone(),
+                at: iso8601(r.at_ms),
+            }),
+            extension_last_seen_at: board.extension_seen_ms.map(iso8601),
+            extension_left_at: board.extension_left_ms.filter(|_| !board.extension_connected()).map(iso8601),
         }
     }
 
     /// Sends `{"type":"cdp_control","action":<action>}` to the extension, if connected
     /// (`detach_all` ends every `chrome.debugger` attachment: the hub's session is over).
     pub fn send_control(&self, action: &str) -> bool {
-        match self.extension() {
-            Some(link) => {
-                link.send(Outgoing::Text(json!({"type": "cdp_control", "action": action}).to_string()));
-                true
-            }
-            None => false,
-        }
+        self.route(|b| {
+            let control = b.control(action);
+            (control.is_some(), control.into_iter().collect())
+        })
     }
 
     /// Receives every CDP event the extension forwards from now on.
@@ -280,104 +304,61 @@ impl Relay {
         session_id: Option<String>,
         timeout: Duration,
     ) -> Result<Value, CdpError> {
-        let link = self.ready_link()?;
         let (reply, answer) = oneshot::channel();
-        let waiter = Waiter::Hub { method: method.to_owned(), reply };
-        let id = link
-            .forward(method, params, session_id, waiter)
-            .map_err(|_| CdpError::Disconnected { method: method.to_owned() })?;
+        let id = self.route(|b| match b.hub_call(method, params, session_id, reply) {
+            Ok((id, actions)) => (Ok(id), actions),
+            Err((_, e)) => (Err(e), Vec::new()),
+        })?;
         match tokio::time::timeout(timeout, answer).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(CdpError::Disconnected { method: method.to_owned() }),
             Err(_) => {
-                link.take_waiter(id);
+                self.inner().board.hub_gave_up(id);
                 Err(CdpError::Timeout { method: method.to_owned(), ms: timeout.as_millis() as u64 })
             }
         }
     }
 
-    fn ready_link(&self) -> Result<Arc<ExtensionLink>, CdpError> {
-        let state = self.state();
-        if state.stopped {
-            return Err(CdpError::ShuttingDown);
-        }
-        let link = state.extension.clone().ok_or(CdpError::NotConnected)?;
-        if link.handshake().is_none() {
-            return Err(CdpError::HandshakeIncomplete);
-        }
-        Ok(link)
+    /// A new extension socket (it replaces any previous one): its connection id.
+    fn extension_opened(&self, out: socket_io::OutQueue) -> ConnId {
+        let mut inner = self.inner();
+        let (conn, actions) = inner.board.extension_opened(now_ms());
+        inner.outs.insert(conn, out);
+        self.apply(&inner, actions);
+        conn
     }
 
-    fn next_conn_id(&self) -> u64 {
-        self.0.next_conn.fetch_add(1, Ordering::Relaxed)
+    /// A new `/cdp` client: its connection id, or the close frame that refuses it. A
+    /// previous client whose socket is already gone (it stopped reading) makes room.
+    fn client_opened(&self, out: socket_io::OutQueue) -> Result<ConnId, Outgoing> {
+        let mut inner = self.inner();
+        if let Some(stale) = inner.board.client().filter(|c| inner.outs.get(c).is_none_or(|o| o.is_closed())) {
+            let actions = inner.board.client_closed(stale);
+            self.apply(&inner, actions);
+        }
+        let conn = inner.board.client_opened()?;
+        inner.outs.insert(conn, out);
+        Ok(conn)
     }
 
-    /// Installs a new extension link, replacing (and closing) any previous one.
-    fn install_extension(&self, link: Arc<ExtensionLink>) {
-        let old = {
-            let mut state = self.state();
-            state.extension_seen_ms = Some(opendevbrowser_api::clock::now_ms());
-            state.extension.replace(link)
-        };
-        if let Some(old) = old {
-            tracing::info!("a new extension connection replaces the previous one");
-            let clients = old.fail_all(|method| CdpError::Replaced { method });
-            self.answer_client_errors(clients);
-            old.send(Outgoing::Close(1000, pairing::wire::REPLACED_CLOSE_REASON.into()));
-        }
+    /// A socket ended: the switchboard forgets it and its queue is dropped.
+    fn socket_closed(&self, conn: ConnId, extension: bool) {
+        self.route(|b| {
+            let actions = if extension { b.extension_closed(conn, now_ms()) } else { b.client_closed(conn) };
+            ((), actions)
+        });
+        self.inner().outs.remove(&conn);
     }
 
-    /// Called when an extension socket ends: if it was current, fail its commands and
-    /// close the `/cdp` client (its sessions are gone), as upstream does.
-    fn extension_gone(&self, link: &Arc<ExtensionLink>) {
-        {
-            let mut state = self.state();
-            if !state.extension.as_ref().is_some_and(|l| Arc::ptr_eq(l, link)) {
-                return;
-            }
-            state.extension = None;
-            state.extension_left_ms = Some(opendevbrowser_api::clock::now_ms());
-        }
-        let clients = link.fail_all(|method| CdpError::Disconnected { method });
-        self.answer_client_errors(clients);
-        if let Some((_, out)) = self.state().cdp_client.take() {
-            let _ = out.send(Outgoing::Close(1011, "Extension disconnected".into()));
-        }
-        tracing::info!("extension disconnected");
-    }
-
+    /// Records a refused handshake for `/status`.
     fn record_handshake_error(&self, code: &str, message: &str) {
-        self.state().last_handshake_error =
-            Some(HandshakeError { code: code.to_owned(), message: message.to_owned(), at: iso8601(now_ms()) });
-    }
-
-    /// Health summary sent in `pong` frames.
-    fn health(&self) -> Value {
-        let status = self.status();
-        json!({
-            "ok": status.extension_handshake_complete,
-            "extensionConnected": status.extension_connected,
-            "extensionHandshakeComplete": status.extension_handshake_complete,
-            "cdpConnected": status.cdp_connected,
-            "pairingRequired": status.pairing_required,
-        })
+        self.inner().board.refuse(code, message, now_ms());
     }
 
     /// Stops serving: closes every socket (1000 "Relay stopped"), fails every command in
     /// flight, and shuts the listeners down.
     pub fn stop(&self) {
-        let mut state = self.state();
-        state.stopped = true;
-        let link = state.extension.take();
-        let client = state.cdp_client.take();
-        drop(state);
-        if let Some(link) = link {
-            link.fail_all(|_| CdpError::ShuttingDown);
-            link.send(Outgoing::Close(1000, "Relay stopped".into()));
-        }
-        if let Some((_, out)) = client {
-            let _ = out.send(Outgoing::Close(1000, "Relay stopped".into()));
-        }
+        self.route(|b| ((), b.stop()));
         let _ = self.0.shutdown.send(true);
     }
 }
