@@ -157,7 +157,7 @@ async fn doctor(json: bool, relay_port: u16) -> ExitCode {
     if json {
         let mut data = verdict.to_json();
         data["status"] = match &facts.hub {
-            HubFacts::Running(status) => status.clone(),
+            HubFacts::Running(status) => serde_json::to_value(status).unwrap_or_default(),
             HubFacts::NotFound(why) => {
                 json!({"hubNotFound": why.to_string(), "relayPortOwner": facts.relay_port_owner})
             }

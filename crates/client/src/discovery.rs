@@ -2,6 +2,7 @@
 //! `/status` confirms it is alive and is the hub the file names.
 
 use opendevbrowser_api::metadata::DaemonMetadata;
+use opendevbrowser_api::status::HubStatus;
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
@@ -45,7 +46,7 @@ pub async fn discover(cache_dir: &Path) -> Result<HubEndpoint, NotFound> {
 }
 
 /// [`discover`], also returning the `/status` body the hub answered with.
-pub async fn discover_with_status(cache_dir: &Path) -> Result<(HubEndpoint, Value), NotFound> {
+pub async fn discover_with_status(cache_dir: &Path) -> Result<(HubEndpoint, HubStatus), NotFound> {
     let meta = match DaemonMetadata::read(&DaemonMetadata::path_in(cache_dir)) {
         Ok(m) => m,
         Err(opendevbrowser_api::metadata::MetadataError::Missing(_)) => return Err(NotFound::NoMetadata),
@@ -62,7 +63,9 @@ pub async fn discover_with_status(cache_dir: &Path) -> Result<(HubEndpoint, Valu
         .await
         .map_err(|_| NotFound::Stale(format!("pid {} does not answer on port {}", meta.pid, meta.port)))?;
     let body: Value = response.json().await.map_err(|e| NotFound::Stale(e.to_string()))?;
-    if body["hub"]["instanceId"] != meta.hub_instance_id.as_str() {
+    let body: HubStatus = serde_json::from_value(body)
+        .map_err(|e| NotFound::Stale(format!("port {} answers, but its /status is not this hub's ({e})", meta.port)))?;
+    if body.hub.instance_id != meta.hub_instance_id {
         return Err(NotFound::Stale(format!("port {} answers as another hub", meta.port)));
     }
     let endpoint = HubEndpoint {

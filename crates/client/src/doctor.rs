@@ -4,6 +4,7 @@
 //! apply. `diagnose` is pure, so every verdict is tested with plain values.
 
 use crate::discovery::{discover_with_status, NotFound};
+use opendevbrowser_api::status::{HubStatus, RelayStatus};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -24,7 +25,7 @@ pub enum HubFacts {
     /// No hub: no metadata file, or one naming a hub that does not answer.
     NotFound(NotFound),
     /// A hub answered; its daemon `/status` body.
-    Running(Value),
+    Running(Box<HubStatus>),
 }
 
 /// The verdict.
@@ -64,7 +65,7 @@ impl Diagnosis {
 /// hub answers, who holds `relay_port`.
 pub async fn gather(cache_dir: &Path, relay_port: u16) -> Facts {
     let hub = match discover_with_status(cache_dir).await {
-        Ok((_, status)) => HubFacts::Running(status),
+        Ok((_, status)) => HubFacts::Running(Box::new(status)),
         Err(why) => HubFacts::NotFound(why),
     };
     let relay_port_owner = match &hub {
@@ -110,11 +111,11 @@ fn no_hub(why: &NotFound, port: u16, owner: Option<&str>) -> Diagnosis {
     }
 }
 
-fn running_hub(status: &Value) -> Diagnosis {
-    let relay = &status["relay"];
-    let port = relay["port"].as_u64().unwrap_or(0);
-    let hub = short(&status["hub"]["instanceId"]);
-    if relay["running"] == false {
+fn running_hub(status: &HubStatus) -> Diagnosis {
+    let relay = &status.relay;
+    let port = relay.port;
+    let hub = short(&status.hub.instance_id);
+    if !relay.running {
         return Diagnosis::new(
             "relay_stopped",
             false,
@@ -122,15 +123,13 @@ fn running_hub(status: &Value) -> Diagnosis {
             Some("restart the hub: `opendevbrowser stop`, then any command starts it again".into()),
         );
     }
-    if relay["extensionHandshakeComplete"] == true {
+    if relay.extension_handshake_complete {
         return connected(status, &hub);
     }
-    let error = &relay["lastHandshakeError"];
-    if relay["extensionConnected"] == true {
-        let last = match (error["at"].as_str(), error["message"].as_str()) {
-            (Some(at), Some(message)) => format!(" (the last attempt was refused at {at}: {message})"),
-            _ => String::new(),
-        };
+    let error = relay.last_handshake_error.as_ref();
+    if relay.extension_connected {
+        let last =
+            error.map_or_else(String::new, |e| format!(" (the last attempt was refused at {}: {})", e.at, e.message));
         return Diagnosis::new(
             "extension_handshaking",
             false,
@@ -140,22 +139,18 @@ fn running_hub(status: &Value) -> Diagnosis {
     }
     // A refusal explains the state only if no extension connected after it (timestamps are
     // ISO 8601 of one format, so they compare as text).
-    let seen_after = relay["extensionLastSeenAt"].as_str().is_some_and(|seen| Some(seen) > error["at"].as_str());
-    if let (Some(code), false) = (error["code"].as_str(), seen_after) {
-        if let Some(fix) = handshake_fix(code) {
+    if let Some(error) = error {
+        let seen_after = relay.extension_last_seen_at.as_deref().is_some_and(|seen| seen > error.at.as_str());
+        if let (Some(fix), false) = (handshake_fix(&error.code), seen_after) {
             return Diagnosis::new(
                 "handshake_rejected",
                 false,
-                format!(
-                    "the relay on port {port} refused the extension at {}: {}",
-                    error["at"].as_str().unwrap_or("?"),
-                    error["message"].as_str().unwrap_or(code)
-                ),
+                format!("the relay on port {port} refused the extension at {}: {}", error.at, error.message),
                 Some(fix.into()),
             );
         }
     }
-    match relay["extensionLeftAt"].as_str() {
+    match &relay.extension_left_at {
         Some(at) => Diagnosis::new(
             "extension_disconnected",
             false,
@@ -166,16 +161,16 @@ fn running_hub(status: &Value) -> Diagnosis {
                     .into(),
             ),
         ),
-        None => never_seen(relay, port),
+        None => never_seen(relay),
     }
 }
 
-fn never_seen(relay: &Value, port: u64) -> Diagnosis {
-    let discovery = relay["discoveryPort"].as_u64();
+fn never_seen(relay: &RelayStatus) -> Diagnosis {
+    let port = relay.port;
     let mut fix = "load the extension: chrome://extensions → Developer mode → Load unpacked → the `extension` \
                    folder that `scripts/run.sh` prints; keep its \"Connect automatically\" switch on"
         .to_owned();
-    if port != 8787 && discovery != Some(8787) {
+    if port != 8787 && relay.discovery_port != Some(8787) {
         fix.push_str(&format!(
             "; this hub does not answer on the discovery port 8787, so type port {port} in the popup"
         ));
@@ -210,33 +205,29 @@ fn handshake_fix(code: &str) -> Option<&'static str> {
     })
 }
 
-fn connected(status: &Value, hub: &str) -> Diagnosis {
-    let relay = &status["relay"];
-    let tab = &relay["extension"];
-    let binding = match &status["binding"] {
-        Value::Null => "the relay binding is free".to_owned(),
-        b => format!(
+fn connected(status: &HubStatus, hub: &str) -> Diagnosis {
+    let relay = &status.relay;
+    let title = relay.extension.as_ref().and_then(|e| e.title.as_deref()).unwrap_or("?");
+    let binding = match &status.binding {
+        None => "the relay binding is free".to_owned(),
+        Some(b) => format!(
             "the relay binding is held by {}/{} until {}, {} waiting",
-            b["clientId"].as_str().unwrap_or("?"),
-            b["instanceId"].as_str().unwrap_or("?"),
-            b["expiresAt"].as_str().unwrap_or("?"),
-            status["queue"].as_array().map_or(0, Vec::len)
+            b.client_id,
+            b.instance_id,
+            b.expires_at,
+            status.queue.len()
         ),
     };
     Diagnosis::new(
         "connected",
         true,
-        format!(
-            "hub {hub} and the extension are paired on port {} (tab {:?}); {binding}",
-            relay["port"],
-            tab["title"].as_str().unwrap_or("?")
-        ),
+        format!("hub {hub} and the extension are paired on port {} (tab {title:?}); {binding}", relay.port),
         None,
     )
 }
 
-fn short(id: &Value) -> String {
-    id.as_str().unwrap_or("?").chars().take(8).collect()
+fn short(id: &str) -> String {
+    id.chars().take(8).collect()
 }
 
 #[cfg(test)]
@@ -244,15 +235,23 @@ mod tests {
     use super::*;
 
     fn running(relay: Value) -> Facts {
-        let mut relay_full = json!({"port": 8787, "running": true, "discoveryPort": null,
-            "extensionConnected": false, "extensionHandshakeComplete": false});
+        let mut relay_full = json!({"instanceId": "r", "url": "ws://127.0.0.1:8787", "port": 8787, "running": true,
+            "discoveryPort": null, "extensionConnected": false, "extensionHandshakeComplete": false,
+            "cdpConnected": false, "pairingRequired": true, "epoch": 1, "hubInstanceId": "0123456789",
+            "pendingCommands": 0});
         relay_full.as_object_mut().unwrap().extend(relay.as_object().unwrap().clone());
+        let status = json!({"ok": true, "pid": 1, "browserSessions": 0, "relay": relay_full, "binding": null,
+            "queue": [], "hub": {"instanceId": "0123456789", "startedAt": "T", "daemonPort": 8788, "version": "0"}});
         Facts {
-            hub: HubFacts::Running(json!({"hub": {"instanceId": "0123456789"}, "relay": relay_full,
-                "binding": null, "queue": []})),
+            hub: HubFacts::Running(Box::new(serde_json::from_value(status).expect("a hub status"))),
             relay_port: 8787,
             relay_port_owner: None,
         }
+    }
+
+    fn status(facts: &mut Facts) -> &mut HubStatus {
+        let HubFacts::Running(status) = &mut facts.hub else { unreachable!() };
+        status
     }
 
     #[test]
@@ -281,13 +280,22 @@ mod tests {
     #[test]
     fn a_paired_extension_is_ok_and_the_binding_is_described() {
         let mut facts = running(json!({"extensionConnected": true, "extensionHandshakeComplete": true,
-            "extension": {"title": "Inbox"}}));
+            "extension": {"tabId": 1, "title": "Inbox"}}));
         let d = diagnose(&facts);
         assert_eq!((d.class, d.ok, d.fix), ("connected", true, None));
         assert!(d.summary.contains("\"Inbox\"") && d.summary.contains("free"), "{}", d.summary);
-        let HubFacts::Running(status) = &mut facts.hub else { unreachable!() };
-        status["binding"] = json!({"clientId": "c", "instanceId": "p1", "expiresAt": "T"});
-        status["queue"] = json!([{}, {}]);
+        let owner = |i: &str| opendevbrowser_api::Owner { client_id: "c".into(), instance_id: i.into() };
+        status(&mut facts).binding = Some(opendevbrowser_api::status::BindingView {
+            binding_id: "b".into(),
+            client_id: "c".into(),
+            instance_id: "p1".into(),
+            owner: owner("p1"),
+            expires_at: "T".into(),
+            expires_in_ms: 1,
+            queue_length: 2,
+        });
+        let waiter = |i: &str| opendevbrowser_api::status::QueueEntry { owner: owner(i), position: 1, waiting_ms: 0 };
+        status(&mut facts).queue = vec![waiter("p2"), waiter("p3")];
         assert!(diagnose(&facts).summary.contains("held by c/p1 until T, 2 waiting"));
     }
 
@@ -297,13 +305,9 @@ mod tests {
         let d = diagnose(&facts);
         assert_eq!(d.class, "extension_never_seen");
         assert!(!d.fix.unwrap().contains("type port"));
-        let set = |facts: &mut Facts, key: &str, value: Value| {
-            let HubFacts::Running(status) = &mut facts.hub else { unreachable!() };
-            status["relay"][key] = value;
-        };
-        set(&mut facts, "port", json!(8795));
+        status(&mut facts).relay.port = 8795;
         assert!(diagnose(&facts).fix.unwrap().contains("type port 8795 in the popup"));
-        set(&mut facts, "discoveryPort", json!(8787));
+        status(&mut facts).relay.discovery_port = Some(8787);
         assert!(!diagnose(&facts).fix.unwrap().contains("type port"), "discovery still finds it");
     }
 
@@ -328,13 +332,15 @@ mod tests {
         assert!(d.summary.contains("left at T"));
         let older = running(json!({"extensionLeftAt": "2026-01-01T00:00:09.000Z",
             "extensionLastSeenAt": "2026-01-01T00:00:05.000Z",
-            "lastHandshakeError": {"code": "pairing_invalid", "at": "2026-01-01T00:00:01.000Z"}}));
+            "lastHandshakeError": {"code": "pairing_invalid", "message": "m", "at": "2026-01-01T00:00:01.000Z"}}));
         assert_eq!(diagnose(&older).class, "extension_disconnected", "a refusal before the last connection is history");
         let same = running(json!({"extensionLeftAt": "2026-01-01T00:00:09.000Z",
             "extensionLastSeenAt": "2026-01-01T00:00:05.000Z",
-            "lastHandshakeError": {"code": "pairing_invalid", "at": "2026-01-01T00:00:05.000Z"}}));
+            "lastHandshakeError": {"code": "pairing_invalid", "message": "m", "at": "2026-01-01T00:00:05.000Z"}}));
         assert_eq!(diagnose(&same).class, "handshake_rejected", "the last connection was the refused one");
-        let other = running(json!({"extensionLeftAt": "T", "lastHandshakeError": {"code": "something_else"}}));
+        let other = running(
+            json!({"extensionLeftAt": "T", "lastHandshakeError": {"code": "something_else", "message": "m", "at": "T"}}),
+        );
         assert_eq!(diagnose(&other).class, "extension_disconnected", "unknown codes do not change the verdict");
     }
 
