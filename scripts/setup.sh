@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the build and the tests need. Idempotent: a second run does nothing.
 #   - Debian's chromium + chromium-driver (headless browser for wasm and end-to-end tests)
+#   - python3 (scripts/check_layering.py)
 #   - the wasm32-unknown-unknown Rust target
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
 # Deliberately NOT Debian's binaryen: its wasm-opt 108 miscompiles wasm-bindgen output.
@@ -15,11 +16,11 @@ as_root() {
   fi
 }
 
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  say "installing chromium and chromium-driver with apt (about 30 s)"
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v python3 >/dev/null; then
+  say "installing chromium, chromium-driver and python3 with apt (about 30 s)"
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -qq
-  as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+  as_root apt-get install -y -qq chromium chromium-driver python3 >/dev/null
 else
   say "chromium $(chromium --version 2>/dev/null | awk '{print $2}') already installed"
 fi

@@ -20,6 +20,9 @@ step "cargo clippy (native, all targets; extension core for wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p extension --target wasm32-unknown-unknown --all-targets -- -D warnings
 
+step "layering: no file-level import cycle inside any crate"
+python3 scripts/check_layering.py
+
 step "native tests (pairing, hub incl. simulated-extension fault tests, extension router)"
 cargo test --workspace --exclude system-tests
 

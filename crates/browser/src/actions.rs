@@ -6,7 +6,6 @@ use crate::js;
 use crate::session::BrowserSession;
 use crate::snapshot::page;
 use crate::state::Log;
-use crate::targets::eval;
 use crate::SessionOp;
 use opendevbrowser_api::commands::*;
 use serde_json::{json, Value};
@@ -104,7 +103,7 @@ impl<'a> Ctx<'a> {
     }
 
     async fn eval(&self, expression: &str) -> Result<Value, Error> {
-        eval(self.session, &self.cdp, expression).await
+        self.session.eval(&self.cdp, expression).await
     }
 
     /// `op`'s `value` of the element `r`.
@@ -135,7 +134,7 @@ impl<'a> Ctx<'a> {
                 format!("unknown ref {r:?} for this page: take a snapshot (nav.snapshot) first"),
             ));
         }
-        let result = eval(self.session, &self.cdp, &js::call(js::REF_OP, &[json!(r), json!(op), arg])).await?;
+        let result = self.session.eval(&self.cdp, &js::call(js::REF_OP, &[json!(r), json!(op), arg])).await?;
         if result["stale"] == true {
             return Err(err(
                 "stale_ref",
@@ -155,7 +154,7 @@ impl<'a> Ctx<'a> {
             .map_err(|_| Error::param("cursor", "must be the nextCursor of a previous snapshot"))?;
         let base = self.session.state().targets.get(&self.target).map_or(0, |t| t.max_ref);
         let snap =
-            eval(self.session, &self.cdp, &js::call(js::SNAPSHOT, &[json!({"mode": mode, "base": base})])).await?;
+            self.session.eval(&self.cdp, &js::call(js::SNAPSHOT, &[json!({"mode": mode, "base": base})])).await?;
         let lines: Vec<String> = snap["lines"]
             .as_array()
             .map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
@@ -182,7 +181,7 @@ impl<'a> Ctx<'a> {
         if at["visible"] != true {
             return Err(err("element_not_visible", format!("ref {r} is not visible, so it cannot be clicked")));
         }
-        let before = eval(self.session, &self.cdp, "location.href").await?;
+        let before = self.session.eval(&self.cdp, "location.href").await?;
         let (x, y) = (at["x"].as_f64().unwrap_or(0.0), at["y"].as_f64().unwrap_or(0.0));
         self.input("Input.dispatchMouseEvent", json!({"type": "mouseMoved", "x": x, "y": y})).await?;
         if press {
@@ -195,7 +194,7 @@ impl<'a> Ctx<'a> {
             }
         }
         tokio::time::sleep(Duration::from_millis(150)).await;
-        let after = eval(self.session, &self.cdp, "location.href").await.unwrap_or(Value::Null);
+        let after = self.session.eval(&self.cdp, "location.href").await.unwrap_or(Value::Null);
         Ok(Clicked { timing_ms: started.elapsed().as_millis() as u64, navigated: after != before })
     }
 

@@ -5,7 +5,6 @@
 use crate::error::{err, Error};
 use crate::js;
 use crate::session::{BrowserSession, Traffic};
-use crate::targets::eval;
 use crate::SessionOp;
 use opendevbrowser_api::clock::{now_ms, random_hex};
 use opendevbrowser_api::commands::{Goto, Navigated, Timing, Wait};
@@ -39,7 +38,7 @@ pub async fn navigate(
         state.network.since(u64::MAX, 0).1
     };
     let marker = random_hex(6);
-    let _ = eval(session, &cdp, &format!("window.__odbNav = '{marker}'")).await;
+    let _ = session.eval(&cdp, &format!("window.__odbNav = '{marker}'")).await;
     let timed_out = || {
         let busy = session.state().traffic.get(&target).map_or(0, Traffic::in_flight);
         let hint = match until {
@@ -60,7 +59,7 @@ pub async fn navigate(
         "({{fresh: window.__odbNav !== '{marker}', state: document.readyState, url: location.href, title: document.title}})"
     );
     loop {
-        if let Ok(p) = eval(session, &cdp, &probe).await {
+        if let Ok(p) = session.eval(&cdp, &probe).await {
             let state = p["state"].as_str().unwrap_or("loading");
             let ready = match until {
                 "domcontentloaded" => state != "loading",
@@ -123,7 +122,7 @@ async fn wait(session: &Arc<BrowserSession>, w: Wait) -> Result<Timing, Error> {
     let (_, cdp) = session.active().await?;
     let check = js::call(js::CONDITION, &[json!(selector), json!(text), json!(state)]);
     loop {
-        match eval(session, &cdp, &check).await {
+        match session.eval(&cdp, &check).await {
             Ok(Value::Bool(true)) => return Ok(Timing { timing_ms: started.elapsed().as_millis() as u64 }),
             Err(Error::Browser(e)) if e.message.contains("SyntaxError") => {
                 return Err(err("invalid_selector", format!("{selector:?} is not a valid CSS selector")))

@@ -96,6 +96,18 @@ impl BrowserSession {
         })
     }
 
+    /// Evaluates `expression` in the target of flat session `cdp` and returns its value
+    /// (page exceptions are `js_error`s).
+    pub async fn eval(&self, cdp: &str, expression: &str) -> Result<Value, Error> {
+        let params = json!({"expression": expression, "returnByValue": true, "awaitPromise": true});
+        let result = self.call("Runtime.evaluate", params, Some(cdp)).await?;
+        if let Some(e) = result.get("exceptionDetails") {
+            let text = e["exception"]["description"].as_str().or(e["text"].as_str()).unwrap_or("exception");
+            return Err(err("js_error", format!("the page threw: {text}")));
+        }
+        Ok(result["result"]["value"].clone())
+    }
+
     /// Starts copying console and network events of attached targets into the logs.
     pub fn start_event_pump(self: &Arc<Self>) {
         let weak = Arc::downgrade(self);

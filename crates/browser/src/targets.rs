@@ -34,20 +34,9 @@ impl SessionOp for SessionStatus {
 
 /// The URL and title of the page in `cdp`.
 async fn where_is(session: &BrowserSession, cdp: &str) -> Result<(Option<String>, Option<String>), Error> {
-    let page = eval(session, cdp, "({url: location.href, title: document.title})").await?;
+    let page = session.eval(cdp, "({url: location.href, title: document.title})").await?;
     let text = |k: &str| page[k].as_str().map(str::to_owned);
     Ok((text("url"), text("title")))
-}
-
-/// Evaluates `expression` in a target and returns its value (page exceptions are errors).
-pub async fn eval(session: &BrowserSession, cdp: &str, expression: &str) -> Result<Value, Error> {
-    let params = json!({"expression": expression, "returnByValue": true, "awaitPromise": true});
-    let result = session.call("Runtime.evaluate", params, Some(cdp)).await?;
-    if let Some(e) = result.get("exceptionDetails") {
-        let text = e["exception"]["description"].as_str().or(e["text"].as_str()).unwrap_or("exception");
-        return Err(err("js_error", format!("the page threw: {text}")));
-    }
-    Ok(result["result"]["value"].clone())
 }
 
 impl SessionOp for ListTargets {

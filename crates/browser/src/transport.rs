@@ -1,6 +1,6 @@
 //! How a session reaches its browser: one CDP call at a time, a stream of events, and
 //! whether the connection is gone for good. The hub implements it for the extension relay;
-//! [`DirectCdp`](crate::direct::DirectCdp) implements it for a DevTools WebSocket.
+//! `direct::DirectCdp` implements it for a DevTools WebSocket.
 
 use opendevbrowser_api::CdpError;
 use pairing::wire::CdpEvent;

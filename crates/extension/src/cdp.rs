@@ -2,7 +2,7 @@
 //! hub, and turns debugger events and tab changes into CDP events.
 
 use crate::chrome::{self, error_message, from_js, to_js};
-use crate::driver::{connected, send_frame, with_core};
+use crate::core::{connected, send_frame, with_core};
 use crate::router::{target_id, After, Debuggee, Plan, Tab};
 use pairing::wire::{CdpCommand, CdpEvent, CdpResponse, ExtensionFrame};
 use serde::Deserialize;

@@ -7,13 +7,13 @@
 //! in, and results from an older generation are dropped.
 
 use crate::chrome;
+use crate::core::{now_ms, send_frame, with_core, Core, Socket, CORE};
 use crate::net::fetch_json;
 use crate::router::Router;
 use crate::settings::{status_record, StoredSettings, SETTINGS_KEYS, STATUS_KEY};
 use pairing::wire::{parse_relay_frame, ExtensionFrame, Handshake, RelayFrame};
 use pairing::{Action, AutoPair, Event, Status};
 use serde_json::{json, Value};
-use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
@@ -21,54 +21,6 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 /// The alarm that wakes a suspended worker while auto-connect is on.
 pub const WATCHDOG_ALARM: &str = "opendevbrowser-watchdog";
-
-struct Socket {
-    ws: WebSocket,
-    _handlers: Vec<Closure<dyn FnMut(JsValue)>>,
-}
-
-impl Socket {
-    fn close(self, code: u16, reason: &str) {
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onclose(None);
-        self.ws.set_onerror(None);
-        let _ = self.ws.close_with_code_and_reason(code, reason);
-    }
-}
-
-/// Everything the background core holds.
-pub struct Core {
-    machine: AutoPair,
-    /// The tab and session router.
-    pub router: Router,
-    generation: u64,
-    socket: Option<Socket>,
-    timer: Option<gloo_timers::callback::Timeout>,
-    /// `navigator.userAgent`, for `Browser.getVersion`.
-    pub user_agent: String,
-}
-
-thread_local! {
-    static CORE: RefCell<Option<Core>> = const { RefCell::new(None) };
-}
-
-impl Core {
-    /// True if no socket or fetch was started after `generation`.
-    pub fn generation_is(&self, generation: u64) -> bool {
-        self.generation == generation
-    }
-}
-
-/// Runs `f` on the core, if started.
-pub fn with_core<R>(f: impl FnOnce(&mut Core) -> R) -> Option<R> {
-    CORE.with(|c| c.borrow_mut().as_mut().map(f))
-}
-
-/// Milliseconds since the epoch.
-pub fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
-}
 
 fn user_agent() -> String {
     let global = js_sys::global();
@@ -137,11 +89,6 @@ fn feed_if_current(generation: u64, event: Event) {
     }
 }
 
-/// True while the socket is paired and CDP traffic may flow.
-pub fn connected() -> bool {
-    with_core(|c| c.machine.status().state() == "connected").unwrap_or(false)
-}
-
 fn execute(action: Action) {
     match action {
         Action::FetchConfig { url } => {
@@ -206,20 +153,6 @@ fn report(status: &Status) {
     if !on {
         crate::cdp::detach_all();
     }
-}
-
-/// Sends a frame on the current socket, if any.
-pub fn send_frame(frame: &ExtensionFrame) {
-    send_text(&frame.to_json());
-}
-
-/// Sends text on the current socket, if any.
-pub fn send_text(text: &str) {
-    with_core(|c| {
-        if let Some(s) = &c.socket {
-            let _ = s.ws.send_with_str(text);
-        }
-    });
 }
 
 fn close_socket(code: u16, reason: &str) {

@@ -2,7 +2,7 @@
 //!
 //! - [`router`]: pure flat-session CDP routing across tabs (tested natively and in Chromium);
 //! - [`settings`]: storage keys, defaults and the popup's status record;
-//! - the wasm driver (`driver`, `cdp`, `chrome`, `net`) runs the shared `pairing::AutoPair`
+//! - the wasm driver (`core`, `driver`, `cdp`, `chrome`, `net`) runs the shared `pairing::AutoPair`
 //!   machine with real fetches, a WebSocket, timers and `chrome.alarms`, and carries the
 //!   router's plans out with `chrome.debugger` and `chrome.tabs`.
 //!
@@ -18,6 +18,8 @@ pub mod settings;
 mod cdp;
 #[cfg(target_arch = "wasm32")]
 pub mod chrome;
+#[cfg(target_arch = "wasm32")]
+mod core;
 #[cfg(target_arch = "wasm32")]
 mod driver;
 #[cfg(target_arch = "wasm32")]

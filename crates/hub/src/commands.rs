@@ -4,10 +4,10 @@
 //! (with the shared readiness backoff) for the extension's handshake, so a brief relay
 //! restart does not fail them.
 
+use crate::core::HubCore;
 use crate::dispatch::{Call, HubCommand};
 use crate::error::HubError;
 use crate::lease::{self, WAIT_MAX_MS};
-use crate::server::HubCore;
 use opendevbrowser_api::command::registry;
 use opendevbrowser_api::commands::*;
 use opendevbrowser_api::status::{HubStatus, RelayStatus};

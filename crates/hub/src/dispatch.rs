@@ -5,10 +5,10 @@
 //! binding are checked first). The table is generated from `for_each_command!`, so a
 //! command in the contract without a handler here does not compile.
 
+use crate::core::HubCore;
 use crate::error::{CdpError, HubError};
 use crate::lease::Owner;
 use crate::params::{opt_str, opt_u64, req_str, Params};
-use crate::server::HubCore;
 use opendevbrowser_api::command::parse;
 use opendevbrowser_api::commands::MAX_TIMEOUT_MS;
 use opendevbrowser_api::envelope;

@@ -4,7 +4,7 @@
 //! hub's state once a tick and asks the extension to detach (`cdp_control` `detach_all`).
 //! The next extension command attaches again by itself.
 
-use crate::server::HubCore;
+use crate::core::HubCore;
 use std::sync::Arc;
 use std::time::Duration;
 

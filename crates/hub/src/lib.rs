@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod commands;
+pub mod core;
 pub mod dispatch;
 pub mod error;
 pub mod guard;

@@ -2,10 +2,10 @@
 //! a bearer token (from `daemon.json`). Answers are `{ok:true,data}` or
 //! `{ok:false,error:{code,message}}`.
 
+use crate::core::HubCore;
 use crate::dispatch::{dispatch, Answer};
 use crate::error::HubError;
 use crate::guard::{check_host, tokens_equal};
-use crate::server::HubCore;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};

@@ -1,22 +1,21 @@
 //! Starting and stopping the hub: settings, the relay, the daemon RPC listener, the
 //! metadata file, and what to do when a port is already taken.
 
-use crate::error::HubError;
+use crate::core::HubCore;
 use crate::guard::AccessPolicy;
 use crate::lease::LeaseConfig;
 use crate::lease_service::Leases;
-use crate::relay::{bind_loopback, nodelay, Relay, RelayOptions, RelayStartError};
+use crate::relay::listen::{bind_loopback, nodelay};
+use crate::relay::{Relay, RelayOptions, RelayStartError};
 use crate::settings::{HubSettings, SettingsError};
-use opendevbrowser_api::clock::{iso8601, now_ms, random_hex};
+
 use opendevbrowser_api::metadata::DaemonMetadata;
 use opendevbrowser_api::port_owner::describe_port_owner;
-use opendevbrowser_api::status::{HubInfo, HubStatus};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
 
 /// Default relay (and discovery) port.
 pub const DEFAULT_RELAY_PORT: u16 = 8787;
@@ -106,100 +105,6 @@ pub enum Started {
     },
 }
 
-/// The hub's shared state, seen by RPC handlers.
-pub struct HubCore {
-    /// Per-process hub id.
-    pub instance_id: String,
-    relay: std::sync::RwLock<Relay>,
-    /// Who may drive the extension.
-    pub leases: Leases,
-    /// Open browser sessions.
-    pub browser: opendevbrowser_browser::Sessions,
-    /// RPC bearer token (fresh per process).
-    pub token: String,
-    /// Start time (ms).
-    pub started_at_ms: u64,
-    /// Bound RPC port.
-    pub daemon_port: u16,
-    metadata_path: PathBuf,
-    shutdown: watch::Sender<bool>,
-}
-
-impl HubCore {
-    /// The daemon `/status` body (upstream shape plus hub details).
-    pub fn status(&self) -> HubStatus {
-        let (binding, queue) = self.leases.snapshot();
-        HubStatus {
-            ok: true,
-            pid: std::process::id(),
-            hub: HubInfo {
-                instance_id: self.instance_id.clone(),
-                started_at: iso8601(self.started_at_ms),
-                daemon_port: self.daemon_port,
-                version: env!("CARGO_PKG_VERSION").to_owned(),
-            },
-            relay: self.relay().status(),
-            browser_sessions: self.browser.len(),
-            binding,
-            queue,
-        }
-    }
-
-    /// The current relay (it changes on `relay.restart`).
-    pub fn relay(&self) -> Relay {
-        self.relay.read().expect("relay lock").clone()
-    }
-
-    /// Stops the relay and starts a fresh one (new instance id and epoch) on the same
-    /// port; the extension re-pairs by itself. Bindings are the hub's and survive.
-    pub async fn restart_relay(&self) -> Result<Relay, HubError> {
-        let old = self.relay();
-        let opts = old.options();
-        old.stop();
-        let mut attempt = 0;
-        let relay = loop {
-            match Relay::start(opts.clone()).await {
-                Ok(relay) => break relay,
-                Err(RelayStartError::PortInUse { .. }) if attempt < 40 => {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                Err(e) => return Err(HubError::InvalidRequest(format!("relay restart failed: {e}"))),
-            }
-        };
-        *self.relay.write().expect("relay lock") = relay.clone();
-        if let Err(e) = self.metadata().write(&self.metadata_path) {
-            tracing::warn!("could not update {}: {e}", self.metadata_path.display());
-        }
-        tracing::info!(instance = %relay.instance_id(), "relay restarted");
-        Ok(relay)
-    }
-
-    fn metadata(&self) -> DaemonMetadata {
-        let relay = self.relay();
-        DaemonMetadata {
-            port: self.daemon_port,
-            token: self.token.clone(),
-            pid: std::process::id(),
-            relay_port: relay.port(),
-            started_at: iso8601(self.started_at_ms),
-            hub_instance_id: self.instance_id.clone(),
-            relay_instance_id: relay.instance_id().to_owned(),
-            relay_epoch: relay.epoch(),
-        }
-    }
-
-    /// Turns true when the hub is asked to stop.
-    pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
-        self.shutdown.subscribe()
-    }
-
-    /// Asks the hub to stop (as `/stop` and SIGTERM do).
-    pub fn request_shutdown(&self) {
-        let _ = self.shutdown.send(true);
-    }
-}
-
 /// A hub running in this process.
 pub struct RunningHub {
     core: Arc<HubCore>,
@@ -238,17 +143,8 @@ pub async fn start(opts: HubOptions) -> Result<Started, ServeError> {
     };
     let daemon_port = listener.local_addr().map(|a| a.port()).unwrap_or(opts.daemon_port);
     let metadata_path = DaemonMetadata::path_in(&opts.cache_dir);
-    let core = Arc::new(HubCore {
-        leases: Leases::new(opts.lease, &instance_id[..8]),
-        browser: Default::default(),
-        instance_id,
-        relay: std::sync::RwLock::new(relay),
-        token: random_hex(32),
-        started_at_ms: now_ms(),
-        daemon_port,
-        metadata_path: metadata_path.clone(),
-        shutdown: watch::channel(false).0,
-    });
+    let leases = Leases::new(opts.lease, &instance_id[..8]);
+    let core = Arc::new(HubCore::new(instance_id, relay, leases, daemon_port, metadata_path.clone()));
     if let Err(source) = core.metadata().write(&metadata_path) {
         core.relay().stop();
         return Err(ServeError::Metadata { path: metadata_path, source });
@@ -266,7 +162,7 @@ fn port_in_use(what: &'static str, flag: &'static str, port: u16) -> ServeError 
 }
 
 fn serve_rpc(core: Arc<HubCore>, listener: tokio::net::TcpListener) {
-    let mut stop = core.shutdown.subscribe();
+    let mut stop = core.shutdown_signal();
     let app = crate::rpc::router(core).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
         let graceful = async move {
@@ -304,7 +200,7 @@ impl RunningHub {
     /// Waits until a stop is requested (RPC `/stop`, [`stop`](Self::stop), or the given
     /// extra signal), then shuts down cleanly: sockets closed, metadata removed.
     pub async fn run_until_stopped(self, extra: impl std::future::Future<Output = ()>) {
-        let mut stop = self.core.shutdown.subscribe();
+        let mut stop = self.core.shutdown_signal();
         tokio::select! {
             _ = stop.wait_for(|s| *s) => {}
             _ = extra => {}

@@ -4,9 +4,9 @@
 //! handed to it once `dispatch` has checked the caller. The extension relay is a
 //! [`CdpTransport`] here, so browser code never sees the relay itself.
 
+use crate::core::HubCore;
 use crate::dispatch::{Call, HubCommand, SessionCommand};
 use crate::error::HubError;
-use crate::server::HubCore;
 use opendevbrowser_api::commands::*;
 use opendevbrowser_api::CdpError;
 use opendevbrowser_browser::direct::{browser_ws_url, DirectCdp};

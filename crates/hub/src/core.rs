@@ -1,0 +1,123 @@
+//! The hub's shared state: its identity, the current relay (it changes on
+//! `relay.restart`), the binding lease, the open browser sessions, and the shutdown
+//! signal. The RPC, the command handlers and the idle-detach watcher see the hub only
+//! through this; starting and stopping it is `server.rs`.
+
+use crate::error::HubError;
+use crate::lease_service::Leases;
+use crate::relay::{Relay, RelayStartError};
+use opendevbrowser_api::clock::{iso8601, now_ms, random_hex};
+use opendevbrowser_api::metadata::DaemonMetadata;
+use opendevbrowser_api::status::{HubInfo, HubStatus};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// The hub's shared state, seen by RPC handlers.
+pub struct HubCore {
+    /// Per-process hub id.
+    pub instance_id: String,
+    relay: std::sync::RwLock<Relay>,
+    /// Who may drive the extension.
+    pub leases: Leases,
+    /// Open browser sessions.
+    pub browser: opendevbrowser_browser::Sessions,
+    /// RPC bearer token (fresh per process).
+    pub token: String,
+    /// Start time (ms).
+    pub started_at_ms: u64,
+    /// Bound RPC port.
+    pub daemon_port: u16,
+    metadata_path: PathBuf,
+    shutdown: watch::Sender<bool>,
+}
+
+impl HubCore {
+    /// The state of a hub whose relay and RPC listener are bound; a fresh RPC token.
+    pub fn new(instance_id: String, relay: Relay, leases: Leases, daemon_port: u16, metadata_path: PathBuf) -> Self {
+        HubCore {
+            instance_id,
+            relay: std::sync::RwLock::new(relay),
+            leases,
+            browser: Default::default(),
+            token: random_hex(32),
+            started_at_ms: now_ms(),
+            daemon_port,
+            metadata_path,
+            shutdown: watch::channel(false).0,
+        }
+    }
+
+    /// The daemon `/status` body (upstream shape plus hub details).
+    pub fn status(&self) -> HubStatus {
+        let (binding, queue) = self.leases.snapshot();
+        HubStatus {
+            ok: true,
+            pid: std::process::id(),
+            hub: HubInfo {
+                instance_id: self.instance_id.clone(),
+                started_at: iso8601(self.started_at_ms),
+                daemon_port: self.daemon_port,
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+            },
+            relay: self.relay().status(),
+            browser_sessions: self.browser.len(),
+            binding,
+            queue,
+        }
+    }
+
+    /// The current relay (it changes on `relay.restart`).
+    pub fn relay(&self) -> Relay {
+        self.relay.read().expect("relay lock").clone()
+    }
+
+    /// Stops the relay and starts a fresh one (new instance id and epoch) on the same
+    /// port; the extension re-pairs by itself. Bindings are the hub's and survive.
+    pub async fn restart_relay(&self) -> Result<Relay, HubError> {
+        let old = self.relay();
+        let opts = old.options();
+        old.stop();
+        let mut attempt = 0;
+        let relay = loop {
+            match Relay::start(opts.clone()).await {
+                Ok(relay) => break relay,
+                Err(RelayStartError::PortInUse { .. }) if attempt < 40 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => return Err(HubError::InvalidRequest(format!("relay restart failed: {e}"))),
+            }
+        };
+        *self.relay.write().expect("relay lock") = relay.clone();
+        if let Err(e) = self.metadata().write(&self.metadata_path) {
+            tracing::warn!("could not update {}: {e}", self.metadata_path.display());
+        }
+        tracing::info!(instance = %relay.instance_id(), "relay restarted");
+        Ok(relay)
+    }
+
+    pub(crate) fn metadata(&self) -> DaemonMetadata {
+        let relay = self.relay();
+        DaemonMetadata {
+            port: self.daemon_port,
+            token: self.token.clone(),
+            pid: std::process::id(),
+            relay_port: relay.port(),
+            started_at: iso8601(self.started_at_ms),
+            hub_instance_id: self.instance_id.clone(),
+            relay_instance_id: relay.instance_id().to_owned(),
+            relay_epoch: relay.epoch(),
+        }
+    }
+
+    /// Turns true when the hub is asked to stop.
+    pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    /// Asks the hub to stop (as `/stop` and SIGTERM do).
+    pub fn request_shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+}

@@ -1,0 +1,88 @@
+//! Starting a relay: the loopback listeners (the relay port, and upstream's discovery
+//! port when asked), the HTTP/WebSocket routers on them, and a fresh relay identity.
+
+use super::http;
+use super::switchboard::{Identity, Switchboard};
+use super::{Inner, Relay, RelayOptions, RelayStartError, Shared};
+use opendevbrowser_api::clock::now_ms;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, watch, Semaphore};
+
+/// Binds a loopback listener, mapping "address in use" to its own error.
+pub async fn bind_loopback(port: u16) -> Result<TcpListener, RelayStartError> {
+    TcpListener::bind(("127.0.0.1", port)).await.map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AddrInUse {
+            RelayStartError::PortInUse { port }
+        } else {
+            RelayStartError::Bind { port, source }
+        }
+    })
+}
+
+impl Relay {
+    /// Binds the relay (and the discovery server, best effort) and starts serving.
+    pub async fn start(opts: RelayOptions) -> Result<Relay, RelayStartError> {
+        let listener = bind_loopback(opts.port).await?;
+        let port = listener.local_addr().map_err(|source| RelayStartError::Bind { port: opts.port, source })?.port();
+        let discovery = match opts.discovery_port {
+            Some(d) if d != port => match bind_loopback(d).await {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    tracing::warn!("discovery server not started: {e}; the extension must be given port {port}");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let epoch = now_ms() as i64;
+        let instance_id = uuid::Uuid::new_v4().to_string();
+        let identity = Identity { instance_id: instance_id.clone(), port, epoch, token: opts.token.clone() };
+        let relay = Relay(Arc::new(Shared {
+            instance_id,
+            epoch,
+            port,
+            discovery_port: discovery
+                .as_ref()
+                .and_then(|l| l.local_addr().ok())
+                .map(|a| a.port())
+                .or(if opts.discovery_port == Some(port) { Some(port) } else { None }),
+            sockets: Arc::new(Semaphore::new(opts.max_sockets)),
+            opts,
+            inner: Mutex::new(Inner { board: Switchboard::new(identity), outs: HashMap::new() }),
+            events: broadcast::channel(8192).0,
+            shutdown: watch::channel(false).0,
+        }));
+        relay.serve(listener, http::relay_router(relay.clone()));
+        if let Some(listener) = discovery {
+            relay.serve(listener, http::discovery_router(relay.clone()));
+        }
+        tracing::info!(port, instance = %relay.instance_id(), "relay listening on 127.0.0.1:{port}");
+        Ok(relay)
+    }
+
+    fn serve(&self, listener: TcpListener, router: axum::Router) {
+        let mut shutdown = self.0.shutdown.subscribe();
+        tokio::spawn(async move {
+            let app = router.into_make_service_with_connect_info::<SocketAddr>();
+            let stop = async move {
+                let _ = shutdown.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(nodelay(listener), app).with_graceful_shutdown(stop).await {
+                tracing::error!("relay server stopped: {e}");
+            }
+        });
+    }
+}
+
+/// Sets `TCP_NODELAY` on every accepted connection: small WebSocket frames and RPC
+/// answers must not wait for Nagle's algorithm.
+pub fn nodelay(listener: TcpListener) -> axum::serve::TapIo<TcpListener, fn(&mut tokio::net::TcpStream)> {
+    use axum::serve::ListenerExt;
+    fn set(tcp: &mut tokio::net::TcpStream) {
+        let _ = tcp.set_nodelay(true);
+    }
+    listener.tap_io(set as fn(&mut tokio::net::TcpStream))
+}
