@@ -4,7 +4,6 @@
 //! (with the shared readiness backoff) for the extension's handshake, so a brief relay
 //! restart does not fail them.
 
-use crate::core::HubCore;
 use crate::dispatch::{Call, HubCommand};
 use crate::error::HubError;
 use crate::lease::{self, WAIT_MAX_MS};
@@ -27,47 +26,47 @@ impl HubCommand for ListCommands {
 
 impl HubCommand for GetHubStatus {
     async fn run(self, call: &mut Call<'_>) -> Result<HubStatus, HubError> {
-        Ok(call.hub.status())
+        Ok(call.hub_status())
     }
 }
 
 impl HubCommand for GetRelayStatus {
     async fn run(self, call: &mut Call<'_>) -> Result<RelayStatus, HubError> {
-        Ok(call.hub.relay().status())
+        Ok(call.relay().status())
     }
 }
 
 impl HubCommand for GetCdpUrl {
     async fn run(self, call: &mut Call<'_>) -> Result<String, HubError> {
-        Ok(call.hub.relay().cdp_url())
+        Ok(call.relay().cdp_url())
     }
 }
 
 impl HubCommand for Bind {
     async fn run(self, call: &mut Call<'_>) -> Result<Grant, HubError> {
-        let grant = call.hub.leases.bind(&call.owner()?)?;
-        Ok(grant_of(call.hub, grant))
+        let grant = call.leases().bind(&call.owner()?)?;
+        Ok(grant_of(call, grant))
     }
 }
 
 impl HubCommand for WaitBind {
     async fn run(self, call: &mut Call<'_>) -> Result<Grant, HubError> {
         let timeout = self.timeout_ms.unwrap_or(DEFAULT_WAIT_MS);
-        let grant = call.hub.leases.wait(&call.owner()?, timeout).await?;
-        Ok(grant_of(call.hub, grant))
+        let grant = call.leases().wait(&call.owner()?, timeout).await?;
+        Ok(grant_of(call, grant))
     }
 }
 
 impl HubCommand for Renew {
     async fn run(self, call: &mut Call<'_>) -> Result<Grant, HubError> {
-        let grant = call.hub.leases.renew(&call.owner()?, &self.binding_id)?;
-        Ok(grant_of(call.hub, grant))
+        let grant = call.leases().renew(&call.owner()?, &self.binding_id)?;
+        Ok(grant_of(call, grant))
     }
 }
 
 impl HubCommand for Release {
     async fn run(self, call: &mut Call<'_>) -> Result<Released, HubError> {
-        call.hub.leases.release(&call.owner()?, &self.binding_id)?;
+        call.leases().release(&call.owner()?, &self.binding_id)?;
         Ok(Released { released: true })
     }
 }
@@ -76,10 +75,10 @@ impl HubCommand for Release {
 /// the relay is bound.
 impl HubCommand for RestartRelay {
     async fn run(self, call: &mut Call<'_>) -> Result<RelayRestarted, HubError> {
-        if call.hub.leases.holder().is_some() {
+        if call.leases().holder().is_some() {
             call.require_binding()?;
         }
-        let relay = call.hub.restart_relay().await?;
+        let relay = call.restart_relay().await?;
         Ok(RelayRestarted {
             relay_instance_id: relay.instance_id().to_owned(),
             epoch: relay.epoch(),
@@ -95,20 +94,20 @@ impl HubCommand for CdpSend {
         call.wait_until_ready().await?;
         let timeout = Duration::from_millis(self.timeout_ms.unwrap_or(DEFAULT_CDP_TIMEOUT_MS));
         let params = self.params.map(Value::Object);
-        Ok(call.hub.relay().call(&self.method, params, self.session_id, timeout).await?)
+        Ok(call.relay().call(&self.method, params, self.session_id, timeout).await?)
     }
 }
 
-fn grant_of(hub: &HubCore, grant: lease::Grant) -> Grant {
-    let config = hub.leases.config();
-    let relay = hub.relay();
+fn grant_of(call: &Call<'_>, grant: lease::Grant) -> Grant {
+    let config = call.leases().config();
+    let relay = call.relay();
     Grant {
         binding_id: grant.binding_id,
         expires_at: opendevbrowser_api::clock::iso8601(grant.expires_at),
-        expires_in_ms: grant.expires_at.saturating_sub(hub.leases.clock.now()),
+        expires_in_ms: grant.expires_at.saturating_sub(call.leases().clock.now()),
         ttl_ms: config.ttl_ms,
         renew_after_ms: grant.renew_after_ms,
-        hub_instance_id: hub.instance_id.clone(),
+        hub_instance_id: call.hub_instance_id().to_owned(),
         relay_instance_id: relay.instance_id().to_owned(),
         relay_port: relay.port(),
         binding_config: BindingConfig {

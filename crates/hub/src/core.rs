@@ -1,7 +1,9 @@
 //! The hub's shared state: its identity, the current relay (it changes on
 //! `relay.restart`), the binding lease, the open browser sessions, and the shutdown
-//! signal. The RPC, the command handlers and the idle-detach watcher see the hub only
-//! through this; starting and stopping it is `server.rs`.
+//! signal. Starting and stopping it is `server.rs`. The layers that need one part get a
+//! narrow handle to it ([`RelayHandle`], `Arc<Leases>`, `Arc<Sessions>`): command handlers
+//! through `dispatch::Call`, extension sessions through their transport, the idle-detach
+//! watcher through `idle_detach::Watched`.
 
 use crate::error::HubError;
 use crate::lease_service::Leases;
@@ -9,7 +11,9 @@ use crate::relay::{Relay, RelayStartError};
 use opendevbrowser_api::clock::{iso8601, now_ms, random_hex};
 use opendevbrowser_api::metadata::DaemonMetadata;
 use opendevbrowser_api::status::{HubInfo, HubStatus};
+use opendevbrowser_browser::Sessions;
 use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -17,11 +21,11 @@ use tokio::sync::watch;
 pub struct HubCore {
     /// Per-process hub id.
     pub instance_id: String,
-    relay: std::sync::RwLock<Relay>,
+    relay: RelayHandle,
     /// Who may drive the extension.
-    pub leases: Leases,
+    pub leases: Arc<Leases>,
     /// Open browser sessions.
-    pub browser: opendevbrowser_browser::Sessions,
+    pub browser: Arc<Sessions>,
     /// RPC bearer token (fresh per process).
     pub token: String,
     /// Start time (ms).
@@ -37,8 +41,8 @@ impl HubCore {
     pub fn new(instance_id: String, relay: Relay, leases: Leases, daemon_port: u16, metadata_path: PathBuf) -> Self {
         HubCore {
             instance_id,
-            relay: std::sync::RwLock::new(relay),
-            leases,
+            relay: RelayHandle(Arc::new(RwLock::new(relay))),
+            leases: Arc::new(leases),
             browser: Default::default(),
             token: random_hex(32),
             started_at_ms: now_ms(),
@@ -69,7 +73,12 @@ impl HubCore {
 
     /// The current relay (it changes on `relay.restart`).
     pub fn relay(&self) -> Relay {
-        self.relay.read().expect("relay lock").clone()
+        self.relay.current()
+    }
+
+    /// A handle that always reaches the current relay.
+    pub fn relay_handle(&self) -> RelayHandle {
+        self.relay.clone()
     }
 
     /// Stops the relay and starts a fresh one (new instance id and epoch) on the same
@@ -89,7 +98,7 @@ impl HubCore {
                 Err(e) => return Err(HubError::InvalidRequest(format!("relay restart failed: {e}"))),
             }
         };
-        *self.relay.write().expect("relay lock") = relay.clone();
+        self.relay.replace(relay.clone());
         if let Err(e) = self.metadata().write(&self.metadata_path) {
             tracing::warn!("could not update {}: {e}", self.metadata_path.display());
         }
@@ -119,5 +128,21 @@ impl HubCore {
     /// Asks the hub to stop (as `/stop` and SIGTERM do).
     pub fn request_shutdown(&self) {
         let _ = self.shutdown.send(true);
+    }
+}
+
+/// Reaches whichever relay is current: `relay.restart` swaps it, holders of the handle
+/// follow.
+#[derive(Clone)]
+pub struct RelayHandle(Arc<RwLock<Relay>>);
+
+impl RelayHandle {
+    /// The current relay.
+    pub fn current(&self) -> Relay {
+        self.0.read().expect("relay lock").clone()
+    }
+
+    fn replace(&self, relay: Relay) {
+        *self.0.write().expect("relay lock") = relay;
     }
 }

@@ -5,15 +5,19 @@
 //! binding are checked first). The table is generated from `for_each_command!`, so a
 //! command in the contract without a handler here does not compile.
 
-use crate::core::HubCore;
+use crate::core::{HubCore, RelayHandle};
 use crate::error::{CdpError, HubError};
 use crate::lease::Owner;
+use crate::lease_service::Leases;
 use crate::params::{opt_str, opt_u64, req_str, Params};
+use crate::relay::Relay;
 use opendevbrowser_api::command::parse;
 use opendevbrowser_api::commands::MAX_TIMEOUT_MS;
 use opendevbrowser_api::envelope;
+use opendevbrowser_api::status::HubStatus;
 use opendevbrowser_api::Command;
 use opendevbrowser_browser::error::err;
+use opendevbrowser_browser::Sessions;
 use opendevbrowser_browser::{BrowserSession, Mode};
 use pairing::ReadinessWait;
 use serde_json::Value;
@@ -37,11 +41,11 @@ impl From<Value> for Answer {
     }
 }
 
-/// One call in progress: the hub, the call's envelope (who calls, with which binding and
-/// session), and the warnings gathered for the answer.
+/// One call in progress: the call's envelope (who calls, with which binding and session),
+/// the warnings gathered for the answer, and narrow handles to the parts of the hub a
+/// handler may use (the lease, the relay, the browser sessions).
 pub struct Call<'a> {
-    /// The hub.
-    pub hub: &'a Arc<HubCore>,
+    hub: &'a Arc<HubCore>,
     envelope: &'a Params,
     warnings: Vec<String>,
 }
@@ -55,6 +59,41 @@ impl<'a> Call<'a> {
     /// The caller: `clientId` (required) and `instanceId` (default `"default"`).
     pub fn owner(&self) -> Result<Owner, HubError> {
         owner(self.envelope)
+    }
+
+    /// The binding lease.
+    pub fn leases(&self) -> &'a Arc<Leases> {
+        &self.hub.leases
+    }
+
+    /// The current relay.
+    pub fn relay(&self) -> Relay {
+        self.hub.relay()
+    }
+
+    /// A handle that follows relay restarts (for what outlives this call).
+    pub fn relay_handle(&self) -> RelayHandle {
+        self.hub.relay_handle()
+    }
+
+    /// The open browser sessions.
+    pub fn sessions(&self) -> &'a Arc<Sessions> {
+        &self.hub.browser
+    }
+
+    /// The hub's `/status`.
+    pub fn hub_status(&self) -> HubStatus {
+        self.hub.status()
+    }
+
+    /// This hub's instance id.
+    pub fn hub_instance_id(&self) -> &'a str {
+        &self.hub.instance_id
+    }
+
+    /// Restarts the relay on its port (`relay.restart`).
+    pub async fn restart_relay(&self) -> Result<Relay, HubError> {
+        self.hub.restart_relay().await
     }
 
     /// The `bindingId` the caller sent, if any.

@@ -4,9 +4,12 @@
 //! hub's state once a tick and asks the extension to detach (`cdp_control` `detach_all`).
 //! The next extension command attaches again by itself.
 
-use crate::core::HubCore;
+use crate::core::RelayHandle;
+use crate::lease_service::Leases;
+use opendevbrowser_browser::Sessions;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// The default idle time before detaching.
 pub const DEFAULT_IDLE_DETACH: Duration = Duration::from_secs(60);
@@ -49,20 +52,31 @@ impl IdleDetach {
     }
 }
 
-/// Whether anyone is using the browser through the extension right now.
-fn busy(core: &HubCore) -> bool {
-    let relay = core.relay().status();
-    core.leases.snapshot().0.is_some()
-        || core.browser.has_extension_sessions()
-        || relay.cdp_connected
-        || relay.pending_commands > 0
+/// What the watcher looks at: the lease, the relay and the browser sessions.
+pub struct Watched {
+    /// The binding lease (a binding means someone is acting).
+    pub leases: Arc<Leases>,
+    /// The current relay (a `/cdp` client or a command in flight means someone is acting).
+    pub relay: RelayHandle,
+    /// The open sessions (an extension session means someone is acting).
+    pub sessions: Arc<Sessions>,
 }
 
-/// Watches the hub until it shuts down, detaching idle tabs after `after`.
-pub async fn run(core: Arc<HubCore>, after: Duration) {
+impl Watched {
+    /// Whether anyone is using the browser through the extension right now.
+    fn busy(&self) -> bool {
+        let relay = self.relay.current().status();
+        self.leases.snapshot().0.is_some()
+            || self.sessions.has_extension_sessions()
+            || relay.cdp_connected
+            || relay.pending_commands > 0
+    }
+}
+
+/// Watches until `stop` turns true, detaching idle tabs after `after`.
+pub async fn run(watched: Watched, after: Duration, mut stop: watch::Receiver<bool>) {
     let mut rule = IdleDetach::new(after.as_millis() as u64);
     let tick = (after / 4).clamp(Duration::from_millis(100), Duration::from_secs(5));
-    let mut stop = core.shutdown_signal();
     let started = tokio::time::Instant::now();
     loop {
         tokio::select! {
@@ -70,8 +84,8 @@ pub async fn run(core: Arc<HubCore>, after: Duration) {
             _ = stop.wait_for(|s| *s) => return,
         }
         let now_ms = started.elapsed().as_millis() as u64;
-        if rule.observe(now_ms, busy(&core)) {
-            if core.relay().send_control("detach_all") {
+        if rule.observe(now_ms, watched.busy()) {
+            if watched.relay.current().send_control("detach_all") {
                 tracing::info!("nobody used the browser for {after:?}: the extension detaches its tabs");
             } else {
                 rule.undelivered();

@@ -151,7 +151,12 @@ pub async fn start(opts: HubOptions) -> Result<Started, ServeError> {
     }
     serve_rpc(core.clone(), listener);
     if let Some(after) = opts.idle_detach {
-        tokio::spawn(crate::idle_detach::run(core.clone(), after));
+        let watched = crate::idle_detach::Watched {
+            leases: core.leases.clone(),
+            relay: core.relay_handle(),
+            sessions: core.browser.clone(),
+        };
+        tokio::spawn(crate::idle_detach::run(watched, after, core.shutdown_signal()));
     }
     tracing::info!(daemon_port, relay_port = core.relay().port(), hub = %core.instance_id, "hub running");
     Ok(Started::Running(RunningHub { core, metadata_path }))

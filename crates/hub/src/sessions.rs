@@ -4,26 +4,25 @@
 //! handed to it once `dispatch` has checked the caller. The extension relay is a
 //! [`CdpTransport`] here, so browser code never sees the relay itself.
 
-use crate::core::HubCore;
+use crate::core::RelayHandle;
 use crate::dispatch::{Call, HubCommand, SessionCommand};
 use crate::error::HubError;
 use opendevbrowser_api::commands::*;
-use opendevbrowser_api::CdpError;
 use opendevbrowser_browser::direct::{browser_ws_url, DirectCdp};
 use opendevbrowser_browser::error::err;
 use opendevbrowser_browser::launcher::ManagedChromium;
 use opendevbrowser_browser::targets::info;
 use opendevbrowser_browser::transport::CallFuture;
-use opendevbrowser_browser::{nav, BrowserSession, CdpTransport, Mode, SessionOp};
+use opendevbrowser_browser::{nav, BrowserSession, CdpTransport, Mode, SessionOp, Sessions};
 use pairing::wire::CdpEvent;
 use serde_json::{json, Value};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
 
 /// The user's Chrome through the extension: calls go to whichever relay is current (it
-/// changes on `relay.restart`). Alive for as long as the hub runs.
-struct RelayTransport(Weak<HubCore>);
+/// changes on `relay.restart`). Always alive: a dropped extension comes back.
+struct RelayTransport(RelayHandle);
 
 impl CdpTransport for RelayTransport {
     fn call<'a>(
@@ -34,33 +33,28 @@ impl CdpTransport for RelayTransport {
         timeout: Duration,
     ) -> CallFuture<'a> {
         Box::pin(async move {
-            let hub = self.0.upgrade().ok_or(CdpError::ShuttingDown)?;
-            let relay = hub.relay();
+            let relay = self.0.current();
             relay.call(method, Some(params), session.map(str::to_owned), timeout).await
         })
     }
 
     fn events(&self) -> broadcast::Receiver<CdpEvent> {
-        match self.0.upgrade() {
-            Some(hub) => hub.relay().subscribe_events(),
-            None => broadcast::channel(1).1,
-        }
+        self.0.current().subscribe_events()
     }
 
     fn alive(&self) -> bool {
-        self.0.strong_count() > 0
+        true
     }
 }
 
 impl HubCommand for Launch {
     async fn run(self, call: &mut Call<'_>) -> Result<SessionInfo, HubError> {
         let caller = call.owner()?;
-        let hub = call.hub;
         let start_url = self.start_url.unwrap_or_else(|| "about:blank".to_owned());
         let mode = match self.mode.as_deref() {
             Some("managed") => Mode::Managed,
             Some("extension") => Mode::Extension,
-            None if hub.relay().handshake_complete() => Mode::Extension,
+            None if call.relay().handshake_complete() => Mode::Extension,
             None => Mode::Managed,
             Some(other) => {
                 return Err(
@@ -73,7 +67,7 @@ impl HubCommand for Launch {
             Mode::Extension => {
                 call.require_binding()?;
                 call.wait_until_ready().await?;
-                let relay = Arc::new(RelayTransport(Arc::downgrade(hub)));
+                let relay = Arc::new(RelayTransport(call.relay_handle()));
                 BrowserSession::new(id, Mode::Extension, caller, relay, None)
             }
             _ => {
@@ -85,7 +79,7 @@ impl HubCommand for Launch {
                 BrowserSession::new(id, Mode::Managed, caller, Arc::new(cdp), Some(chromium))
             }
         };
-        let session = open(hub, session).await?;
+        let session = open(call.sessions(), session).await?;
         if mode == Mode::Extension && start_url != "about:blank" {
             nav::navigate(&session, &start_url, "load", 30_000).await?;
         }
@@ -109,7 +103,7 @@ impl HubCommand for Connect {
         };
         let cdp = DirectCdp::connect(&ws).await.map_err(failed)?;
         let session = BrowserSession::new(new_session_id(), Mode::Connected, caller, Arc::new(cdp), None);
-        let session = open(call.hub, session).await?;
+        let session = open(call.sessions(), session).await?;
         Ok(info(&session))
     }
 }
@@ -119,26 +113,25 @@ fn new_session_id() -> String {
 }
 
 /// Registers a new session and makes sure it has an active target.
-async fn open(hub: &Arc<HubCore>, session: BrowserSession) -> Result<Arc<BrowserSession>, HubError> {
+async fn open(sessions: &Sessions, session: BrowserSession) -> Result<Arc<BrowserSession>, HubError> {
     let session = Arc::new(session);
     session.start_event_pump();
-    hub.browser.insert(session.clone());
+    sessions.insert(session.clone());
     session.active().await?;
     Ok(session)
 }
 
 impl SessionCommand for Disconnect {
     async fn run(self, call: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<Disconnected, HubError> {
-        let hub = call.hub;
-        hub.browser.remove(&session.id);
+        call.sessions().remove(&session.id);
         if session.mode == Mode::Connected && self.close_browser == Some(true) {
             let _ = session.call("Browser.close", json!({}), None).await;
         }
         let mut released = false;
         if session.mode == Mode::Extension {
-            hub.relay().send_control("detach_all");
+            call.relay().send_control("detach_all");
             if let Some(binding) = call.binding_id()? {
-                released = hub.leases.release(&session.owner, binding).is_ok();
+                released = call.leases().release(&session.owner, binding).is_ok();
             }
         }
         Ok(Disconnected { ok: true, binding_released: released })
