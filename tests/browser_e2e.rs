@@ -119,6 +119,7 @@ async fn drive_the_site(hub: &HubProcess, binding: &Value, session: &Value, site
     assert!(back["targets"].as_array().unwrap().iter().all(|t| t["targetId"] != docs["targetId"]), "{back}");
 
     drive_a_same_origin_iframe(hub, binding, session, site).await;
+    walk_the_history(hub, binding, session, site).await;
 
     let idle = ok(hub, binding, "nav.goto", s(json!({"url": site.url("/late"), "waitUntil": "networkidle"}))).await;
     let late = ok(hub, binding, "nav.snapshot", s(json!({}))).await;
@@ -130,6 +131,28 @@ async fn drive_the_site(hub: &HubProcess, binding: &Value, session: &Value, site
     let timeout = cmd(hub, binding, "nav.goto", s(json!({"url": site.url("/slow"), "timeoutMs": 500}))).await;
     assert_eq!(timeout["error"]["code"], "navigation_timeout", "{timeout}");
     assert!(timeout["error"]["message"].as_str().unwrap().contains("within 500 ms"));
+}
+
+/// `nav.back` / `nav.forward` move through the tab's real history, `nav.reload` loads the
+/// page again (one more document request in the network log), and the end of the history
+/// is `no_history`.
+async fn walk_the_history(hub: &HubProcess, binding: &Value, session: &Value, site: &Site) {
+    let s = |extra: Value| in_session(session, extra);
+    ok(hub, binding, "nav.goto", s(json!({"url": site.url("/")}))).await;
+    ok(hub, binding, "nav.goto", s(json!({"url": site.url("/second")}))).await;
+    let back = ok(hub, binding, "nav.back", s(json!({}))).await;
+    assert_eq!(back["finalUrl"], site.url("/"), "{back}");
+    let forward = ok(hub, binding, "nav.forward", s(json!({"waitUntil": "domcontentloaded"}))).await;
+    assert_eq!(forward["finalUrl"], site.url("/second"), "{forward}");
+    let mark = ok(hub, binding, "devtools.networkPoll", s(json!({"max": 1000}))).await["nextSeq"].clone();
+    let reloaded = ok(hub, binding, "nav.reload", s(json!({}))).await;
+    assert_eq!(reloaded["finalUrl"], site.url("/second"), "{reloaded}");
+    let since = ok(hub, binding, "devtools.networkPoll", s(json!({"sinceSeq": mark, "max": 1000}))).await;
+    let url = site.url("/second");
+    let loads = since["events"].as_array().unwrap().iter().filter(|e| e["event"] == "request" && e["url"] == url);
+    assert_eq!(loads.count(), 1, "the reload fetched the page again: {since}");
+    let end = cmd(hub, binding, "nav.forward", s(json!({}))).await;
+    assert_eq!(end["error"]["code"], "no_history", "{end}");
 }
 
 /// Refs reach into a same-origin iframe (typing, clicking at translated coordinates, element

@@ -116,6 +116,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("detached_target", "the session's browser has gone away"),
     ("navigation_failed", "the browser refused the navigation"),
     ("navigation_timeout", "the page did not reach the wait state in time"),
+    ("no_history", "nav.back / nav.forward: nothing in that direction of the tab's history"),
     ("wait_timeout_exceeded", "nav.wait's condition did not hold in time"),
     ("invalid_selector", "not a valid CSS selector"),
     ("js_error", "the page threw"),

@@ -1,4 +1,5 @@
-//! Navigation and waiting on the active target: `nav.goto` with load / domcontentloaded /
+//! Navigation and waiting on the active target: `nav.goto`, `nav.reload` and the history
+//! steps `nav.back` / `nav.forward`, each waiting for load / domcontentloaded /
 //! networkidle (counted from the tab's own requests in flight), and `nav.wait` for a
 //! selector, ref or text.
 
@@ -7,7 +8,7 @@ use crate::js;
 use crate::session::{BrowserSession, Traffic};
 use crate::SessionOp;
 use opendevbrowser_api::clock::{now_ms, random_hex};
-use opendevbrowser_api::commands::{Goto, Navigated, Timing, Wait};
+use opendevbrowser_api::commands::{Back, Forward, Goto, Navigated, Reload, Timing, Wait};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,14 +23,86 @@ impl SessionOp for Goto {
     }
 }
 
-/// Navigates the active target and waits for `until`: the old document is marked first, so
-/// only the new one's readiness counts.
+impl SessionOp for Reload {
+    async fn run(self, session: &Arc<BrowserSession>) -> Result<Navigated, Error> {
+        let until = self.wait_until.unwrap_or_default().as_str();
+        travel(session, Move::Reload, until, self.timeout_ms.unwrap_or(30_000)).await
+    }
+}
+
+impl SessionOp for Back {
+    async fn run(self, session: &Arc<BrowserSession>) -> Result<Navigated, Error> {
+        let until = self.wait_until.unwrap_or_default().as_str();
+        history_step(session, -1, until, self.timeout_ms.unwrap_or(30_000)).await
+    }
+}
+
+impl SessionOp for Forward {
+    async fn run(self, session: &Arc<BrowserSession>) -> Result<Navigated, Error> {
+        let until = self.wait_until.unwrap_or_default().as_str();
+        history_step(session, 1, until, self.timeout_ms.unwrap_or(30_000)).await
+    }
+}
+
+/// Moves `delta` entries through the active tab's history (`no_history` when there is
+/// nothing that way).
+async fn history_step(
+    session: &Arc<BrowserSession>,
+    delta: i64,
+    until: &str,
+    timeout_ms: u64,
+) -> Result<Navigated, Error> {
+    let (_, cdp) = session.active().await?;
+    let history = session.call("Page.getNavigationHistory", json!({}), Some(&cdp)).await?;
+    let index = history["currentIndex"].as_i64().unwrap_or(0) + delta;
+    let entry = usize::try_from(index).ok().and_then(|i| history["entries"].get(i)).filter(|e| e.is_object());
+    let Some(entry) = entry else {
+        let way = if delta < 0 { "back to" } else { "forward to" };
+        return Err(err("no_history", format!("there is no page to go {way} in this tab's history")));
+    };
+    let url = entry["url"].as_str().unwrap_or_default().to_owned();
+    travel(session, Move::History { entry: entry["id"].as_i64().unwrap_or(0), url }, until, timeout_ms).await
+}
+
+/// How a navigation starts.
+enum Move<'a> {
+    /// `Page.navigate` to a URL.
+    To(&'a str),
+    /// `Page.reload`.
+    Reload,
+    /// `Page.navigateToHistoryEntry` (the entry may be the same document, e.g. pushState).
+    History { entry: i64, url: String },
+}
+
+impl Move<'_> {
+    fn describe(&self) -> String {
+        match self {
+            Move::To(url) => (*url).to_owned(),
+            Move::Reload => "the reload".to_owned(),
+            Move::History { url, .. } => url.clone(),
+        }
+    }
+}
+
+/// Navigates the active target to `url` and waits for `until`.
 pub async fn navigate(
     session: &Arc<BrowserSession>,
     url: &str,
     until: &str,
     timeout_ms: u64,
 ) -> Result<Navigated, Error> {
+    travel(session, Move::To(url), until, timeout_ms).await
+}
+
+/// Starts the move and waits for `until`: the old document is marked first, so only the
+/// new one's readiness counts (a same-document move counts once the URL is reached).
+async fn travel(
+    session: &Arc<BrowserSession>,
+    how: Move<'_>,
+    until: &str,
+    timeout_ms: u64,
+) -> Result<Navigated, Error> {
+    let url = how.describe();
     let started = Instant::now();
     let (target, cdp) = session.active().await?;
     let log_mark = {
@@ -49,12 +122,22 @@ pub async fn navigate(
         };
         err("navigation_timeout", format!("{url} did not reach '{until}' within {timeout_ms} ms{hint}"))
     };
-    let navigate = session.call("Page.navigate", json!({"url": url}), Some(&cdp));
-    let nav = tokio::time::timeout(Duration::from_millis(timeout_ms), navigate).await.map_err(|_| timed_out())??;
+    let start = match &how {
+        Move::To(to) => session.call("Page.navigate", json!({"url": to}), Some(&cdp)),
+        Move::Reload => session.call("Page.reload", json!({}), Some(&cdp)),
+        Move::History { entry, .. } => {
+            session.call("Page.navigateToHistoryEntry", json!({"entryId": entry}), Some(&cdp))
+        }
+    };
+    let nav = tokio::time::timeout(Duration::from_millis(timeout_ms), start).await.map_err(|_| timed_out())??;
     if let Some(text) = nav["errorText"].as_str() {
         return Err(err("navigation_failed", format!("navigation to {url} failed: {text}")));
     }
-    let same_document = nav.get("loaderId").is_none();
+    let arrived = |p: &Value| match &how {
+        Move::To(_) => nav.get("loaderId").is_none() || p["fresh"] == true,
+        Move::Reload => p["fresh"] == true,
+        Move::History { url, .. } => p["fresh"] == true || p["url"].as_str() == Some(url),
+    };
     let probe = format!(
         "({{fresh: window.__odbNav !== '{marker}', state: document.readyState, url: location.href, title: document.title}})"
     );
@@ -66,7 +149,7 @@ pub async fn navigate(
                 "networkidle" => state == "complete" && network_idle(session, &target),
                 _ => state == "complete",
             };
-            if (same_document || p["fresh"] == true) && ready {
+            if arrived(&p) && ready {
                 let timing = started.elapsed().as_millis() as u64;
                 let status = document_status(session, &target, log_mark);
                 let text = |k: &str| p[k].as_str().map(str::to_owned);

@@ -32,6 +32,9 @@ fn browser(cmd: &CdpCommand) -> SimReply {
         "Target.closeTarget" if p["targetId"] == "nope" => SimReply::Error("No target with given id found".into()),
         "Target.closeTarget" => SimReply::Result(json!({"success": true})),
         "Page.navigate" => SimReply::Result(json!({"frameId": "F1", "loaderId": "L1"})),
+        "Page.getNavigationHistory" => SimReply::Result(json!({"currentIndex": 1, "entries": [
+            {"id": 1, "url": "http://golden.test/", "title": "Golden"},
+            {"id": 2, "url": "http://golden.test/next", "title": "Next"}]})),
         "Page.captureScreenshot" => SimReply::Result(json!({"data": PNG_B64})),
         "Performance.getMetrics" => SimReply::Result(json!({"metrics": [{"name": "Nodes", "value": 12}]})),
         "Runtime.evaluate" => {
@@ -252,6 +255,10 @@ async fn every_command_answers_exactly_as_recorded() {
     r.call("nav.goto", sess(json!({"url": "http://golden.test/next", "waitUntil": "soon"}))).await;
     r.call("nav.goto", sess(json!({}))).await;
     r.call("nav.goto", sess(json!({"url": "http://golden.test/", "timeoutMs": 300_001}))).await;
+    r.call("nav.reload", sess(json!({}))).await;
+    r.call("nav.reload", sess(json!({"waitUntil": "later"}))).await;
+    r.call("nav.back", sess(json!({"waitUntil": "domcontentloaded"}))).await;
+    r.call("nav.forward", sess(json!({}))).await;
     r.call("nav.wait", sess(json!({"selector": "#go"}))).await;
     r.call("nav.wait", sess(json!({"text": "Golden", "state": "visible"}))).await;
     r.call("nav.wait", sess(json!({}))).await;

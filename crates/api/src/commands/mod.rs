@@ -60,6 +60,9 @@ macro_rules! for_each_command {
             session $crate::commands::ListPages => page_list;
             session $crate::commands::ClosePage => page_close;
             session $crate::commands::Goto => nav_goto;
+            session $crate::commands::Back => nav_back;
+            session $crate::commands::Forward => nav_forward;
+            session $crate::commands::Reload => nav_reload;
             session $crate::commands::Wait => nav_wait;
             session $crate::commands::Snapshot => nav_snapshot;
             session $crate::commands::Click => interact_click;

@@ -61,6 +61,27 @@ pub struct Navigated {
     pub timing_ms: u64,
 }
 
+/// Declares a history command: how long to wait and for what, answering [`Navigated`].
+macro_rules! history_command {
+    ($ty:ident: $name:literal, cli $cli:literal, $about:literal) => {
+        #[doc = concat!("`", $name, "`.")]
+        #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+        #[serde(rename_all = "camelCase")]
+        pub struct $ty {
+            /// When it counts as done (default load).
+            pub wait_until: Option<WaitUntil>,
+            /// Give up after this long (default 30000).
+            #[schemars(range(max = 300_000))]
+            pub timeout_ms: Option<u64>,
+        }
+        command!($ty: $name, cli $cli, Session, -> Navigated, $about);
+    };
+}
+
+history_command!(Back: "nav.back", cli "back", "Go back one page in the active tab's history and wait until it has loaded");
+history_command!(Forward: "nav.forward", cli "forward", "Go forward one page in the active tab's history and wait until it has loaded");
+history_command!(Reload: "nav.reload", cli "reload", "Reload the active tab and wait until it has loaded");
+
 /// `nav.wait`: until an element or text is in the state asked for.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
