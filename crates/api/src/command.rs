@@ -77,6 +77,13 @@ pub fn registry() -> &'static [CommandInfo] {
     })
 }
 
+/// The schema of registered command `name`, built once (building one per call would cost
+/// more than the rest of a call).
+fn cached_schema(name: &str) -> Option<&'static Value> {
+    static SCHEMAS: std::sync::OnceLock<std::collections::HashMap<&'static str, Value>> = std::sync::OnceLock::new();
+    SCHEMAS.get_or_init(|| registry().iter().map(|c| (c.name, (c.schema)())).collect()).get(name)
+}
+
 /// A parameter that is missing or has the wrong type or range: `invalid parameter `name`: reason`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid parameter `{name}`: {reason}")]
@@ -99,7 +106,10 @@ impl ParamError {
 /// blank checks come from `C`'s schema (`maximum`, `minLength`), so the schema a front
 /// end publishes is the rule the hub applies.
 pub fn parse<C: Command>(params: &Map<String, Value>) -> Result<C, ParamError> {
-    check_schema_bounds(&schema_of::<C>(), params)?;
+    match cached_schema(C::NAME) {
+        Some(schema) => check_schema_bounds(schema, params)?,
+        None => check_schema_bounds(&schema_of::<C>(), params)?,
+    }
     serde_path_to_error::deserialize(Value::Object(params.clone())).map_err(|e| {
         let field = e.path().iter().next().map(|s| s.to_string()).unwrap_or_default();
         param_error(&field, &e.into_inner().to_string())

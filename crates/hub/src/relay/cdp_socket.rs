@@ -6,7 +6,7 @@ use super::socket_io::{self, Incoming, OutQueue};
 use super::switchboard::Outgoing;
 use super::Relay;
 use axum::extract::ws::WebSocket;
-use pairing::wire::MAX_CLIENT_FRAME_BYTES;
+use pairing::wire::{parse_cdp_command, MAX_CLIENT_FRAME_BYTES};
 use serde_json::{json, Value};
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -23,7 +23,10 @@ pub async fn run(relay: Relay, socket: WebSocket, _permit: OwnedSemaphorePermit)
     tracing::info!(conn, "/cdp client connected");
     loop {
         match socket_io::next(&mut stream, &out).await {
-            Incoming::Text(text) => relay.route(|b| ((), b.client_text(conn, &text))),
+            Incoming::Text(text) => {
+                let parsed = parse_cdp_command(&text);
+                relay.route(|b| ((), b.client_command(conn, parsed, &text)))
+            }
             Incoming::NotUtf8 => reply_error(&out, Value::Null, -32700, "binary frame is not UTF-8 text"),
             Incoming::TooBig(_) => {
                 let _ = out.send(Outgoing::Close(1009, format!("Frame exceeds {MAX_CLIENT_FRAME_BYTES} bytes")));

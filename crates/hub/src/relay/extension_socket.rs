@@ -6,7 +6,7 @@ use super::socket_io::{self, Incoming};
 use super::switchboard::{extension_error, Action, Outgoing};
 use super::Relay;
 use opendevbrowser_api::clock::now_ms;
-use pairing::wire::MAX_EXTENSION_FRAME_BYTES;
+use pairing::wire::{parse_extension_frame, MAX_EXTENSION_FRAME_BYTES};
 use tokio::sync::OwnedSemaphorePermit;
 
 /// Serves one extension connection until it closes.
@@ -29,8 +29,9 @@ pub async fn run(relay: Relay, socket: WebSocket, _permit: OwnedSemaphorePermit)
         };
         match incoming {
             Incoming::Text(text) => {
+                let frame = parse_extension_frame(&text);
                 if !relay.route(|b| {
-                    let (actions, open) = b.extension_text(conn, &text, now_ms());
+                    let (actions, open) = b.extension_frame(conn, frame, now_ms());
                     (open, actions)
                 }) {
                     break;

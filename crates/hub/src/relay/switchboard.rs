@@ -179,9 +179,20 @@ impl<W> Switchboard<W> {
     /// One text frame from extension socket `conn`; the bool is false when the socket must
     /// be closed (the close frame is among the actions).
     pub fn extension_text(&mut self, conn: ConnId, text: &str, now_ms: u64) -> (Actions<W>, bool) {
+        self.extension_frame(conn, parse_extension_frame(text), now_ms)
+    }
+
+    /// [`extension_text`](Self::extension_text) with the frame already parsed (drivers parse
+    /// outside the relay's lock).
+    pub fn extension_frame(
+        &mut self,
+        conn: ConnId,
+        frame: Result<ExtensionFrame, WireError>,
+        now_ms: u64,
+    ) -> (Actions<W>, bool) {
         let mut actions = Vec::new();
         let handshaken = self.extension.as_ref().is_some_and(|e| e.conn == conn && e.handshake.is_some());
-        match parse_extension_frame(text) {
+        match frame {
             Ok(ExtensionFrame::Handshake(handshake)) => return self.on_handshake(conn, handshake, now_ms),
             Ok(ExtensionFrame::Ping { id }) => {
                 let pong = RelayFrame::Pong { id, payload: self.health() };
@@ -315,7 +326,12 @@ impl<W> Switchboard<W> {
     /// One text frame from `/cdp` client `conn`: forwarded to the extension under a hub id,
     /// or answered at once with a CDP error.
     pub fn client_text(&mut self, conn: ConnId, text: &str) -> Actions<W> {
-        let command = match parse_cdp_command(text) {
+        self.client_command(conn, parse_cdp_command(text), text)
+    }
+
+    /// [`client_text`](Self::client_text) with the command already parsed from `text`.
+    pub fn client_command(&mut self, conn: ConnId, parsed: Result<CdpCommand, WireError>, text: &str) -> Actions<W> {
+        let command = match parsed {
             Ok(command) => command,
             Err(e) => {
                 let id = serde_json::from_str::<Value>(text).ok().and_then(|v| v.get("id").cloned());
