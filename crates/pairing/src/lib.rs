@@ -15,6 +15,7 @@
 pub mod autopair;
 mod autopair_io;
 pub mod backoff;
+pub mod handshake_wire;
 pub mod identity;
 pub mod port;
 pub mod refusal;

@@ -2,8 +2,8 @@
 //! users). Its commands go through the switchboard, which forwards them to the extension
 //! under hub ids and answers them under the client's own.
 
+use super::frames::Outgoing;
 use super::socket_io::{self, Incoming, OutQueue};
-use super::switchboard::Outgoing;
 use super::Relay;
 use axum::extract::ws::WebSocket;
 use pairing::wire::{parse_cdp_command, MAX_CLIENT_FRAME_BYTES};

@@ -2,8 +2,8 @@
 //! CDP responses and events), enforces the handshake deadline and the frame size limit,
 //! and tells the switchboard when the socket ends.
 
+use super::frames::{extension_error, Action, Outgoing};
 use super::socket_io::{self, Incoming};
-use super::switchboard::{extension_error, Action, Outgoing};
 use super::Relay;
 use opendevbrowser_api::clock::now_ms;
 use pairing::wire::{parse_extension_frame, MAX_EXTENSION_FRAME_BYTES};

@@ -8,6 +8,7 @@
 
 mod cdp_socket;
 mod extension_socket;
+pub mod frames;
 mod http;
 pub mod listen;
 mod socket_io;
@@ -15,6 +16,7 @@ pub mod switchboard;
 
 use crate::error::CdpError;
 use crate::guard::AccessPolicy;
+use frames::{Action, ConnId, Outgoing};
 use opendevbrowser_api::clock::{iso8601, now_ms};
 use opendevbrowser_api::status::{ExtensionInfo, HandshakeError, RelayStatus};
 use pairing::wire::CdpEvent;
@@ -22,7 +24,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use switchboard::{Action, ConnId, Outgoing, Switchboard};
+use switchboard::Switchboard;
 use tokio::sync::{broadcast, oneshot, watch, Semaphore};
 
 /// How the relay is set up.

@@ -2,7 +2,7 @@
 //! bounded in bytes (a peer that stops reading is disconnected, not buffered for), and a
 //! reader that yields text (binary frames are decoded as UTF-8, as upstream does).
 
-use super::switchboard::Outgoing;
+use super::frames::Outgoing;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};

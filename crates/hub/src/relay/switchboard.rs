@@ -8,6 +8,7 @@
 //! The hub and the `/cdp` client share one id space on the extension socket (the browser
 //! layer's [`CallTable`]); every answer goes back to whoever asked, under its own id.
 
+use super::frames::{client_error, extension_error, Action, ConnId, Outgoing};
 use crate::guard::tokens_equal;
 use opendevbrowser_api::CdpError;
 use opendevbrowser_browser::calls::{answer, CallTable};
@@ -16,29 +17,6 @@ use pairing::wire::{
     HandshakeAck, RelayFrame, WireError,
 };
 use serde_json::{json, Value};
-
-/// A socket, as the switchboard names it.
-pub type ConnId = u64;
-
-/// A frame for one socket's writer.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outgoing {
-    /// A text frame.
-    Text(String),
-    /// A close frame; the writer stops after sending it.
-    Close(u16, String),
-}
-
-/// What the driver must do.
-#[derive(Debug)]
-pub enum Action<W> {
-    /// Queue a frame for a socket.
-    Send(ConnId, Outgoing),
-    /// Answer a hub caller.
-    Reply(W, Result<Value, CdpError>),
-    /// Hand an extension event to the hub's subscribers.
-    Publish(CdpEvent),
-}
 
 /// Who the relay is, as the handshake ack and `pong` tell it.
 #[derive(Debug, Clone)]
@@ -443,21 +421,6 @@ impl<W> Switchboard<W> {
             }
         }
     }
-}
-
-/// Tells the extension what was wrong with its frame; the socket stays open.
-pub fn extension_error<W>(conn: ConnId, code: &str, message: &str) -> Action<W> {
-    let frame = json!({"type": "error", "payload": {"code": code, "message": message}});
-    Action::Send(conn, Outgoing::Text(frame.to_string()))
-}
-
-/// A CDP error answer for the `/cdp` client.
-pub fn client_error<W>(conn: ConnId, id: Value, code: i64, message: &str, session: Option<String>) -> Action<W> {
-    let mut frame = json!({"id": id, "error": {"code": code, "message": message}});
-    if let Some(s) = session {
-        frame["sessionId"] = Value::String(s);
-    }
-    Action::Send(conn, Outgoing::Text(frame.to_string()))
 }
 
 #[cfg(test)]

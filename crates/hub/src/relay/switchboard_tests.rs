@@ -1,6 +1,7 @@
 //! The switchboard without sockets: frames in, actions out.
 
 use super::*;
+use crate::relay::frames::{Action, ConnId, Outgoing};
 
 type Board = Switchboard<&'static str>;
 
