@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the build and the tests need. Idempotent: a second run does nothing.
 #   - Debian's chromium + chromium-driver (headless browser for wasm and end-to-end tests)
-#   - python3 (scripts/check_layering.py)
+#   - python3 (scripts/check_layering.py), and a .venv-test with the Python MCP SDK
+#     (a real MCP client for tests/mcp_e2e.rs)
 #   - the wasm32-unknown-unknown Rust target
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
 # Deliberately NOT Debian's binaryen: its wasm-opt 108 miscompiles wasm-bindgen output.
@@ -39,5 +40,14 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_ver" ]; 
     || cargo install -q wasm-bindgen-cli --version "$wb_ver"
 else
   say "wasm-bindgen-cli $wb_ver already installed"
+fi
+# The Python MCP SDK: a real MCP client by someone else, for tests/mcp_e2e.rs.
+mcp_ver=2.3.0
+if [ "$(.venv-test/bin/python -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null)" != "$mcp_ver" ]; then
+  say "installing the Python MCP SDK $mcp_ver into .venv-test (about 20 s)"
+  python3 -m venv .venv-test 2>/dev/null || { as_root apt-get install -y -qq python3-venv >/dev/null; python3 -m venv .venv-test; }
+  .venv-test/bin/pip install -q --disable-pip-version-check "mcp==$mcp_ver"
+else
+  say "Python MCP SDK $mcp_ver already in .venv-test"
 fi
 say "ready"

@@ -32,6 +32,20 @@ pub trait Command: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'st
     const SCOPE: Scope;
     /// What `data` holds when it succeeds.
     type Output: Serialize + DeserializeOwned + Send + 'static;
+    /// The agent tool (MCP) it is offered as, if any.
+    const TOOL: Option<Tool> = None;
+}
+
+/// A command as an agent tool: its name, whether it only reads, and a description written
+/// for a model (what it does, what it returns, when to use it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tool {
+    /// Tool name, e.g. `browser_navigate`.
+    pub name: &'static str,
+    /// It changes nothing (MCP `readOnlyHint`).
+    pub read_only: bool,
+    /// The description a model reads.
+    pub guide: &'static str,
 }
 
 /// A command as front ends list it.
@@ -47,12 +61,21 @@ pub struct CommandInfo {
     pub scope: Scope,
     /// The params' JSON Schema.
     pub schema: fn() -> Value,
+    /// The agent tool it is offered as, if any.
+    pub tool: Option<Tool>,
 }
 
 impl CommandInfo {
     /// The info of `C`.
     pub fn of<C: Command>() -> CommandInfo {
-        CommandInfo { name: C::NAME, cli: C::CLI, about: C::ABOUT, scope: C::SCOPE, schema: schema_of::<C> }
+        CommandInfo {
+            name: C::NAME,
+            cli: C::CLI,
+            about: C::ABOUT,
+            scope: C::SCOPE,
+            schema: schema_of::<C>,
+            tool: C::TOOL,
+        }
     }
 
     /// The info of the command named `name` on the wire.
@@ -202,6 +225,18 @@ mod tests {
         );
         let wait = parse::<WaitBind>(&p(json!({"timeoutMs": null, "clientId": "c"}))).unwrap();
         assert_eq!(wait.timeout_ms, None, "null counts as absent; envelope fields are ignored");
+    }
+
+    #[test]
+    fn every_session_command_is_an_agent_tool_with_a_unique_name() {
+        let tools: Vec<Tool> = registry().iter().filter_map(|c| c.tool).collect();
+        for c in registry().iter().filter(|c| c.scope == Scope::Session) {
+            assert!(c.tool.is_some(), "{} is a browser command but no agent tool", c.name);
+        }
+        for (i, t) in tools.iter().enumerate() {
+            assert!(t.name.starts_with("browser_") && tools[..i].iter().all(|o| o.name != t.name), "{}", t.name);
+            assert!(t.guide.len() <= 400, "{}: keep tool descriptions tight", t.name);
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub mod metadata;
 pub mod port_owner;
 pub mod status;
 
-pub use command::{Command, CommandInfo, ParamError, Scope};
+pub use command::{Command, CommandInfo, ParamError, Scope, Tool};
 pub use error::{CdpError, ErrorBody};
 
 /// Who calls the hub: the user's `clientId` plus the plugin process's `instanceId`.

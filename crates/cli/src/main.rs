@@ -82,6 +82,24 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         wait_ms: u64,
     },
+    /// Serve MCP on stdin/stdout: every browser command as a tool, for one agent (Claude
+    /// Code, Codex, Cursor, OpenCode, …). It shares the hub with every other client.
+    Mcp {
+        /// Session mode: `extension` (the user's Chrome) or `managed` (a Chromium the hub
+        /// starts). Default: extension when the extension is paired, else managed.
+        #[arg(long, value_parser = ["extension", "managed"])]
+        mode: Option<String>,
+        /// Show the managed Chromium's window.
+        #[arg(long)]
+        headed: bool,
+        /// When another agent holds the user's Chrome, wait this long for it (0: answer
+        /// relay_busy at once).
+        #[arg(long, default_value_t = 0)]
+        wait_ms: u64,
+        /// Give the user's Chrome back after this many seconds without a tool call.
+        #[arg(long, default_value_t = 60)]
+        idle_release_secs: u64,
+    },
     /// Evaluate JavaScript in the active page (or a session) and print the value.
     Eval {
         /// The expression.
@@ -140,6 +158,22 @@ async fn main() -> ExitCode {
     init_logging();
     if let Command::Serve { args } = cli.command {
         return hub::serve_cmd::run_to_exit(args, cli.json).await;
+    }
+    if let Command::Mcp { mode, headed, wait_ms, idle_release_secs } = cli.command {
+        let opts = opendevbrowser_mcp::AgentOptions {
+            mode,
+            headless: headed.then_some(false),
+            wait: Duration::from_millis(wait_ms),
+            idle_release: Duration::from_secs(idle_release_secs.max(1)),
+            client: ClientOptions { autostart: !cli.no_autostart, ..ClientOptions::default() },
+        };
+        return match opendevbrowser_mcp::serve_stdio(opts).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
     }
     if let Command::Doctor { relay_port } = cli.command {
         return doctor(cli.json, relay_port).await;
@@ -222,7 +256,7 @@ async fn run(cli: &Global, command: Command) -> Result<Value, ClientError> {
             let text = text::describe_status(&status);
             Ok(if cli.json { serde_json::to_value(status).unwrap_or_default() } else { Value::String(text) })
         }
-        Command::Doctor { .. } => unreachable!("handled in main"),
+        Command::Doctor { .. } | Command::Mcp { .. } => unreachable!("handled in main"),
         Command::Stop => {
             let client = connect(cli, false).await?;
             let endpoint = client.endpoint().clone();

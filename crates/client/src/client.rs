@@ -57,12 +57,17 @@ pub struct HubClient {
     instance_id: String,
     binding: Arc<Mutex<Option<Binding>>>,
     background: Mutex<Vec<JoinHandle<()>>>,
+    /// The `/session` socket that ties this process's bindings to its life (one per client).
+    session_socket: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Drop for HubClient {
     fn drop(&mut self) {
         for task in self.background.lock().expect("tasks lock").drain(..) {
             task.abort();
+        }
+        if let Some(socket) = self.session_socket.lock().expect("socket lock").take() {
+            socket.abort();
         }
     }
 }
@@ -88,6 +93,7 @@ impl HubClient {
             opts,
             binding: Arc::new(Mutex::new(None)),
             background: Mutex::new(Vec::new()),
+            session_socket: Mutex::new(None),
         })
     }
 
@@ -180,8 +186,13 @@ impl HubClient {
     /// Keeps the binding alive: renews at the hub's advised interval (with its jitter),
     /// and ties the binding to this process with a session socket, so the hub releases
     /// it at once if this process dies. For long-lived plugins; one-shot CLIs skip it.
+    /// Call it after each `bind`: the socket is opened once, a renewer runs per binding.
     pub async fn keep_alive(&self) -> Result<(), ClientError> {
-        let session = self.open_session().await?;
+        let open = self.session_socket.lock().expect("socket lock").as_ref().is_some_and(|s| !s.is_finished());
+        if !open {
+            let socket = self.open_session().await?;
+            *self.session_socket.lock().expect("socket lock") = Some(socket);
+        }
         let (http, endpoint, binding) = (self.http.clone(), self.endpoint(), self.binding.clone());
         let (client_id, instance_id) = (self.client_id.clone(), self.instance_id.clone());
         let renewer = tokio::spawn(async move {
@@ -205,7 +216,7 @@ impl HubClient {
                 }
             }
         });
-        self.background.lock().expect("tasks lock").extend([session, renewer]);
+        self.background.lock().expect("tasks lock").push(renewer);
         Ok(())
     }
 

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 /// Declares a command that reads one thing of an element by ref.
 macro_rules! ref_read {
-    ($ty:ident: $name:literal, cli $cli:literal, -> $out:ty, $about:literal) => {
+    ($ty:ident: $name:literal, cli $cli:literal, -> $out:ty, $about:literal, tool($tool:literal, $guide:literal)) => {
         #[doc = concat!("`", $name, "`.")]
         #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
         pub struct $ty {
@@ -16,7 +16,7 @@ macro_rules! ref_read {
             #[schemars(length(min = 1))]
             pub element: String,
         }
-        command!($ty: $name, cli $cli, Session, -> $out, $about);
+        command!($ty: $name, cli $cli, Session, -> $out, $about, tool($tool, reads, $guide));
     };
 }
 
@@ -32,7 +32,8 @@ pub struct GetHtml {
     #[schemars(range(max = 1_000_000))]
     pub max_chars: Option<u64>,
 }
-command!(GetHtml: "dom.getHtml", cli "dom-html", Session, -> Html, "An element's outer HTML by ref");
+command!(GetHtml: "dom.getHtml", cli "dom-html", Session, -> Html, "An element's outer HTML by ref",
+    tool("browser_get_html", reads, "The outer HTML of an element by ref (cut at maxChars)."));
 
 /// An element's HTML.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,7 +57,8 @@ pub struct GetText {
     #[schemars(range(max = 1_000_000))]
     pub max_chars: Option<u64>,
 }
-command!(GetText: "dom.getText", cli "dom-text", Session, -> Text, "An element's visible text by ref");
+command!(GetText: "dom.getText", cli "dom-text", Session, -> Text, "An element's visible text by ref",
+    tool("browser_get_text", reads, "The visible text of an element by ref (cut at maxChars)."));
 
 /// An element's text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,12 +80,17 @@ pub struct GetAttr {
     #[schemars(length(min = 1))]
     pub name: String,
 }
-command!(GetAttr: "dom.getAttr", cli "dom-attr", Session, -> Reading, "An attribute of an element by ref (null when absent)");
+command!(GetAttr: "dom.getAttr", cli "dom-attr", Session, -> Reading, "An attribute of an element by ref (null when absent)",
+    tool("browser_get_attribute", reads, "One attribute of an element by ref (null when absent)."));
 
-ref_read!(GetValue: "dom.getValue", cli "dom-value", -> Reading, "The value of a form field by ref");
-ref_read!(IsVisible: "dom.isVisible", cli "is-visible", -> Reading, "Whether an element by ref is visible");
-ref_read!(IsEnabled: "dom.isEnabled", cli "is-enabled", -> Reading, "Whether an element by ref is enabled");
-ref_read!(IsChecked: "dom.isChecked", cli "is-checked", -> Reading, "Whether a checkbox or radio by ref is checked");
+ref_read!(GetValue: "dom.getValue", cli "dom-value", -> Reading, "The value of a form field by ref",
+    tool("browser_get_value", "The current value of a form field by ref."));
+ref_read!(IsVisible: "dom.isVisible", cli "is-visible", -> Reading, "Whether an element by ref is visible",
+    tool("browser_is_visible", "Whether an element by ref is visible."));
+ref_read!(IsEnabled: "dom.isEnabled", cli "is-enabled", -> Reading, "Whether an element by ref is enabled",
+    tool("browser_is_enabled", "Whether an element by ref is enabled."));
+ref_read!(IsChecked: "dom.isChecked", cli "is-checked", -> Reading, "Whether a checkbox or radio by ref is checked",
+    tool("browser_is_checked", "Whether a checkbox or radio by ref is checked."));
 
 /// One value read from an element (a string, a boolean or null).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,7 +108,8 @@ pub struct Screenshot {
     #[serde(rename = "ref")]
     pub element: Option<String>,
 }
-command!(Screenshot: "page.screenshot", cli "screenshot", Session, -> Shot, "Save a PNG of the active tab (or one element by ref)");
+command!(Screenshot: "page.screenshot", cli "screenshot", Session, -> Shot, "Save a PNG of the active tab (or one element by ref)",
+    tool("browser_take_screenshot", reads, "A screenshot of the active tab (or one element by ref), returned as an image. Prefer browser_snapshot to read or act; use this to see layout."));
 
 /// A PNG that was written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -127,7 +135,8 @@ pub struct ConsolePoll {
     pub max: Option<u64>,
 }
 command!(ConsolePoll: "devtools.consolePoll", cli "console-poll", Session, -> Events,
-    "Console messages and page errors since a sequence number");
+    "Console messages and page errors since a sequence number",
+    tool("browser_console_messages", reads, "Console messages and page errors. Pass the nextSeq of the last call as sinceSeq to get only new ones."));
 
 /// `devtools.networkPoll`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -140,7 +149,8 @@ pub struct NetworkPoll {
     pub max: Option<u64>,
 }
 command!(NetworkPoll: "devtools.networkPoll", cli "network-poll", Session, -> Events,
-    "Network requests and responses since a sequence number");
+    "Network requests and responses since a sequence number",
+    tool("browser_network_requests", reads, "Network requests and responses (URL, status, type). Pass the nextSeq of the last call as sinceSeq to get only new ones."));
 
 /// Logged events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -155,7 +165,8 @@ pub struct Events {
 /// `devtools.perf`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Perf {}
-command!(Perf: "devtools.perf", cli "perf", Session, -> Metrics, "The active tab's performance metrics (Performance.getMetrics)");
+command!(Perf: "devtools.perf", cli "perf", Session, -> Metrics, "The active tab's performance metrics (Performance.getMetrics)",
+    tool("browser_performance_metrics", reads, "The active tab's performance metrics (Performance.getMetrics)."));
 
 /// Performance metrics as the browser names them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

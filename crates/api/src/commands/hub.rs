@@ -94,7 +94,8 @@ pub struct CdpSend {
     #[schemars(range(max = 300_000))]
     pub ready_timeout_ms: Option<u64>,
 }
-command!(CdpSend: "cdp.send", cli "cdp", Hub, -> Value, "Send one raw CDP command through the extension (needs the binding)");
+command!(CdpSend: "cdp.send", cli "cdp", Hub, -> Value, "Send one raw CDP command through the extension (needs the binding)",
+    tool("browser_cdp", writes, "Escape hatch: send one raw Chrome DevTools Protocol command to the user's Chrome through the extension. Prefer the other tools."));
 
 /// A granted or renewed binding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

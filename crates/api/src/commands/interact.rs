@@ -13,7 +13,8 @@ pub struct Click {
     #[schemars(length(min = 1))]
     pub element: String,
 }
-command!(Click: "interact.click", cli "click", Session, -> Clicked, "Click an element by ref (real mouse events)");
+command!(Click: "interact.click", cli "click", Session, -> Clicked, "Click an element by ref (real mouse events)",
+    tool("browser_click", writes, "Click an element by ref from browser_snapshot, with real mouse events. Returns whether the page navigated."));
 
 /// `interact.hover`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -23,7 +24,8 @@ pub struct Hover {
     #[schemars(length(min = 1))]
     pub element: String,
 }
-command!(Hover: "interact.hover", cli "hover", Session, -> Clicked, "Move the mouse over an element by ref");
+command!(Hover: "interact.hover", cli "hover", Session, -> Clicked, "Move the mouse over an element by ref",
+    tool("browser_hover", writes, "Move the mouse over an element by ref."));
 
 /// What a click (or hover) did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,7 +51,8 @@ pub struct TypeText {
     /// Press Enter afterwards.
     pub submit: Option<bool>,
 }
-command!(TypeText: "interact.type", cli "type", Session, -> Timing, "Type text into an element by ref");
+command!(TypeText: "interact.type", cli "type", Session, -> Timing, "Type text into an element by ref",
+    tool("browser_type", writes, "Type text into a field by ref. clear=true empties it first; submit=true presses Enter after."));
 
 /// `interact.press`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -61,7 +64,8 @@ pub struct Press {
     #[serde(rename = "ref")]
     pub element: Option<String>,
 }
-command!(Press: "interact.press", cli "press", Session, -> Done, "Press a key (in the element by ref, if given)");
+command!(Press: "interact.press", cli "press", Session, -> Done, "Press a key (in the element by ref, if given)",
+    tool("browser_press_key", writes, "Press a key (Enter, Tab, Escape, Backspace, Delete, ArrowUp/Down/Left/Right, Space or one character), in the element by ref if given."));
 
 /// `interact.select`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -73,7 +77,8 @@ pub struct Select {
     /// Option values or labels to select.
     pub values: Vec<String>,
 }
-command!(Select: "interact.select", cli "select", Session, -> Selected, "Select options of a <select> by value or label");
+command!(Select: "interact.select", cli "select", Session, -> Selected, "Select options of a <select> by value or label",
+    tool("browser_select_option", writes, "Choose options of a <select> by ref, by value or visible label. Returns how many are selected."));
 
 /// How many options are selected.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,7 +96,8 @@ pub struct Scroll {
     #[serde(rename = "ref")]
     pub element: Option<String>,
 }
-command!(Scroll: "interact.scroll", cli "scroll", Session, -> Scrolled, "Scroll the window (or an element by ref) by dy pixels");
+command!(Scroll: "interact.scroll", cli "scroll", Session, -> Scrolled, "Scroll the window (or an element by ref) by dy pixels",
+    tool("browser_scroll", writes, "Scroll the page (or an element by ref) by dy pixels; negative scrolls up."));
 
 /// Where the scroll ended: `scrollTop` of the element or `scrollY` of the window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,7 +120,8 @@ pub struct ScrollIntoView {
     pub element: String,
 }
 command!(ScrollIntoView: "interact.scrollIntoView", cli "scroll-into-view", Session, -> Rect,
-    "Scroll an element by ref into the middle of the view");
+    "Scroll an element by ref into the middle of the view",
+    tool("browser_scroll_into_view", writes, "Scroll an element by ref into view. Returns its box."));
 
 /// An element's box in CSS pixels of the top window, and the window's scroll.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

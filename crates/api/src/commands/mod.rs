@@ -17,7 +17,8 @@ pub use session::*;
 
 use serde::{Deserialize, Serialize};
 
-/// Implements [`Command`](crate::Command) for a params struct.
+/// Implements [`Command`](crate::Command) for a params struct; a trailing
+/// `tool("browser_x", reads | writes, "guide")` offers it to agents as a tool.
 macro_rules! command {
     ($ty:ident: $name:literal, cli $cli:literal, $scope:ident, -> $out:ty, $about:literal) => {
         impl $crate::Command for $ty {
@@ -27,6 +28,24 @@ macro_rules! command {
             const SCOPE: $crate::Scope = $crate::Scope::$scope;
             type Output = $out;
         }
+    };
+    ($ty:ident: $name:literal, cli $cli:literal, $scope:ident, -> $out:ty, $about:literal,
+     tool($tool:literal, $access:ident, $guide:literal)) => {
+        impl $crate::Command for $ty {
+            const NAME: &'static str = $name;
+            const CLI: &'static str = $cli;
+            const ABOUT: &'static str = $about;
+            const SCOPE: $crate::Scope = $crate::Scope::$scope;
+            type Output = $out;
+            const TOOL: Option<$crate::Tool> =
+                Some($crate::Tool { name: $tool, read_only: command!(@reads $access), guide: $guide });
+        }
+    };
+    (@reads reads) => {
+        true
+    };
+    (@reads writes) => {
+        false
     };
 }
 pub(crate) use command;

@@ -45,7 +45,8 @@ pub struct Goto {
     #[schemars(range(max = 300_000))]
     pub timeout_ms: Option<u64>,
 }
-command!(Goto: "nav.goto", cli "goto", Session, -> Navigated, "Navigate the active tab and wait until it has loaded");
+command!(Goto: "nav.goto", cli "goto", Session, -> Navigated, "Navigate the active tab and wait until it has loaded",
+    tool("browser_navigate", writes, "Open a URL in the active tab and wait until it has loaded. Returns finalUrl, title and HTTP status. Then call browser_snapshot to see the page."));
 
 /// Where a navigation ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,7 +64,7 @@ pub struct Navigated {
 
 /// Declares a history command: how long to wait and for what, answering [`Navigated`].
 macro_rules! history_command {
-    ($ty:ident: $name:literal, cli $cli:literal, $about:literal) => {
+    ($ty:ident: $name:literal, cli $cli:literal, $about:literal, tool($tool:literal, $guide:literal)) => {
         #[doc = concat!("`", $name, "`.")]
         #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
         #[serde(rename_all = "camelCase")]
@@ -74,13 +75,16 @@ macro_rules! history_command {
             #[schemars(range(max = 300_000))]
             pub timeout_ms: Option<u64>,
         }
-        command!($ty: $name, cli $cli, Session, -> Navigated, $about);
+        command!($ty: $name, cli $cli, Session, -> Navigated, $about, tool($tool, writes, $guide));
     };
 }
 
-history_command!(Back: "nav.back", cli "back", "Go back one page in the active tab's history and wait until it has loaded");
-history_command!(Forward: "nav.forward", cli "forward", "Go forward one page in the active tab's history and wait until it has loaded");
-history_command!(Reload: "nav.reload", cli "reload", "Reload the active tab and wait until it has loaded");
+history_command!(Back: "nav.back", cli "back", "Go back one page in the active tab's history and wait until it has loaded",
+    tool("browser_navigate_back", "Go back one page in the active tab's history and wait until it has loaded."));
+history_command!(Forward: "nav.forward", cli "forward", "Go forward one page in the active tab's history and wait until it has loaded",
+    tool("browser_navigate_forward", "Go forward one page in the active tab's history and wait until it has loaded."));
+history_command!(Reload: "nav.reload", cli "reload", "Reload the active tab and wait until it has loaded",
+    tool("browser_reload", "Reload the active tab and wait until it has loaded."));
 
 /// `nav.wait`: until an element or text is in the state asked for.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -100,7 +104,8 @@ pub struct Wait {
     #[schemars(range(max = 300_000))]
     pub timeout_ms: Option<u64>,
 }
-command!(Wait: "nav.wait", cli "wait", Session, -> Timing, "Wait for a selector, ref or text to reach a state");
+command!(Wait: "nav.wait", cli "wait", Session, -> Timing, "Wait for a selector, ref or text to reach a state",
+    tool("browser_wait_for", reads, "Wait until a CSS selector, a ref or a text is visible (or hidden/attached/detached). Use after an action that loads content."));
 
 /// `nav.snapshot`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -117,7 +122,8 @@ pub struct Snapshot {
     pub cursor: Option<String>,
 }
 command!(Snapshot: "nav.snapshot", cli "snapshot", Session, -> PageSnapshot,
-    "The page as an outline whose elements carry refs (r1, r2, …) for the interact and dom commands");
+    "The page as an outline whose elements carry refs (r1, r2, …) for the interact and dom commands",
+    tool("browser_snapshot", reads, "The page as a text outline. Interactive elements carry refs like [r5]: pass them to browser_click, browser_type, browser_select_option. Take a new snapshot after each navigation or page change (old refs go stale). Long pages come in parts: pass the cursor it gives."));
 
 /// One page of a snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

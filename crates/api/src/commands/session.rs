@@ -19,7 +19,8 @@ pub struct Launch {
     pub start_url: Option<String>,
 }
 command!(Launch: "session.launch", cli "launch", Hub, -> SessionInfo,
-    "Start a browser session: the user's Chrome via the extension, or a managed Chromium");
+    "Start a browser session: the user's Chrome via the extension, or a managed Chromium",
+    tool("browser_launch", writes, "Start this agent's browser session yourself: mode extension = the user's own Chrome (logged in), managed = a separate Chromium. Optional: the other tools start one on first use."));
 
 /// `session.connect`: a session on a browser's DevTools port.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -33,7 +34,8 @@ pub struct Connect {
     pub port: Option<u16>,
 }
 command!(Connect: "session.connect", cli "connect", Hub, -> SessionInfo,
-    "Attach a session to a browser already listening on a loopback DevTools port");
+    "Attach a session to a browser already listening on a loopback DevTools port",
+    tool("browser_connect", writes, "Attach this agent's session to a Chromium already listening on a loopback DevTools port (default 9222) instead."));
 
 /// A session that was opened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,7 +57,8 @@ pub struct Disconnect {
     pub close_browser: Option<bool>,
 }
 command!(Disconnect: "session.disconnect", cli "disconnect", Session, -> Disconnected,
-    "End the session (managed Chromium exits; extension mode detaches and releases the binding)");
+    "End the session (managed Chromium exits; extension mode detaches and releases the binding)",
+    tool("browser_close", writes, "End this agent's browser session and hand the user's Chrome back to other agents. A managed Chromium closes."));
 
 /// The session ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,7 +74,8 @@ pub struct Disconnected {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct SessionStatus {}
 command!(SessionStatus: "session.status", cli "session-status", Session, -> SessionState,
-    "The session's mode, active target, URL and title");
+    "The session's mode, active target, URL and title",
+    tool("browser_session_status", reads, "Where this agent's session is: mode, active tab, URL, title."));
 
 /// Where a session is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,7 +100,8 @@ pub struct ListTargets {
     /// Include each target's URL (default true).
     pub include_urls: Option<bool>,
 }
-command!(ListTargets: "targets.list", cli "targets", Session, -> TargetList, "List the session's tabs");
+command!(ListTargets: "targets.list", cli "targets", Session, -> TargetList, "List the session's tabs",
+    tool("browser_tabs", reads, "List the session's tabs (targetId, title, URL) and which one is active."));
 
 /// The session's tabs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -130,7 +135,8 @@ pub struct NewTarget {
     /// What to open (default about:blank).
     pub url: Option<String>,
 }
-command!(NewTarget: "targets.new", cli "target-new", Session, -> NewTargetId, "Open a new tab and make it active");
+command!(NewTarget: "targets.new", cli "target-new", Session, -> NewTargetId, "Open a new tab and make it active",
+    tool("browser_tab_new", writes, "Open a new tab (at url, if given) and make it the active one."));
 
 /// A tab that was opened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,7 +154,8 @@ pub struct UseTarget {
     #[schemars(length(min = 1))]
     pub target_id: String,
 }
-command!(UseTarget: "targets.use", cli "target-use", Session, -> ActiveTarget, "Make a tab the active one");
+command!(UseTarget: "targets.use", cli "target-use", Session, -> ActiveTarget, "Make a tab the active one",
+    tool("browser_tab_select", writes, "Make a tab from browser_tabs the active one; later tools act on it."));
 
 /// The tab now active.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -170,7 +177,8 @@ pub struct CloseTarget {
     #[schemars(length(min = 1))]
     pub target_id: String,
 }
-command!(CloseTarget: "targets.close", cli "target-close", Session, -> Done, "Close a tab");
+command!(CloseTarget: "targets.close", cli "target-close", Session, -> Done, "Close a tab",
+    tool("browser_tab_close", writes, "Close a tab by targetId."));
 
 /// `page.open`: a tab known by a name of the caller's choosing.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -182,7 +190,8 @@ pub struct OpenPage {
     pub url: Option<String>,
 }
 command!(OpenPage: "page.open", cli "page", Session, -> OpenedPage,
-    "Open (or switch to) a named page and make it active");
+    "Open (or switch to) a named page and make it active",
+    tool("browser_page_open", writes, "Open a tab under a name you choose (or switch to it if it exists), so you can come back to it by name."));
 
 /// A named page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -197,7 +206,8 @@ pub struct OpenedPage {
 /// `page.list`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ListPages {}
-command!(ListPages: "page.list", cli "pages", Session, -> PageList, "List the named pages");
+command!(ListPages: "page.list", cli "pages", Session, -> PageList, "List the named pages",
+    tool("browser_pages", reads, "List the named tabs from browser_page_open."));
 
 /// The named pages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -223,4 +233,5 @@ pub struct ClosePage {
     #[schemars(length(min = 1))]
     pub name: String,
 }
-command!(ClosePage: "page.close", cli "page-close", Session, -> Done, "Close a named page");
+command!(ClosePage: "page.close", cli "page-close", Session, -> Done, "Close a named page",
+    tool("browser_page_close", writes, "Close a named tab."));

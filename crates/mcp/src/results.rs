@@ -1,0 +1,134 @@
+//! Hub answers as MCP tool results an agent can use: the snapshot outline as plain text
+//! with a paging hint, screenshots as image content, other results as compact JSON, and
+//! every error as `isError` text naming its code, what happened and what to do.
+
+use opendevbrowser_client::ClientError;
+use rmcp::model::{CallToolResult, ContentBlock};
+use serde_json::Value;
+
+/// The result of a successful command behind tool `tool`.
+pub fn success(tool: &str, data: Value, keep_file: bool) -> CallToolResult {
+    match tool {
+        "browser_snapshot" => CallToolResult::success(vec![ContentBlock::text(snapshot_text(&data))]),
+        "browser_take_screenshot" => screenshot(&data, keep_file),
+        _ => CallToolResult::success(vec![ContentBlock::text(compact(&data))]),
+    }
+}
+
+fn compact(data: &Value) -> String {
+    match data {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `# title — url`, the outline, and how to get the next part.
+pub fn snapshot_text(data: &Value) -> String {
+    let mut text = format!(
+        "# {} — {}\n{}",
+        data["title"].as_str().unwrap_or(""),
+        data["url"].as_str().unwrap_or(""),
+        data["content"].as_str().unwrap_or("")
+    );
+    if data["truncated"] == true {
+        let cursor = data["nextCursor"].as_str().unwrap_or("");
+        text.push_str(&format!("\n[more of this page: call browser_snapshot with cursor \"{cursor}\"]"));
+    }
+    text
+}
+
+/// The PNG the hub wrote, as image content (the file is removed unless the caller asked
+/// for it by path).
+fn screenshot(data: &Value, keep_file: bool) -> CallToolResult {
+    let path = data["path"].as_str().unwrap_or_default();
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => return failure_text("screenshot_failed", &format!("cannot read {path}: {e}")),
+    };
+    let mut content = vec![ContentBlock::image(base64(&bytes), "image/png")];
+    if keep_file {
+        let (w, h) = (&data["width"], &data["height"]);
+        content.push(ContentBlock::text(format!("{w}×{h} PNG saved at {path}")));
+    } else {
+        let _ = std::fs::remove_file(path);
+    }
+    CallToolResult::success(content)
+}
+
+/// A hub (or connection) error as a tool error.
+pub fn failure(e: &ClientError) -> CallToolResult {
+    failure_text(e.code(), &e.to_string())
+}
+
+fn failure_text(code: &str, message: &str) -> CallToolResult {
+    let mut text = format!("{code}: {message}");
+    if let Some(fix) = fix(code) {
+        text.push_str(&format!("\nWhat to do: {fix}"));
+    }
+    CallToolResult::error(vec![ContentBlock::text(text)])
+}
+
+/// What an agent should do about an error, where the message does not already say it.
+fn fix(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "stale_ref" | "unknown_ref" => "call browser_snapshot again and use a ref from the new outline",
+        "relay_busy" | "wait_timeout" => {
+            "another agent is using the user's Chrome; try again later, or launch a managed browser \
+             (browser_launch with mode managed)"
+        }
+        "extension_not_connected" | "extension_handshake_incomplete" | "hub_not_running" | "hub_unreachable" => {
+            "call browser_status for the cause and its fix"
+        }
+        "invalid_param" => "fix the argument named above (the tool's input schema lists the fields)",
+        "element_not_visible" => "scroll it into view (browser_scroll_into_view) or wait for it (browser_wait_for)",
+        "navigation_timeout" => "the page is still loading; try waitUntil load, or a longer timeoutMs",
+        _ => return None,
+    })
+}
+
+/// Standard base64 with padding.
+pub fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn base64_matches_the_standard_alphabet_and_padding() {
+        assert_eq!(base64(b"hello"), "aGVsbG8=");
+        assert_eq!(base64(b"Man"), "TWFu");
+        assert_eq!(base64(b"hi"), "aGk=");
+        assert_eq!(base64(b""), "");
+    }
+
+    #[test]
+    fn a_truncated_snapshot_says_how_to_get_the_rest() {
+        let text = snapshot_text(&json!({"title": "T", "url": "http://x/", "content": "- button \"Go\" [ref=r1]",
+            "truncated": true, "nextCursor": "12"}));
+        assert!(text.starts_with("# T — http://x/\n- button \"Go\" [ref=r1]"), "{text}");
+        assert!(text.ends_with("call browser_snapshot with cursor \"12\"]"), "{text}");
+    }
+
+    #[test]
+    fn errors_name_the_code_and_the_fix() {
+        let r = failure_text("stale_ref", "ref r3 is no longer in the page");
+        assert_eq!(r.is_error, Some(true));
+        let text = serde_json::to_value(&r.content).unwrap()[0]["text"].as_str().unwrap().to_owned();
+        assert!(text.starts_with("stale_ref: ref r3") && text.contains("browser_snapshot again"), "{text}");
+    }
+}

@@ -1,0 +1,93 @@
+//! The `rmcp` handler: `initialize` names the agent, `tools/list` is [`tools::list`],
+//! `tools/call` runs the tool's contract command through the [`Agent`].
+
+use crate::agent::{Agent, AgentOptions};
+use crate::{results, tools};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, InitializeRequestParams, InitializeResult,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
+use std::sync::Arc;
+
+/// Instructions every client shows its model.
+const INSTRUCTIONS: &str = "Drives a real Chrome (the user's, through the opendevbrowser extension, or a \
+managed Chromium). Loop: browser_navigate, browser_snapshot (an outline whose elements carry refs like r5), \
+then act by ref (browser_click, browser_type, browser_select_option), and snapshot again after the page \
+changes. If a tool reports a connection problem, call browser_status.";
+
+/// The MCP server of one agent.
+#[derive(Clone)]
+pub struct McpServer {
+    agent: Arc<Agent>,
+}
+
+impl McpServer {
+    /// A server whose agent has not reached the hub yet.
+    pub fn new(opts: AgentOptions) -> Self {
+        McpServer { agent: Arc::new(Agent::new(opts)) }
+    }
+
+    /// Its agent (to shut it down when the client leaves).
+    pub fn agent(&self) -> Arc<Agent> {
+        self.agent.clone()
+    }
+
+    async fn call(&self, request: CallToolRequestParams) -> CallToolResult {
+        let args = request.arguments.unwrap_or_default();
+        if request.name == tools::STATUS_TOOL {
+            return self.status().await;
+        }
+        let Some(info) = tools::command(&request.name) else {
+            let text = format!("unknown_tool: no tool named {:?}; tools/list names them all", request.name);
+            return CallToolResult::error(vec![ContentBlock::text(text)]);
+        };
+        let keep_file = args.get("path").is_some_and(|p| p.is_string());
+        match self.agent.run(info, args).await {
+            Ok(data) => results::success(&request.name, data, keep_file),
+            Err(e) => results::failure(&e),
+        }
+    }
+
+    async fn status(&self) -> CallToolResult {
+        use opendevbrowser_client::doctor::{diagnose, gather};
+        let relay_port = self.agent.client().await.ok().map_or(8787, |c| c.endpoint().relay_port);
+        let facts = gather(&opendevbrowser_api::files::cache_dir(), relay_port).await;
+        CallToolResult::success(vec![ContentBlock::text(diagnose(&facts).to_text())])
+    }
+}
+
+impl ServerHandler for McpServer {
+    fn get_info(&self) -> InitializeResult {
+        let mut info = InitializeResult::new(ServerCapabilities::builder().enable_tools().build());
+        info.instructions = Some(INSTRUCTIONS.to_owned());
+        info
+    }
+
+    async fn initialize(
+        &self,
+        request: InitializeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<InitializeResult, McpError> {
+        self.agent.set_client_name(&request.client_info.name);
+        context.peer.set_peer_info(request.clone());
+        self.negotiate_initialize(&request)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        Ok(ListToolsResult::with_all_items(tools::list()))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        Ok(self.call(request).await.into())
+    }
+}

@@ -1,0 +1,38 @@
+//! `opendevbrowser mcp` driven by a real MCP client written by someone else (the official
+//! Python SDK, `tests/mcp/agent_flow.py`) against the real hub, the real extension in
+//! headless Chromium and the local test site.
+
+use system_tests::{workspace, World};
+
+/// The Python of the virtualenv `scripts/setup.sh` makes.
+fn python() -> std::path::PathBuf {
+    let path = workspace().join(".venv-test/bin/python");
+    assert!(path.exists(), "{} is missing: run scripts/setup.sh", path.display());
+    path
+}
+
+#[tokio::test]
+async fn an_mcp_agent_fills_a_form_in_the_users_chrome() {
+    let world = World::start(8787).await;
+    let binary = workspace().join("target/debug/opendevbrowser");
+    assert!(binary.exists(), "{} is missing: run `cargo build -p cli`", binary.display());
+    let tools: Vec<&str> =
+        opendevbrowser_api::command::registry().iter().filter_map(|c| c.tool).map(|t| t.name).collect();
+    let output = tokio::process::Command::new(python())
+        .arg(workspace().join("tests/mcp/agent_flow.py"))
+        .args(["--binary", binary.to_str().unwrap(), "--site", &world.site.url("")])
+        .args(["--tools", &tools.join(",")])
+        .env("OPENDEVBROWSER_CACHE_DIR", world.dirs.path().join("cache"))
+        .env("OPENDEVBROWSER_CONFIG_DIR", world.dirs.path().join("config"))
+        .output()
+        .await
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the agent's session failed:\n{stdout}\n{stderr}");
+    let findings: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap();
+    assert_eq!(findings["mode"], "extension", "the paired extension is used: {findings}");
+    assert!(findings["tools"].as_u64() > Some(tools.len() as u64 - 1), "{findings}");
+    println!("mcp findings: {findings}");
+    let bound = world.hub.rpc("hub.status", serde_json::json!({})).await;
+    assert_eq!(bound["data"]["binding"], serde_json::Value::Null, "the agent's binding went with it: {bound}");
+}
