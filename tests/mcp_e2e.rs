@@ -36,3 +36,25 @@ async fn an_mcp_agent_fills_a_form_in_the_users_chrome() {
     let bound = world.hub.rpc("hub.status", serde_json::json!({})).await;
     assert_eq!(bound["data"]["binding"], serde_json::Value::Null, "the agent's binding went with it: {bound}");
 }
+
+#[tokio::test]
+async fn a_second_agent_is_told_who_holds_the_browser_and_is_served_when_the_first_leaves() {
+    let world = World::start(8787).await;
+    let before = world.hub.rpc("hub.status", serde_json::json!({})).await["data"]["hub"]["instanceId"].clone();
+    let binary = workspace().join("target/debug/opendevbrowser");
+    let output = tokio::process::Command::new(python())
+        .arg(workspace().join("tests/mcp/two_agents.py"))
+        .args(["--binary", binary.to_str().unwrap(), "--site", &world.site.url("")])
+        .env("OPENDEVBROWSER_CACHE_DIR", world.dirs.path().join("cache"))
+        .env("OPENDEVBROWSER_CONFIG_DIR", world.dirs.path().join("config"))
+        .output()
+        .await
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "two agents:\n{stdout}\n{stderr}");
+    let findings: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap();
+    assert!(findings["busy"].as_str().unwrap().contains("held by"), "{findings}");
+    assert_eq!(findings["served"], world.site.url("/second"));
+    let after = world.hub.rpc("hub.status", serde_json::json!({})).await["data"]["hub"]["instanceId"].clone();
+    assert_eq!(before, after, "both agents used the one hub; none started another");
+}
