@@ -58,3 +58,43 @@ async fn a_second_agent_is_told_who_holds_the_browser_and_is_served_when_the_fir
     let after = world.hub.rpc("hub.status", serde_json::json!({})).await["data"]["hub"]["instanceId"].clone();
     assert_eq!(before, after, "both agents used the one hub; none started another");
 }
+
+#[tokio::test]
+async fn the_same_agent_works_over_streamable_http_and_browsers_are_refused() {
+    use tokio::io::AsyncBufReadExt;
+    let world = World::start(8787).await;
+    let mut server = tokio::process::Command::new(workspace().join("target/debug/opendevbrowser"))
+        .args(["mcp", "--http", "0", "--no-autostart"])
+        .env("OPENDEVBROWSER_CACHE_DIR", world.dirs.path().join("cache"))
+        .env("OPENDEVBROWSER_CONFIG_DIR", world.dirs.path().join("config"))
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(server.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next_line().await.unwrap().expect("the server printed its address");
+        if let Some(at) = line.find("http://127.0.0.1:") {
+            break line[at..].trim().to_owned();
+        }
+    };
+    let http = reqwest::Client::new();
+    let from_page = http.post(&url).header("origin", "http://evil.example").body("{}").send().await.unwrap();
+    assert_eq!(from_page.status(), 403, "a web page may not call the MCP server");
+    let rebound = http.post(&url).header("host", "evil.example").body("{}").send().await.unwrap();
+    assert_eq!(rebound.status(), 403, "a DNS-rebinding Host is refused");
+
+    let tools: Vec<&str> =
+        opendevbrowser_api::command::registry().iter().filter_map(|c| c.tool).map(|t| t.name).collect();
+    let output = tokio::process::Command::new(python())
+        .arg(workspace().join("tests/mcp/agent_flow.py"))
+        .args(["--http", &url, "--site", &world.site.url(""), "--tools", &tools.join(",")])
+        .output()
+        .await
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the agent's session over HTTP failed:\n{stdout}\n{stderr}");
+    let findings: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap();
+    assert_eq!(findings["mode"], "extension", "{findings}");
+    println!("mcp over http findings: {findings}");
+}

@@ -4,7 +4,7 @@ Run by tests/mcp_e2e.rs against a real hub, the real extension in headless Chrom
 the local test site. Every step checks what the page really did; a failed check exits 1
 with the step's name. Prints one JSON line of findings for the Rust side.
 
-usage: agent_flow.py --binary PATH --site URL --tools NAME,NAME,...
+usage: agent_flow.py (--binary PATH | --http URL) --site URL --tools NAME,NAME,...
 """
 
 import argparse
@@ -20,6 +20,7 @@ import time
 from jsonschema import Draft202012Validator
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 
 
 def text_of(result):
@@ -45,13 +46,18 @@ def ref_of(outline, needle):
 
 async def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--binary", required=True)
+    p.add_argument("--binary")
+    p.add_argument("--http", help="a Streamable HTTP endpoint instead of spawning --binary")
     p.add_argument("--site", required=True)
     p.add_argument("--tools", required=True)
     a = p.parse_args()
     findings = {}
-    server = StdioServerParameters(command=a.binary, args=["mcp", "--no-autostart"], env=dict(os.environ))
-    async with stdio_client(server) as (read, write):
+    if a.http:
+        transport = streamable_http_client(a.http)
+    else:
+        server = StdioServerParameters(command=a.binary, args=["mcp", "--no-autostart"], env=dict(os.environ))
+        transport = stdio_client(server)
+    async with transport as (read, write):
         async with ClientSession(read, write) as session:
             await session.initialize()
 

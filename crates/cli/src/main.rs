@@ -99,6 +99,10 @@ enum Command {
         /// Give the user's Chrome back after this many seconds without a tool call.
         #[arg(long, default_value_t = 60)]
         idle_release_secs: u64,
+        /// Serve Streamable HTTP on 127.0.0.1:<port> (path /mcp) instead of stdio; 0 picks
+        /// a free port (printed on stderr).
+        #[arg(long)]
+        http: Option<u16>,
     },
     /// Evaluate JavaScript in the active page (or a session) and print the value.
     Eval {
@@ -159,7 +163,7 @@ async fn main() -> ExitCode {
     if let Command::Serve { args } = cli.command {
         return hub::serve_cmd::run_to_exit(args, cli.json).await;
     }
-    if let Command::Mcp { mode, headed, wait_ms, idle_release_secs } = cli.command {
+    if let Command::Mcp { mode, headed, wait_ms, idle_release_secs, http } = cli.command {
         let opts = opendevbrowser_mcp::AgentOptions {
             mode,
             headless: headed.then_some(false),
@@ -167,7 +171,14 @@ async fn main() -> ExitCode {
             idle_release: Duration::from_secs(idle_release_secs.max(1)),
             client: ClientOptions { autostart: !cli.no_autostart, ..ClientOptions::default() },
         };
-        return match opendevbrowser_mcp::serve_stdio(opts).await {
+        let served = match http {
+            Some(port) => {
+                let ready = |port| eprintln!("[opendevbrowser] MCP (Streamable HTTP) on http://127.0.0.1:{port}/mcp");
+                opendevbrowser_mcp::serve_http(opts, port, ready).await
+            }
+            None => opendevbrowser_mcp::serve_stdio(opts).await,
+        };
+        return match served {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");
