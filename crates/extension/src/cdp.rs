@@ -125,6 +125,11 @@ async fn create_tab(url: &str, background: bool) -> Result<Value, String> {
 
 /// Attaches the debugger to a tab and registers it with the router.
 pub async fn attach(tab_id: i64) -> Result<(), String> {
+    // A detach still in flight (the hub's `detach_all` just before a new session) would
+    // end this attachment right after it is made: wait for it first.
+    while DETACHING.with(|d| d.borrow().contains(&tab_id)) {
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
     if with_core(|c| c.router.session_of(tab_id).is_some()) == Some(true) {
         return Ok(());
     }
@@ -141,16 +146,24 @@ pub async fn attach(tab_id: i64) -> Result<(), String> {
     Ok(())
 }
 
+thread_local! {
+    /// Tabs whose detach is in flight; [`attach`] waits for them.
+    static DETACHING: std::cell::RefCell<std::collections::HashSet<i64>> = Default::default();
+}
+
 async fn detach(tab_id: i64) {
     let _ = chrome::debugger_detach(&tab_target(tab_id)).await;
     with_core(|c| c.router.tab_detached(tab_id));
+    DETACHING.with(|d| d.borrow_mut().remove(&tab_id));
     flush_router();
 }
 
-/// Detaches every tab (the relay connection ended or the hub asked).
+/// Detaches every tab (the relay connection ended or the hub asked). The tabs count as
+/// detaching at once, so a command right behind cannot reuse an attachment that is ending.
 pub fn detach_all() {
     let tabs = with_core(|c| c.router.attached_tabs()).unwrap_or_default();
     for tab in tabs {
+        DETACHING.with(|d| d.borrow_mut().insert(tab));
         spawn_local(detach(tab));
     }
 }
