@@ -38,7 +38,7 @@ async fn an_mcp_agent_fills_a_form_in_the_users_chrome() {
 }
 
 #[tokio::test]
-async fn a_second_agent_is_told_who_holds_the_browser_and_is_served_when_the_first_leaves() {
+async fn agents_take_turns_a_busy_one_is_told_who_holds_the_browser_a_queued_one_hears_progress() {
     let world = World::start(8787).await;
     let before = world.hub.rpc("hub.status", serde_json::json!({})).await["data"]["hub"]["instanceId"].clone();
     let binary = workspace().join("target/debug/opendevbrowser");
@@ -54,6 +54,7 @@ async fn a_second_agent_is_told_who_holds_the_browser_and_is_served_when_the_fir
     assert!(output.status.success(), "two agents:\n{stdout}\n{stderr}");
     let findings: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap();
     assert!(findings["busy"].as_str().unwrap().contains("held by"), "{findings}");
+    assert!(findings["progress"][0].as_str().unwrap().contains("waiting up to 30 s"), "{findings}");
     assert_eq!(findings["served"], world.site.url("/second"));
     let after = world.hub.rpc("hub.status", serde_json::json!({})).await["data"]["hub"]["instanceId"].clone();
     assert_eq!(before, after, "both agents used the one hub; none started another");

@@ -1,7 +1,9 @@
-"""Two agents, two `opendevbrowser mcp` processes, one hub, one user's Chrome.
+"""Several agents, one `opendevbrowser mcp` process each, one hub, one user's Chrome.
 
 While agent A holds the binding, agent B's first browser tool answers relay_busy naming
-A; once A's stdin closes (its agent ends), B is served. Prints one JSON line.
+A, and agent C (started with --wait-ms) waits in the queue, told so by MCP progress
+notifications. Once A's stdin closes (its agent ends), C is served; once C leaves, B is.
+Prints one JSON line.
 
 usage: two_agents.py --binary PATH --site URL
 """
@@ -25,8 +27,8 @@ def check(ok, what):
         raise SystemExit(f"check failed: {what}")
 
 
-async def agent(stack, binary, name):
-    server = StdioServerParameters(command=binary, args=["mcp"], env=dict(os.environ))
+async def agent(stack, binary, extra=()):
+    server = StdioServerParameters(command=binary, args=["mcp", *extra], env=dict(os.environ))
     read, write = await stack.enter_async_context(stdio_client(server))
     session = await stack.enter_async_context(ClientSession(read, write))
     await session.initialize()
@@ -40,15 +42,31 @@ async def main():
     a = p.parse_args()
     findings = {}
     async with AsyncExitStack() as b_stack:
-        b = await agent(b_stack, a.binary, "agent-b")
-        async with AsyncExitStack() as a_stack:
-            first = await agent(a_stack, a.binary, "agent-a")
-            held = await first.call_tool("browser_navigate", {"url": a.site + "/"})
-            check(not held.is_error, f"agent A navigates: {text_of(held)}")
-            busy = await b.call_tool("browser_navigate", {"url": a.site + "/second"})
-            check(busy.is_error and text_of(busy).startswith("relay_busy"), f"agent B is told: {text_of(busy)}")
-            findings["busy"] = text_of(busy).splitlines()[0]
-        # A's stdin is closed: its process ends and gives the user's Chrome back.
+        b = await agent(b_stack, a.binary)
+        async with AsyncExitStack() as c_stack:
+            c = await agent(c_stack, a.binary, ["--wait-ms", "30000"])
+            progress = []
+
+            async def heard(done, total, message):
+                progress.append(message)
+
+            async with AsyncExitStack() as a_stack:
+                first = await agent(a_stack, a.binary)
+                held = await first.call_tool("browser_navigate", {"url": a.site + "/"})
+                check(not held.is_error, f"agent A navigates: {text_of(held)}")
+                busy = await b.call_tool("browser_navigate", {"url": a.site + "/second"})
+                check(busy.is_error and text_of(busy).startswith("relay_busy"), f"agent B is told: {text_of(busy)}")
+                findings["busy"] = text_of(busy).splitlines()[0]
+                queued = asyncio.create_task(
+                    c.call_tool("browser_navigate", {"url": a.site + "/form"}, progress_callback=heard))
+                await asyncio.sleep(3)
+                check(not queued.done(), "agent C waits while A holds the browser")
+            # A's stdin is closed: its process ends and the queue's head (C) is served.
+            served_c = await asyncio.wait_for(queued, 30)
+            check(not served_c.is_error and "/form" in text_of(served_c), f"agent C is served: {text_of(served_c)}")
+            check(len(progress) >= 2 and "waiting" in progress[0], f"agent C heard progress: {progress}")
+            findings["progress"] = progress[:2]
+        # C's stdin is closed too: B gets the browser.
         for _ in range(50):
             served = await b.call_tool("browser_navigate", {"url": a.site + "/second"})
             if not served.is_error:

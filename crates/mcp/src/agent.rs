@@ -43,6 +43,12 @@ impl Default for AgentOptions {
     }
 }
 
+/// Where human-readable progress lines go while a tool waits (MCP progress notifications).
+pub type Progress = Option<tokio::sync::mpsc::UnboundedSender<String>>;
+
+/// How often a waiting agent says it is still waiting.
+const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+
 /// One agent's hub client, session and binding.
 pub struct Agent {
     opts: AgentOptions,
@@ -90,22 +96,27 @@ impl Agent {
     /// Runs contract command `info` with the tool's arguments: in this agent's session
     /// (launched if needed) for session commands, with the binding taken if the hub asks
     /// for it, and with one fresh session if the old one is gone.
-    pub async fn run(self: &Arc<Self>, info: &CommandInfo, args: Map<String, Value>) -> Result<Value, ClientError> {
+    pub async fn run(
+        self: &Arc<Self>,
+        info: &CommandInfo,
+        args: Map<String, Value>,
+        progress: &Progress,
+    ) -> Result<Value, ClientError> {
         *self.last_use.lock().expect("use lock") = Instant::now();
         let client = self.client().await?;
         let mut session = self.session.lock().await;
         let data = if info.scope == Scope::Session {
-            let id = self.ensure_session(client, &mut session).await?;
-            match self.call_in(client, info.name, args.clone(), Some(&id)).await {
+            let id = self.ensure_session(client, &mut session, progress).await?;
+            match self.call_in(client, info.name, args.clone(), Some(&id), progress).await {
                 Err(e) if e.code() == "unknown_session" => {
                     *session = None;
-                    let id = self.ensure_session(client, &mut session).await?;
-                    self.call_in(client, info.name, args, Some(&id)).await
+                    let id = self.ensure_session(client, &mut session, progress).await?;
+                    self.call_in(client, info.name, args, Some(&id), progress).await
                 }
                 other => other,
             }?
         } else {
-            self.call_in(client, info.name, args, None).await?
+            self.call_in(client, info.name, args, None, progress).await?
         };
         match info.name {
             Launch::NAME | Connect::NAME => *session = data["sessionId"].as_str().map(str::to_owned),
@@ -119,6 +130,7 @@ impl Agent {
         self: &Arc<Self>,
         client: &HubClient,
         session: &mut Option<String>,
+        progress: &Progress,
     ) -> Result<String, ClientError> {
         if let Some(id) = session.as_ref() {
             return Ok(id.clone());
@@ -130,7 +142,7 @@ impl Agent {
         if let Some(headless) = self.opts.headless {
             launch.insert("headless".into(), json!(headless));
         }
-        let data = self.call_in(client, Launch::NAME, launch, None).await?;
+        let data = self.call_in(client, Launch::NAME, launch, None, progress).await?;
         let id = data["sessionId"].as_str().unwrap_or_default().to_owned();
         *session = Some(id.clone());
         Ok(id)
@@ -144,14 +156,20 @@ impl Agent {
         name: &str,
         mut params: Map<String, Value>,
         session: Option<&str>,
+        progress: &Progress,
     ) -> Result<Value, ClientError> {
         if let Some(id) = session {
             params.insert(envelope::SESSION_ID.into(), json!(id));
         }
         let params = Value::Object(params);
         match client.call(name, params.clone()).await {
-            Err(e) if matches!(e.code(), "binding_required" | "binding_stale") => {
-                self.acquire(client).await?;
+            // A command that needs the binding says `binding_required`, or `relay_busy` when
+            // another agent holds it: take it (queueing, if this agent may wait) and retry.
+            Err(e)
+                if matches!(e.code(), "binding_required" | "binding_stale")
+                    || (e.code() == "relay_busy" && !self.opts.wait.is_zero()) =>
+            {
+                self.acquire(client, progress).await?;
                 client.call(name, params).await
             }
             other => other,
@@ -160,10 +178,10 @@ impl Agent {
 
     /// Takes the binding (waiting in the queue up to `wait` when another agent holds it),
     /// keeps it renewed, and starts the idle watch.
-    async fn acquire(self: &Arc<Self>, client: &HubClient) -> Result<(), ClientError> {
+    async fn acquire(self: &Arc<Self>, client: &HubClient, progress: &Progress) -> Result<(), ClientError> {
         match client.bind().await {
             Err(e) if e.code() == "relay_busy" && !self.opts.wait.is_zero() => {
-                client.wait_bind(self.opts.wait).await?;
+                self.wait_in_queue(client, &e, progress).await?;
             }
             other => {
                 other?;
@@ -172,6 +190,33 @@ impl Agent {
         client.keep_alive().await?;
         self.watch_idleness();
         Ok(())
+    }
+
+    /// Waits in the binding queue (up to `wait`), saying every few seconds who holds the
+    /// browser and how long this agent has waited.
+    async fn wait_in_queue(
+        &self,
+        client: &HubClient,
+        busy: &ClientError,
+        progress: &Progress,
+    ) -> Result<(), ClientError> {
+        let say = |line: String| {
+            if let Some(tx) = progress {
+                let _ = tx.send(line);
+            }
+        };
+        let wait = self.opts.wait;
+        say(format!("{busy}; waiting up to {} s for it", wait.as_secs()));
+        let started = Instant::now();
+        let waiting = client.wait_bind(wait);
+        tokio::pin!(waiting);
+        let mut tick = tokio::time::interval_at(started + PROGRESS_EVERY, PROGRESS_EVERY);
+        loop {
+            tokio::select! {
+                granted = &mut waiting => return granted.map(|_| ()),
+                _ = tick.tick() => say(format!("still waiting for the browser ({} s)", started.elapsed().as_secs())),
+            }
+        }
     }
 
     fn watch_idleness(self: &Arc<Self>) {

@@ -5,7 +5,7 @@ use crate::agent::{Agent, AgentOptions};
 use crate::{results, tools};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, InitializeRequestParams, InitializeResult,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities,
+    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -34,7 +34,7 @@ impl McpServer {
         self.agent.clone()
     }
 
-    async fn call(&self, request: CallToolRequestParams) -> CallToolResult {
+    async fn call(&self, request: CallToolRequestParams, context: RequestContext<RoleServer>) -> CallToolResult {
         let args = request.arguments.unwrap_or_default();
         if request.name == tools::STATUS_TOOL {
             return self.status().await;
@@ -44,7 +44,8 @@ impl McpServer {
             return CallToolResult::error(vec![ContentBlock::text(text)]);
         };
         let keep_file = args.get("path").is_some_and(|p| p.is_string());
-        match self.agent.run(info, args).await {
+        let progress = progress_sender(&context);
+        match self.agent.run(info, args, &progress).await {
             Ok(data) => results::success(&request.name, data, keep_file),
             Err(e) => results::failure(&e),
         }
@@ -86,8 +87,27 @@ impl ServerHandler for McpServer {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        Ok(self.call(request).await.into())
+        Ok(self.call(request, context).await.into())
     }
+}
+
+/// A channel whose lines become MCP progress notifications, when the caller asked for
+/// them (a `progressToken` in the request's `_meta`).
+fn progress_sender(context: &RequestContext<RoleServer>) -> crate::agent::Progress {
+    let token = context.meta.get_progress_token()?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let peer = context.peer.clone();
+    tokio::spawn(async move {
+        let mut step = 0.0;
+        while let Some(line) = rx.recv().await {
+            step += 1.0;
+            let note = ProgressNotificationParam::new(token.clone(), step).with_message(line);
+            if peer.notify_progress(note).await.is_err() {
+                return;
+            }
+        }
+    });
+    Some(tx)
 }
