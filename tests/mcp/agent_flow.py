@@ -93,6 +93,11 @@ async def main():
             findings["button_png"] = list(struct.unpack(">II", png[16:24]))
             check(findings["button_png"] == [120, 40], f"the Send button is 120x40: {findings['button_png']}")
 
+            small = await call(session, "browser_take_screenshot", {"ref": send, "format": "jpeg", "quality": 50})
+            jpeg_image = next(c for c in small.content if c.type == "image")
+            check(jpeg_image.mime_type == "image/jpeg", f"a JPEG: {jpeg_image.mime_type}")
+            check(base64.b64decode(jpeg_image.data)[:2] == b"\xff\xd8", "JPEG data")
+
             await call(session, "browser_type", {"ref": name, "text": "Ada", "clear": True})
             await call(session, "browser_select_option", {"ref": color, "values": ["blue"]})
             await call(session, "browser_click", {"ref": agree})

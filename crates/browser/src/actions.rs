@@ -250,7 +250,15 @@ impl<'a> Ctx<'a> {
     }
 
     async fn screenshot(&self, cmd: Screenshot) -> Result<Shot, Error> {
-        let mut shot = json!({"format": "png"});
+        let jpeg = match cmd.format.as_deref() {
+            None | Some("png") => false,
+            Some("jpeg") => true,
+            Some(other) => return Err(Error::param("format", format!("must be png or jpeg, not {other:?}"))),
+        };
+        let mut shot = json!({"format": if jpeg { "jpeg" } else { "png" }});
+        if jpeg {
+            shot["quality"] = json!(cmd.quality.unwrap_or(80));
+        }
         if let Some(r) = &cmd.element {
             let rect = self.ref_op(r, "rect", Value::Null).await?;
             let f = |k: &str| rect[k].as_f64().unwrap_or(0.0);
@@ -259,19 +267,46 @@ impl<'a> Ctx<'a> {
         }
         let data = self.input("Page.captureScreenshot", shot).await?;
         let bytes = decode_base64(data["data"].as_str().unwrap_or(""))
-            .ok_or_else(|| err("screenshot_failed", "the browser returned no PNG data"))?;
-        let (width, height) =
-            png_size(&bytes).ok_or_else(|| err("screenshot_failed", "the browser returned an invalid PNG"))?;
+            .ok_or_else(|| err("screenshot_failed", "the browser returned no image data"))?;
+        let size = if jpeg { jpeg_size(&bytes) } else { png_size(&bytes) };
+        let (width, height) = size.ok_or_else(|| err("screenshot_failed", "the browser returned an invalid image"))?;
         let path = match cmd.path {
             Some(p) => std::path::PathBuf::from(p),
             None => {
-                std::env::temp_dir().join(format!("opendevbrowser-{}.png", opendevbrowser_api::clock::random_hex(6)))
+                let name = format!(
+                    "opendevbrowser-{}.{}",
+                    opendevbrowser_api::clock::random_hex(6),
+                    if jpeg { "jpg" } else { "png" }
+                );
+                std::env::temp_dir().join(name)
             }
         };
         std::fs::write(&path, &bytes)
             .map_err(|e| err("screenshot_failed", format!("cannot write {}: {e}", path.display())))?;
         Ok(Shot { path: path.display().to_string(), width, height, bytes: bytes.len() })
     }
+}
+
+/// Width and height from a JPEG's first start-of-frame segment.
+pub fn jpeg_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.get(..2)? != [0xFF, 0xD8] {
+        return None;
+    }
+    let mut i = 2;
+    while i + 9 < bytes.len() {
+        if bytes[i] != 0xFF {
+            return None;
+        }
+        let marker = bytes[i + 1];
+        let length = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
+            let height = u16::from_be_bytes([bytes[i + 5], bytes[i + 6]]);
+            let width = u16::from_be_bytes([bytes[i + 7], bytes[i + 8]]);
+            return Some((u32::from(width), u32::from(height)));
+        }
+        i += 2 + length;
+    }
+    None
 }
 
 /// Width and height from a PNG's IHDR chunk.
@@ -320,6 +355,14 @@ mod tests {
         assert_eq!(decode_base64("aGk").unwrap(), b"hi");
         assert_eq!(decode_base64("TWFu").unwrap(), b"Man");
         assert!(decode_base64("!!").is_none());
+    }
+
+    #[test]
+    fn jpeg_size_reads_the_start_of_frame_after_other_segments() {
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x4A, 0x46];
+        jpeg.extend([0xFF, 0xC0, 0x00, 0x11, 0x08, 0x00, 0x28, 0x00, 0x78, 0x03, 0, 0, 0, 0]);
+        assert_eq!(jpeg_size(&jpeg), Some((120, 40)));
+        assert_eq!(jpeg_size(b"\x89PNG...."), None);
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub fn snapshot_text(data: &Value) -> String {
     text
 }
 
-/// The PNG the hub wrote, as image content (the file is removed unless the caller asked
+/// The image the hub wrote, as image content (the file is removed unless the caller asked
 /// for it by path).
 fn screenshot(data: &Value, keep_file: bool) -> CallToolResult {
     let path = data["path"].as_str().unwrap_or_default();
@@ -45,10 +45,12 @@ fn screenshot(data: &Value, keep_file: bool) -> CallToolResult {
         Ok(bytes) => bytes,
         Err(e) => return failure_text("screenshot_failed", &format!("cannot read {path}: {e}")),
     };
-    let mut content = vec![ContentBlock::image(base64(&bytes), "image/png")];
+    let jpeg = bytes.starts_with(&[0xFF, 0xD8]);
+    let mime = if jpeg { "image/jpeg" } else { "image/png" };
+    let mut content = vec![ContentBlock::image(base64(&bytes), mime)];
     if keep_file {
         let (w, h) = (&data["width"], &data["height"]);
-        content.push(ContentBlock::text(format!("{w}×{h} PNG saved at {path}")));
+        content.push(ContentBlock::text(format!("{w}×{h} {} saved at {path}", if jpeg { "JPEG" } else { "PNG" })));
     } else {
         let _ = std::fs::remove_file(path);
     }

@@ -102,16 +102,22 @@ pub struct Reading {
 /// `page.screenshot`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Screenshot {
-    /// Where to write the PNG (default: a new file in the temp directory).
+    /// Where to write the image (default: a new file in the temp directory).
     pub path: Option<String>,
     /// Only this element.
     #[serde(rename = "ref")]
     pub element: Option<String>,
+    /// `png` (default) or `jpeg` (smaller).
+    #[schemars(extend("enum" = ["png", "jpeg"]))]
+    pub format: Option<String>,
+    /// JPEG quality, 0-100 (default 80).
+    #[schemars(range(max = 100))]
+    pub quality: Option<u8>,
 }
-command!(Screenshot: "page.screenshot", cli "screenshot", Session, -> Shot, "Save a PNG of the active tab (or one element by ref)",
+command!(Screenshot: "page.screenshot", cli "screenshot", Session, -> Shot, "Save a PNG (or JPEG) of the active tab (or one element by ref)",
     tool("browser_take_screenshot", reads, "A screenshot of the active tab (or one element by ref), returned as an image. Prefer browser_snapshot to read or act; use this to see layout."));
 
-/// A PNG that was written.
+/// An image that was written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Shot {
     /// Where.
