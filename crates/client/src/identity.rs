@@ -2,23 +2,13 @@
 //! once) and this process's own instance id, so two plugins of one user are told apart.
 
 use crate::error::ClientError;
-use serde::{Deserialize, Serialize};
+pub use opendevbrowser_api::metadata::ClientFile;
 use std::path::Path;
-
-/// Contents of `client.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ClientFile {
-    /// The user's stable id.
-    pub client_id: String,
-    /// When it was created (RFC 3339).
-    pub created_at: String,
-}
 
 /// Reads `client.json` in `cache_dir`, creating it once if missing or invalid. Creation
 /// never overwrites a file another process created first.
 pub fn load_or_create_client_id(cache_dir: &Path) -> Result<String, ClientError> {
-    let path = cache_dir.join("client.json");
+    let path = cache_dir.join(ClientFile::FILE);
     if let Some(id) = read(&path) {
         return Ok(id);
     }
@@ -26,8 +16,12 @@ pub fn load_or_create_client_id(cache_dir: &Path) -> Result<String, ClientError>
         client_id: uuid::Uuid::new_v4().to_string(),
         created_at: opendevbrowser_api::clock::iso8601(opendevbrowser_api::clock::now_ms()),
     };
-    let tmp =
-        cache_dir.join(format!(".client.json.{}.{}.tmp", std::process::id(), opendevbrowser_api::clock::random_hex(8)));
+    let tmp = cache_dir.join(format!(
+        ".{}.{}.{}.tmp",
+        ClientFile::FILE,
+        std::process::id(),
+        opendevbrowser_api::clock::random_hex(8)
+    ));
     let json = serde_json::to_vec_pretty(&file).expect("client file serialises");
     let local = |e: std::io::Error| ClientError::Local(format!("cannot write {}: {e}", path.display()));
     opendevbrowser_api::files::write_private_atomic(&tmp, &json).map_err(local)?;
