@@ -35,11 +35,6 @@ struct Flag {
     choices: Vec<String>,
 }
 
-/// Whether a command opens a session (and so takes no `--session-id`).
-fn in_session(info: &CommandInfo) -> bool {
-    info.scope == Scope::Session
-}
-
 /// `timeoutMs` → `timeout-ms`.
 pub fn kebab(field: &str) -> String {
     let mut out = String::new();
@@ -121,7 +116,7 @@ pub fn augment(mut cli: clap::Command) -> clap::Command {
 
 fn subcommand(info: &CommandInfo) -> clap::Command {
     let mut sub = clap::Command::new(info.cli).about(info.about).after_help(format!("Daemon command: {}", info.name));
-    if in_session(info) {
+    if needs_session(info) {
         sub = sub.arg(
             Arg::new("session-id").long("session-id").help("Session (default: the last `launch` of this instance)"),
         );
@@ -155,9 +150,9 @@ pub fn find(cli_name: &str) -> Option<&'static CommandInfo> {
     registry().iter().find(|c| c.cli == cli_name && !HAND_WRITTEN.contains(&c.cli))
 }
 
-/// Whether the command runs in a session (and so needs `sessionId`).
+/// Whether the command runs in a session (and so takes `--session-id`).
 pub fn needs_session(info: &CommandInfo) -> bool {
-    in_session(info)
+    info.scope == Scope::Session
 }
 
 /// The command's params from the parsed flags.

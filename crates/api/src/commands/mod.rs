@@ -21,32 +21,25 @@ use serde::{Deserialize, Serialize};
 /// `tool("browser_x", reads | writes, "guide")` offers it to agents as a tool.
 macro_rules! command {
     ($ty:ident: $name:literal, cli $cli:literal, $scope:ident, -> $out:ty, $about:literal) => {
-        impl $crate::Command for $ty {
-            const NAME: &'static str = $name;
-            const CLI: &'static str = $cli;
-            const ABOUT: &'static str = $about;
-            const SCOPE: $crate::Scope = $crate::Scope::$scope;
-            type Output = $out;
-        }
+        command!(@impl $ty, $name, $cli, $scope, $out, $about, None);
     };
     ($ty:ident: $name:literal, cli $cli:literal, $scope:ident, -> $out:ty, $about:literal,
      tool($tool:literal, $access:ident, $guide:literal)) => {
+        command!(@impl $ty, $name, $cli, $scope, $out, $about,
+            Some($crate::Tool { name: $tool, read_only: command!(@reads $access), guide: $guide }));
+    };
+    (@impl $ty:ident, $name:literal, $cli:literal, $scope:ident, $out:ty, $about:literal, $tool:expr) => {
         impl $crate::Command for $ty {
             const NAME: &'static str = $name;
             const CLI: &'static str = $cli;
             const ABOUT: &'static str = $about;
             const SCOPE: $crate::Scope = $crate::Scope::$scope;
             type Output = $out;
-            const TOOL: Option<$crate::Tool> =
-                Some($crate::Tool { name: $tool, read_only: command!(@reads $access), guide: $guide });
+            const TOOL: Option<$crate::Tool> = $tool;
         }
     };
-    (@reads reads) => {
-        true
-    };
-    (@reads writes) => {
-        false
-    };
+    (@reads reads) => { true };
+    (@reads writes) => { false };
 }
 pub(crate) use command;
 
