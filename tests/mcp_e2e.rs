@@ -11,25 +11,43 @@ fn python() -> std::path::PathBuf {
     path
 }
 
+/// The CLI binary the agents start (`opendevbrowser mcp`).
+fn cli_binary() -> String {
+    let binary = workspace().join("target/debug/opendevbrowser");
+    assert!(binary.exists(), "{} is missing: run `cargo build -p cli`", binary.display());
+    binary.display().to_string()
+}
+
+/// Every agent tool the contract declares.
+fn tool_names() -> Vec<&'static str> {
+    opendevbrowser_api::command::registry().iter().filter_map(|c| c.tool).map(|t| t.name).collect()
+}
+
+/// `command` with the world's hub files, so what it starts finds that hub.
+fn in_world<'a>(command: &'a mut tokio::process::Command, world: &World) -> &'a mut tokio::process::Command {
+    command
+        .env("OPENDEVBROWSER_CACHE_DIR", world.dirs.path().join("cache"))
+        .env("OPENDEVBROWSER_CONFIG_DIR", world.dirs.path().join("config"))
+}
+
+/// Runs `tests/mcp/<script>` with `args`; fails with its output unless it succeeds, and
+/// returns the findings it printed as its last line.
+async fn run_agents(world: &World, script: &str, args: &[&str]) -> serde_json::Value {
+    let mut command = tokio::process::Command::new(python());
+    command.arg(workspace().join("tests/mcp").join(script)).args(args);
+    let output = in_world(&mut command, world).output().await.unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{script} {args:?} failed:\n{stdout}\n{stderr}");
+    serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap()
+}
+
 #[tokio::test]
 async fn an_mcp_agent_fills_a_form_in_the_users_chrome() {
     let world = World::start(8787).await;
-    let binary = workspace().join("target/debug/opendevbrowser");
-    assert!(binary.exists(), "{} is missing: run `cargo build -p cli`", binary.display());
-    let tools: Vec<&str> =
-        opendevbrowser_api::command::registry().iter().filter_map(|c| c.tool).map(|t| t.name).collect();
-    let output = tokio::process::Command::new(python())
-        .arg(workspace().join("tests/mcp/agent_flow.py"))
-        .args(["--binary", binary.to_str().unwrap(), "--site", &world.site.url("")])
-        .args(["--tools", &tools.join(",")])
-        .env("OPENDEVBROWSER_CACHE_DIR", world.dirs.path().join("cache"))
-        .env("OPENDEVBROWSER_CONFIG_DIR", world.dirs.path().join("config"))
-        .output()
-        .await
-        .unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "the agent's session failed:\n{stdout}\n{stderr}");
-    let findings: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap();
+    let tools = tool_names();
+    let site = world.site.url("");
+    let args = ["--binary", &cli_binary(), "--site", &site, "--tools", &tools.join(",")];
+    let findings = run_agents(&world, "agent_flow.py", &args).await;
     assert_eq!(findings["mode"], "extension", "the paired extension is used: {findings}");
     assert!(findings["tools"].as_u64() > Some(tools.len() as u64 - 1), "{findings}");
     println!("mcp findings: {findings}");
@@ -41,18 +59,8 @@ async fn an_mcp_agent_fills_a_form_in_the_users_chrome() {
 async fn agents_take_turns_a_busy_one_is_told_who_holds_the_browser_a_queued_one_hears_progress() {
     let world = World::start(8787).await;
     let before = world.hub.rpc("hub.status", serde_json::json!({})).await["data"]["hub"]["instanceId"].clone();
-    let binary = workspace().join("target/debug/opendevbrowser");
-    let output = tokio::process::Command::new(python())
-        .arg(workspace().join("tests/mcp/two_agents.py"))
-        .args(["--binary", binary.to_str().unwrap(), "--site", &world.site.url("")])
-        .env("OPENDEVBROWSER_CACHE_DIR", world.dirs.path().join("cache"))
-        .env("OPENDEVBROWSER_CONFIG_DIR", world.dirs.path().join("config"))
-        .output()
-        .await
-        .unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "two agents:\n{stdout}\n{stderr}");
-    let findings: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap();
+    let site = world.site.url("");
+    let findings = run_agents(&world, "two_agents.py", &["--binary", &cli_binary(), "--site", &site]).await;
     assert!(findings["busy"].as_str().unwrap().contains("held by"), "{findings}");
     assert!(findings["progress"][0].as_str().unwrap().contains("waiting up to 30 s"), "{findings}");
     assert_eq!(findings["served"], world.site.url("/second"));
@@ -64,10 +72,9 @@ async fn agents_take_turns_a_busy_one_is_told_who_holds_the_browser_a_queued_one
 async fn the_same_agent_works_over_streamable_http_and_browsers_are_refused() {
     use tokio::io::AsyncBufReadExt;
     let world = World::start(8787).await;
-    let mut server = tokio::process::Command::new(workspace().join("target/debug/opendevbrowser"))
+    let mut command = tokio::process::Command::new(cli_binary());
+    let mut server = in_world(&mut command, &world)
         .args(["mcp", "--http", "0", "--no-autostart"])
-        .env("OPENDEVBROWSER_CACHE_DIR", world.dirs.path().join("cache"))
-        .env("OPENDEVBROWSER_CONFIG_DIR", world.dirs.path().join("config"))
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -85,17 +92,8 @@ async fn the_same_agent_works_over_streamable_http_and_browsers_are_refused() {
     let rebound = http.post(&url).header("host", "evil.example").body("{}").send().await.unwrap();
     assert_eq!(rebound.status(), 403, "a DNS-rebinding Host is refused");
 
-    let tools: Vec<&str> =
-        opendevbrowser_api::command::registry().iter().filter_map(|c| c.tool).map(|t| t.name).collect();
-    let output = tokio::process::Command::new(python())
-        .arg(workspace().join("tests/mcp/agent_flow.py"))
-        .args(["--http", &url, "--site", &world.site.url(""), "--tools", &tools.join(",")])
-        .output()
-        .await
-        .unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "the agent's session over HTTP failed:\n{stdout}\n{stderr}");
-    let findings: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap();
+    let (site, tools) = (world.site.url(""), tool_names().join(","));
+    let findings = run_agents(&world, "agent_flow.py", &["--http", &url, "--site", &site, "--tools", &tools]).await;
     assert_eq!(findings["mode"], "extension", "{findings}");
     println!("mcp over http findings: {findings}");
 }

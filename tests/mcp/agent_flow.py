@@ -22,14 +22,7 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
-
-def text_of(result):
-    return "\n".join(c.text for c in result.content if getattr(c, "type", "") == "text")
-
-
-def check(ok, what):
-    if not ok:
-        raise SystemExit(f"check failed: {what}")
+from checks import check, text_of
 
 
 async def call(session, name, args=None, expect_error=False):

@@ -17,14 +17,7 @@ from contextlib import AsyncExitStack
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-
-def text_of(result):
-    return "\n".join(c.text for c in result.content if getattr(c, "type", "") == "text")
-
-
-def check(ok, what):
-    if not ok:
-        raise SystemExit(f"check failed: {what}")
+from checks import check, text_of
 
 
 async def agent(stack, binary, extra=()):
