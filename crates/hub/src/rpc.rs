@@ -170,6 +170,9 @@ async fn session(
         tracing::info!(%owner, "client session opened");
         while let Some(Ok(message)) = socket.recv().await {
             if matches!(message, axum::extract::ws::Message::Close(_)) {
+                // RFC 6455: answer the peer's close (tungstenite queued the reply) at once.
+                let close = futures_util::SinkExt::close(&mut socket);
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(1), close).await;
                 break;
             }
         }

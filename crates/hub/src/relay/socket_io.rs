@@ -1,6 +1,11 @@
 //! Plumbing shared by the relay's two WebSocket endpoints: a writer task fed by a queue
 //! bounded in bytes (a peer that stops reading is disconnected, not buffered for), and a
 //! reader that yields text (binary frames are decoded as UTF-8, as upstream does).
+//!
+//! Closing follows RFC 6455: when the peer sends a close frame, the reader says so at
+//! once, the writer sends the close reply (queued by tungstenite) and ends, and with both
+//! halves dropped the TCP socket is freed. The writer holds no sender of its own queue, so
+//! it also ends as soon as the hub forgets the socket.
 
 use super::frames::Outgoing;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
@@ -34,21 +39,32 @@ pub struct OutQueue {
     tx: mpsc::UnboundedSender<Outgoing>,
     queued: Arc<AtomicUsize>,
     limit: usize,
-    overflow: Arc<watch::Sender<bool>>,
+    ending: Arc<watch::Sender<Ending>>,
+}
+
+/// Why a socket's writer must stop before its queue runs dry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// Nothing: keep writing.
+    No,
+    /// The peer is not reading: close it with 1013.
+    Overflow,
+    /// The peer sent a close frame (or the connection broke): send the reply and end.
+    PeerClosed,
 }
 
 impl OutQueue {
     /// Queues a frame; false when the socket is gone or the frame was refused because the
     /// peer is not reading (the socket is then being closed).
     pub fn send(&self, frame: Outgoing) -> bool {
-        if *self.overflow.borrow() {
+        if *self.ending.borrow() != Ending::No {
             return false;
         }
         if let Outgoing::Text(text) = &frame {
             let queued = self.queued.fetch_add(text.len(), Ordering::Relaxed) + text.len();
             if queued > self.limit {
                 tracing::warn!(queued, limit = self.limit, "peer is not reading its socket; disconnecting it");
-                self.overflow.send_replace(true);
+                self.ending.send_replace(Ending::Overflow);
                 return false;
             }
         }
@@ -57,14 +73,34 @@ impl OutQueue {
 
     /// Whether the socket is gone (or being closed for not reading).
     pub fn is_closed(&self) -> bool {
-        self.tx.is_closed() || *self.overflow.borrow()
+        self.tx.is_closed() || *self.ending.borrow() != Ending::No
     }
 
     /// Resolves when the peer has been found not reading.
-    pub async fn overflowed(&self) {
-        let mut rx = self.overflow.subscribe();
-        let _ = rx.wait_for(|o| *o).await;
+    async fn overflowed(&self) {
+        let mut rx = self.ending.subscribe();
+        let _ = rx.wait_for(|e| *e == Ending::Overflow).await;
     }
+
+    /// Tells the writer the peer is gone, so it answers the close and ends.
+    fn peer_closed(&self) {
+        self.ending.send_if_modified(|e| {
+            let open = *e == Ending::No;
+            if open {
+                *e = Ending::PeerClosed;
+            }
+            open
+        });
+    }
+}
+
+/// What the writer task needs: the queue's receiving end and its accounting, but no
+/// sender (holding one would keep the queue, and so the socket, open forever).
+struct Writer {
+    rx: mpsc::UnboundedReceiver<Outgoing>,
+    queued: Arc<AtomicUsize>,
+    limit: usize,
+    ending: watch::Receiver<Ending>,
 }
 
 /// Splits `socket` and starts a writer task draining the returned queue (at most
@@ -72,25 +108,24 @@ impl OutQueue {
 pub fn split(socket: WebSocket, limit: usize) -> (OutQueue, SplitStream<WebSocket>) {
     let (sink, stream) = socket.split();
     let (tx, rx) = mpsc::unbounded_channel();
-    let queue =
-        OutQueue { tx, queued: Arc::new(AtomicUsize::new(0)), limit, overflow: Arc::new(watch::channel(false).0) };
-    tokio::spawn(write_loop(sink, rx, queue.clone()));
-    (queue, stream)
+    let ending = Arc::new(watch::channel(Ending::No).0);
+    let queued = Arc::new(AtomicUsize::new(0));
+    let writer = Writer { rx, queued: queued.clone(), limit, ending: ending.subscribe() };
+    tokio::spawn(write_loop(sink, writer));
+    (OutQueue { tx, queued, limit, ending }, stream)
 }
 
-async fn write_loop(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut rx: mpsc::UnboundedReceiver<Outgoing>,
-    queue: OutQueue,
-) {
+async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut w: Writer) {
     loop {
         let frame = tokio::select! {
-            frame = rx.recv() => frame,
-            _ = queue.overflowed() => {
-                let reason = format!("Too slow: more than {} bytes queued unread", queue.limit);
-                let close = Message::Close(Some(CloseFrame { code: TOO_SLOW_CLOSE_CODE, reason: reason.into() }));
-                let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(close)).await;
-                return;
+            frame = w.rx.recv() => frame,
+            ending = stop_signal(&mut w.ending) => {
+                if ending == Ending::Overflow {
+                    let reason = format!("Too slow: more than {} bytes queued unread", w.limit);
+                    let close = Message::Close(Some(CloseFrame { code: TOO_SLOW_CLOSE_CODE, reason: reason.into() }));
+                    let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(close)).await;
+                }
+                break;
             }
         };
         let Some(frame) = frame else { break };
@@ -98,12 +133,12 @@ async fn write_loop(
             Outgoing::Text(text) => {
                 let len = text.len();
                 let sent = sink.send(Message::Text(text.into())).await;
-                queue.queued.fetch_sub(len, Ordering::Relaxed);
+                w.queued.fetch_sub(len, Ordering::Relaxed);
                 sent
             }
             Outgoing::Close(code, reason) => {
                 let frame = CloseFrame { code, reason: reason.into() };
-                let _ = sink.send(Message::Close(Some(frame))).await;
+                let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
                 break;
             }
         };
@@ -111,8 +146,23 @@ async fn write_loop(
             break;
         }
     }
-    let _ = sink.close().await;
+    // Sends the close reply tungstenite queued when the peer closed first (or our own
+    // close), then flushes; dropping the sink afterwards frees the socket.
+    let _ = tokio::time::timeout(CLOSE_GRACE, sink.close()).await;
 }
+
+/// Resolves when the writer must stop early; never once the queue's senders are all gone
+/// (the writer then drains what is queued, a refusal's close frame for one, and ends).
+async fn stop_signal(ending: &mut watch::Receiver<Ending>) -> Ending {
+    let stop = ending.wait_for(|e| *e != Ending::No).await.map(|e| *e);
+    match stop {
+        Ok(e) => e,
+        Err(_) => std::future::pending().await,
+    }
+}
+
+/// The longest the writer waits to get a close frame out to a peer that may be gone.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// Reads until the next text frame, skipping pings and pongs; `Closed` as soon as the
 /// peer is found not reading what `queue` holds for it.
@@ -123,7 +173,10 @@ pub async fn next(stream: &mut SplitStream<WebSocket>, queue: &OutQueue) -> Inco
             _ = queue.overflowed() => return Incoming::Closed,
         };
         match message {
-            None | Some(Ok(Message::Close(_))) => return Incoming::Closed,
+            None | Some(Ok(Message::Close(_))) => {
+                queue.peer_closed();
+                return Incoming::Closed;
+            }
             Some(Ok(Message::Text(text))) => return Incoming::Text(text.to_string()),
             Some(Ok(Message::Binary(bytes))) => {
                 return match String::from_utf8(bytes.to_vec()) {
@@ -138,6 +191,7 @@ pub async fn next(stream: &mut SplitStream<WebSocket>, queue: &OutQueue) -> Inco
                 if lower.contains("too long") || lower.contains("too big") || lower.contains("space limit") {
                     return Incoming::TooBig(message);
                 }
+                queue.peer_closed();
                 return Incoming::Closed;
             }
         }
