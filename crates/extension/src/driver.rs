@@ -197,7 +197,7 @@ fn on_relay_text(generation: u64, text: &str) {
         Ok(RelayFrame::ForwardCdpCommand(cmd)) => {
             spawn_local(async move { crate::cdp::handle_command(generation, cmd).await });
         }
-        Ok(RelayFrame::Pong { .. }) => {}
+        Ok(RelayFrame::Pong { .. } | RelayFrame::HealthCheckResult { .. }) => {}
         Err(_) => on_control_frame(text),
     }
 }

@@ -106,6 +106,29 @@ async fn malformed_frames_get_error_frames_and_the_socket_survives() {
     assert_eq!(pong["payload"]["extensionHandshakeComplete"], true);
 }
 
+/// Upstream's extension pings after every ack and hangs up unless the pong's payload
+/// has a `reason`; the whole payload is pinned here, field for field (PROTOCOL.md).
+#[tokio::test]
+async fn pong_and_health_check_carry_upstreams_health_fields() {
+    let hub = TestHub::start().await;
+    let mut ws = ws_connect(&hub.ws_url("/extension"), Some(EXT_ORIGIN)).await.unwrap();
+    send_json(&mut ws, json!({"type":"ping","id":"early"})).await;
+    let early = next_json(&mut ws).await;
+    assert_eq!((early["payload"]["ok"].as_bool(), early["payload"]["reason"].as_str()), (Some(false), Some("handshake_incomplete")));
+    let token = hub.token();
+    send_json(&mut ws, json!({"type":"handshake","payload":{"tabId":5,"pairingToken":token}})).await;
+    assert_eq!(next_json(&mut ws).await["type"], "handshakeAck");
+    let healthy = json!({
+        "ok": true, "reason": "ok", "extensionConnected": true, "extensionHandshakeComplete": true,
+        "cdpConnected": false, "annotationConnected": false, "opsConnected": false,
+        "opsOwnedTargetCount": 0, "canvasConnected": false, "pairingRequired": true,
+    });
+    send_json(&mut ws, json!({"type":"ping","id":"p1"})).await;
+    assert_eq!(next_json(&mut ws).await, json!({"type": "pong", "id": "p1", "payload": healthy}));
+    send_json(&mut ws, json!({"type":"healthCheck","id":"h1"})).await;
+    assert_eq!(next_json(&mut ws).await, json!({"type": "healthCheckResult", "id": "h1", "payload": healthy}));
+}
+
 #[tokio::test]
 async fn cdp_traffic_before_handshake_is_refused_with_a_code() {
     let hub = TestHub::start().await;

@@ -129,6 +129,12 @@ pub enum ExtensionFrame {
         /// Echoed in the pong.
         id: String,
     },
+    /// `{"type":"healthCheck","id":"…"}` (upstream HEAD): answered with
+    /// `healthCheckResult`, the same health payload as `pong`.
+    HealthCheck {
+        /// Echoed in the result.
+        id: String,
+    },
 }
 
 /// Every frame the relay sends on `/extension`.
@@ -142,7 +148,14 @@ pub enum RelayFrame {
     Pong {
         /// The ping's id.
         id: String,
-        /// Relay health summary.
+        /// Relay health summary (upstream's `RelayHealthStatus`).
+        payload: Value,
+    },
+    /// `{"type":"healthCheckResult","id":"…","payload":{…}}`
+    HealthCheckResult {
+        /// The health check's id.
+        id: String,
+        /// Relay health summary, as in `pong`.
         payload: Value,
     },
 }
@@ -187,6 +200,10 @@ pub fn parse_extension_frame(text: &str) -> Result<ExtensionFrame, WireError> {
             let id = str_field(&map, "id").ok_or(WireError::InvalidField { field: "id", expected: "string" })?;
             return Ok(ExtensionFrame::Ping { id });
         }
+        Some("healthCheck") => {
+            let id = str_field(&map, "id").ok_or(WireError::InvalidField { field: "id", expected: "string" })?;
+            return Ok(ExtensionFrame::HealthCheck { id });
+        }
         _ => {}
     }
     if map.get("method").and_then(Value::as_str) == Some("forwardCDPEvent") {
@@ -211,6 +228,11 @@ pub fn parse_relay_frame(text: &str) -> Result<RelayFrame, WireError> {
             let id = str_field(&map, "id").unwrap_or_default();
             let payload = map.remove("payload").unwrap_or(Value::Null);
             return Ok(RelayFrame::Pong { id, payload });
+        }
+        Some("healthCheckResult") => {
+            let id = str_field(&map, "id").unwrap_or_default();
+            let payload = map.remove("payload").unwrap_or(Value::Null);
+            return Ok(RelayFrame::HealthCheckResult { id, payload });
         }
         _ => {}
     }
@@ -260,6 +282,7 @@ impl ExtensionFrame {
             }
             ExtensionFrame::Response(r) => serde_json::to_value(r).unwrap_or(Value::Null),
             ExtensionFrame::Ping { id } => serde_json::json!({"type": "ping", "id": id}),
+            ExtensionFrame::HealthCheck { id } => serde_json::json!({"type": "healthCheck", "id": id}),
         };
         value.to_string()
     }
@@ -285,6 +308,9 @@ impl RelayFrame {
             }
             RelayFrame::Pong { id, payload } => {
                 serde_json::json!({"type": "pong", "id": id, "payload": payload})
+            }
+            RelayFrame::HealthCheckResult { id, payload } => {
+                serde_json::json!({"type": "healthCheckResult", "id": id, "payload": payload})
             }
         };
         value.to_string()

@@ -415,7 +415,7 @@ async fn read_loop(
                 let response = CdpResponse { id: cmd.id, result, error, session_id: cmd.session_id };
                 let _ = out.send(Message::text(ExtensionFrame::Response(response).to_json()));
             }
-            Ok(RelayFrame::Pong { .. }) => {}
+            Ok(RelayFrame::Pong { .. } | RelayFrame::HealthCheckResult { .. }) => {}
             Err(_) => {
                 let value: Value = serde_json::from_str(&text).unwrap_or_default();
                 if let (Some("cdp_control"), Some(action)) = (value["type"].as_str(), value["action"].as_str()) {
