@@ -180,8 +180,10 @@ impl BrowserSession {
             return Ok(t.cdp_session.clone());
         }
         let attached = self.call("Target.attachToTarget", json!({"targetId": target_id, "flatten": true}), None).await;
+        // A target that is gone is `unknown_target` (callers skip it); any other refusal
+        // (e.g. "Not allowed" from an extension) keeps the browser's own words.
         let attached = attached.map_err(|e| match e {
-            Error::Cdp(CdpError::Protocol { message, .. }) => {
+            Error::Cdp(CdpError::Protocol { message, .. }) if is_missing_target(&message) => {
                 err("unknown_target", format!("cannot attach to {target_id}: {message}"))
             }
             other => other,
@@ -238,4 +240,10 @@ impl BrowserSession {
     pub fn forget_target(&self, target_id: &str) {
         self.state().forget(target_id);
     }
+}
+
+/// Whether a CDP error message says the target does not exist (any more).
+fn is_missing_target(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    lower.contains("no target") || lower.contains("not found") || lower.contains("no tab with")
 }

@@ -89,3 +89,64 @@ async fn the_doctor_follows_the_extension_from_never_seen_to_paired_to_gone_to_r
     assert!(refused["fix"].as_str().unwrap().contains("Pair automatically"), "{refused}");
     drop(stop);
 }
+
+/// A stand-in for upstream opendevbrowser's Node daemon: `/status` in upstream's shape,
+/// every command refused with upstream's bare-string error.
+fn upstream_daemon() -> (u16, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let serve = std::thread::spawn(move || {
+        for stream in listener.incoming().take(40) {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = vec![0u8; 8192];
+            let n = stream.read(&mut request).unwrap_or(0);
+            let request = String::from_utf8_lossy(&request[..n]);
+            let body = if request.starts_with("GET /status") {
+                r#"{"ok":true,"pid":4242,"hub":{"instanceId":"upstream-hub"},"relay":{"running":true,"port":8787,"extensionConnected":true,"extensionHandshakeComplete":true},"binding":null}"#
+            } else {
+                r#"{"ok":false,"error":"Unknown command"}"#
+            };
+            let status = if request.starts_with("GET /status") { "200 OK" } else { "400 Bad Request" };
+            let reply = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(reply.as_bytes());
+        }
+    });
+    (port, serve)
+}
+
+#[test]
+fn a_foreign_daemon_on_the_port_is_named_by_the_doctor_and_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, _serve) = upstream_daemon();
+    let cache = dir.path().join("cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let meta = serde_json::json!({"port": port, "token": "t", "pid": 4242, "relayPort": 8787,
+        "startedAt": "2026-01-19T00:00:00Z", "hubInstanceId": "upstream-hub", "relayInstanceId": "r", "relayEpoch": 1});
+    std::fs::write(cache.join("daemon.json"), meta.to_string()).unwrap();
+
+    let (verdict, code) = doctor(dir.path(), free_port());
+    assert_eq!((verdict["class"].as_str(), code), (Some("foreign_hub"), Some(4)), "{verdict}");
+    assert!(verdict["summary"].as_str().unwrap().contains("upstream opendevbrowser"), "{verdict}");
+
+    let (body, code) = run(dir.path(), free_port(), &["--json", "launch"]);
+    assert_eq!((body["error"]["code"].as_str(), code), (Some("foreign_hub"), Some(2)), "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains(&format!("port {port}")) && message.contains("OPENDEVBROWSER_DAEMON_PORT"), "{message}");
+    assert!(std::fs::read_to_string(cache.join("daemon.json")).unwrap().contains("upstream-hub"), "left alone");
+}
+
+#[test]
+fn a_hub_that_cannot_start_gives_its_own_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = squatter.local_addr().unwrap().port();
+    let (body, code) = run(dir.path(), port, &["--json", "launch"]);
+    assert_eq!((body["error"]["code"].as_str(), code), (Some("hub_not_running"), Some(10)), "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    let pid = format!("pid {}", std::process::id());
+    assert!(message.contains("the hub exited at start") && message.contains(&pid), "{message}");
+}

@@ -3,7 +3,7 @@
 //! hub before spawning, and the hub itself exits quietly when the relay port already
 //! belongs to a healthy hub.
 
-use crate::discovery::{discover, HubEndpoint};
+use crate::discovery::{discover, HubEndpoint, NotFound};
 use crate::error::ClientError;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -57,25 +57,31 @@ pub async fn ensure_hub(
     opts: &AutostartOptions,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<(HubEndpoint, HubSource), ClientError> {
-    if let Ok(found) = discover(cache_dir).await {
+    if let Some(found) = running_hub(cache_dir).await? {
         return Ok((found, HubSource::Discovered));
     }
     opendevbrowser_api::files::create_private_dir(cache_dir)
         .map_err(|e| ClientError::Local(format!("{}: {e}", cache_dir.display())))?;
     let lock = lock_file(cache_dir, opts.timeout, progress).await?;
-    if let Ok(found) = discover(cache_dir).await {
+    if let Some(found) = running_hub(cache_dir).await? {
         drop(lock);
         return Ok((found, HubSource::Discovered));
     }
     let binary = hub_binary(opts)?;
     progress(&format!("starting the hub ({})…", binary.display()));
-    spawn_detached(&binary, &opts.serve_args, cache_dir)?;
+    let exited = spawn_detached(&binary, &opts.serve_args, cache_dir)?;
     let deadline = tokio::time::Instant::now() + opts.timeout;
     loop {
         if let Ok(found) = discover(cache_dir).await {
             drop(lock);
             progress(&format!("hub {} started (pid {})", found.hub_instance_id, found.pid));
             return Ok((found, HubSource::Started));
+        }
+        if let Ok(status) = exited.try_recv() {
+            // It gave up at start (e.g. its port is taken): say why at once, in its words.
+            let log = cache_dir.join("hub.log");
+            let why = last_line(&log).unwrap_or_else(|| format!("exit status {status}"));
+            return Err(ClientError::HubNotRunning(format!("the hub exited at start: {why} (log: {})", log.display())));
         }
         if tokio::time::Instant::now() > deadline {
             let log = cache_dir.join("hub.log");
@@ -150,7 +156,29 @@ fn hub_binary(opts: &AutostartOptions) -> Result<PathBuf, ClientError> {
     ))
 }
 
-fn spawn_detached(binary: &Path, args: &[String], cache_dir: &Path) -> Result<(), ClientError> {
+/// The hub `daemon.json` names, if it answers; a program that is not this hub on its port
+/// is an error (starting another hub would not help), anything else means "start one".
+async fn running_hub(cache_dir: &Path) -> Result<Option<HubEndpoint>, ClientError> {
+    match discover(cache_dir).await {
+        Ok(found) => Ok(Some(found)),
+        Err(NotFound::Foreign { port, detail }) => Err(ClientError::ForeignHub { port, detail }),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The last non-empty line of a log file.
+fn last_line(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().rev().find(|l| !l.trim().is_empty()).map(|l| l.trim().to_owned())
+}
+
+/// Starts `binary serve` in its own process group, logging to `hub.log`; the receiver
+/// gets its exit status if it ends while this process lives.
+fn spawn_detached(
+    binary: &Path,
+    args: &[String],
+    cache_dir: &Path,
+) -> Result<std::sync::mpsc::Receiver<std::process::ExitStatus>, ClientError> {
     use std::os::unix::process::CommandExt;
     let log_path = cache_dir.join("hub.log");
     let log = private_file(&log_path, true)
@@ -167,6 +195,11 @@ fn spawn_detached(binary: &Path, args: &[String], cache_dir: &Path) -> Result<()
         .spawn()
         .map_err(|e| ClientError::HubNotRunning(format!("cannot start {}: {e}", binary.display())))?;
     // Reap the hub if it exits while this process lives on (no zombie).
-    std::thread::spawn(move || child.wait());
-    Ok(())
+    let (tx, exited) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        if let Ok(status) = child.wait() {
+            let _ = tx.send(status);
+        }
+    });
+    Ok(exited)
 }

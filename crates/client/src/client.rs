@@ -78,8 +78,11 @@ impl HubClient {
         let (endpoint, source) = if opts.autostart {
             ensure_hub(&opts.cache_dir, &opts.autostart_options, progress).await?
         } else {
-            let found = crate::discovery::discover(&opts.cache_dir).await;
-            (found.map_err(|e| ClientError::HubNotRunning(e.to_string()))?, HubSource::Discovered)
+            let found = crate::discovery::discover(&opts.cache_dir).await.map_err(|e| match e {
+                crate::discovery::NotFound::Foreign { port, detail } => ClientError::ForeignHub { port, detail },
+                other => ClientError::HubNotRunning(other.to_string()),
+            });
+            (found?, HubSource::Discovered)
         };
         opendevbrowser_api::files::create_private_dir(&opts.cache_dir)
             .map_err(|e| ClientError::Local(e.to_string()))?;
@@ -305,6 +308,12 @@ pub async fn raw_call(
         return Ok(body["data"].clone());
     }
     let error = &body["error"];
+    if !error["code"].is_string() {
+        // Our hub always sends `{"error": {"code", "message"}}`; a bare string is another
+        // program's format (upstream's Node daemon answers `{"ok":false,"error":"…"}`).
+        let detail = format!("it answered `{name}` with {}", crate::discovery::describe_foreign(status, &body));
+        return Err(ClientError::ForeignHub { port: endpoint.port, detail });
+    }
     Err(ClientError::Hub {
         code: error["code"].as_str().unwrap_or("unknown").to_owned(),
         message: error["message"].as_str().unwrap_or("the hub refused the command").to_owned(),

@@ -29,6 +29,14 @@ pub enum NotFound {
     NoMetadata,
     /// `daemon.json` names a hub that does not answer (crashed or killed).
     Stale(String),
+    /// The port `daemon.json` names answers, but not as this hub (upstream's Node daemon,
+    /// say): nothing of ours can start there until it is stopped.
+    Foreign {
+        /// The daemon port.
+        port: u16,
+        /// What it answered.
+        detail: String,
+    },
 }
 
 impl std::fmt::Display for NotFound {
@@ -36,6 +44,7 @@ impl std::fmt::Display for NotFound {
         match self {
             NotFound::NoMetadata => f.write_str("no daemon.json"),
             NotFound::Stale(why) => write!(f, "daemon.json is stale ({why})"),
+            NotFound::Foreign { port, detail } => write!(f, "port {port} is held by another program ({detail})"),
         }
     }
 }
@@ -62,9 +71,10 @@ pub async fn discover_with_status(cache_dir: &Path) -> Result<(HubEndpoint, HubS
         .send()
         .await
         .map_err(|_| NotFound::Stale(format!("pid {} does not answer on port {}", meta.pid, meta.port)))?;
-    let body: Value = response.json().await.map_err(|e| NotFound::Stale(e.to_string()))?;
-    let body: HubStatus = serde_json::from_value(body)
-        .map_err(|e| NotFound::Stale(format!("port {} answers, but its /status is not this hub's ({e})", meta.port)))?;
+    let http_status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    let body: HubStatus = serde_json::from_value(body.clone())
+        .map_err(|_| NotFound::Foreign { port: meta.port, detail: describe_foreign(http_status, &body) })?;
     if body.hub.instance_id != meta.hub_instance_id {
         return Err(NotFound::Stale(format!("port {} answers as another hub", meta.port)));
     }
@@ -76,4 +86,23 @@ pub async fn discover_with_status(cache_dir: &Path) -> Result<(HubEndpoint, HubS
         relay_port: meta.relay_port,
     };
     Ok((endpoint, body))
+}
+
+/// What a daemon that is not this hub answered to `GET /status`, in words.
+pub fn describe_foreign(http_status: u16, body: &Value) -> String {
+    let upstream = body["ok"].is_boolean() && body["hub"]["instanceId"].is_string() && body["relay"].is_object();
+    if upstream {
+        let pid = body["pid"].as_u64().map_or_else(String::new, |p| format!(" (pid {p})"));
+        return format!("its /status has the shape of upstream opendevbrowser's Node daemon{pid}, without this hub's fields");
+    }
+    match body {
+        Value::Null => format!("HTTP {http_status} with a body that is not JSON"),
+        Value::Object(o) if o.get("error").is_some_and(Value::is_string) => {
+            format!("HTTP {http_status} {{\"error\": {}}}", o["error"])
+        }
+        other => {
+            let text = other.to_string();
+            format!("HTTP {http_status} {}", text.chars().take(120).collect::<String>())
+        }
+    }
 }

@@ -84,6 +84,14 @@ pub fn diagnose(facts: &Facts) -> Diagnosis {
 }
 
 fn no_hub(why: &NotFound, port: u16, owner: Option<&str>) -> Diagnosis {
+    if let NotFound::Foreign { port, detail } = why {
+        return Diagnosis::new(
+            "foreign_hub",
+            false,
+            format!("daemon.json and port {port} belong to a program that is not this hub: {detail}"),
+            Some(crate::error::FOREIGN_HUB_FIX.into()),
+        );
+    }
     if let Some(owner) = owner {
         return Diagnosis::new(
             "port_taken",
@@ -102,7 +110,7 @@ fn no_hub(why: &NotFound, port: u16, owner: Option<&str>) -> Diagnosis {
             "no hub is running (no daemon.json)".into(),
             Some("run `opendevbrowser serve`, or any browser command: it starts the hub".into()),
         ),
-        NotFound::Stale(detail) => Diagnosis::new(
+        NotFound::Stale(detail) | NotFound::Foreign { detail, .. } => Diagnosis::new(
             "hub_stale",
             false,
             format!("daemon.json names a hub that is gone: {detail}"),
@@ -275,6 +283,20 @@ mod tests {
         let d = diagnose(&facts);
         assert_eq!(d.class, "hub_stale");
         assert!(d.summary.contains("pid 7"));
+    }
+
+    #[test]
+    fn a_foreign_daemon_is_named_even_when_it_also_holds_the_relay_port() {
+        let detail = "its /status has the shape of upstream opendevbrowser's Node daemon (pid 9)".to_owned();
+        let facts = Facts {
+            hub: HubFacts::NotFound(NotFound::Foreign { port: 8788, detail }),
+            relay_port: 8787,
+            relay_port_owner: Some("node (pid 9)".into()),
+        };
+        let d = diagnose(&facts);
+        assert_eq!((d.class, d.ok), ("foreign_hub", false));
+        assert!(d.summary.contains("port 8788") && d.summary.contains("upstream"), "{}", d.summary);
+        assert!(d.fix.unwrap().contains("OPENDEVBROWSER_DAEMON_PORT"));
     }
 
     #[test]

@@ -40,7 +40,21 @@ pub enum ClientError {
     /// The hub answered something that is not the RPC protocol.
     #[error("unexpected answer from the hub: {0}")]
     Protocol(String),
+    /// The daemon port (and `daemon.json`) belong to a program that is not this hub, such
+    /// as upstream opendevbrowser's Node daemon.
+    #[error("port {port} is held by a program that is not this hub: {detail}. {FOREIGN_HUB_FIX}")]
+    ForeignHub {
+        /// The daemon port it holds.
+        port: u16,
+        /// What it answered.
+        detail: String,
+    },
 }
+
+/// What to do about a [`ClientError::ForeignHub`].
+pub const FOREIGN_HUB_FIX: &str = "Stop it (for upstream opendevbrowser: `opendevbrowser serve --stop` \
+     from that install, or end its process), or give this hub its own port and cache folder: \
+     OPENDEVBROWSER_DAEMON_PORT=8798 OPENDEVBROWSER_CACHE_DIR=~/.cache/opendevbrowser-rs";
 
 impl ClientError {
     /// Stable code.
@@ -52,6 +66,7 @@ impl ClientError {
             ClientError::OutcomeUnknown { .. } => "outcome_unknown",
             ClientError::Local(_) => "local_error",
             ClientError::Protocol(_) => "protocol_error",
+            ClientError::ForeignHub { .. } => "foreign_hub",
         }
     }
 

@@ -9,7 +9,8 @@ use crate::dispatch::{Call, HubCommand, SessionCommand};
 use crate::error::HubError;
 use opendevbrowser_api::commands::*;
 use opendevbrowser_browser::direct::{browser_ws_url, DirectCdp};
-use opendevbrowser_browser::error::err;
+use opendevbrowser_api::CdpError;
+use opendevbrowser_browser::error::{err, Error as BrowserFailure};
 use opendevbrowser_browser::launcher::ManagedChromium;
 use opendevbrowser_browser::targets::info;
 use opendevbrowser_browser::transport::CallFuture;
@@ -79,7 +80,7 @@ impl HubCommand for Launch {
                 BrowserSession::new(id, Mode::Managed, caller, Arc::new(cdp), Some(chromium))
             }
         };
-        let session = open(call.sessions(), session).await?;
+        let session = open(call.sessions(), session, "launch_failed").await?;
         if mode == Mode::Extension && start_url != "about:blank" {
             nav::navigate(&session, &start_url, "load", 30_000).await?;
         }
@@ -103,7 +104,7 @@ impl HubCommand for Connect {
         };
         let cdp = DirectCdp::connect(&ws).await.map_err(failed)?;
         let session = BrowserSession::new(new_session_id(), Mode::Connected, caller, Arc::new(cdp), None);
-        let session = open(call.sessions(), session).await?;
+        let session = open(call.sessions(), session, "connect_failed").await?;
         Ok(info(&session))
     }
 }
@@ -112,12 +113,27 @@ fn new_session_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Registers a new session and makes sure it has an active target.
-async fn open(sessions: &Sessions, session: BrowserSession) -> Result<Arc<BrowserSession>, HubError> {
+/// Registers a new session and makes sure it has an active target. When it cannot get one,
+/// the session is dropped again and the error (`failed_code`) carries the browser's own
+/// answer, e.g. `launch_failed: … Target.attachToTarget … Not allowed`.
+async fn open(
+    sessions: &Sessions,
+    session: BrowserSession,
+    failed_code: &'static str,
+) -> Result<Arc<BrowserSession>, HubError> {
     let session = Arc::new(session);
     session.start_event_pump();
     sessions.insert(session.clone());
-    session.active().await?;
+    if let Err(e) = session.active().await {
+        sessions.remove(&session.id);
+        let e = match e {
+            BrowserFailure::Cdp(CdpError::Protocol { .. }) => {
+                err(failed_code, format!("the session could not attach to a page: {e}"))
+            }
+            other => other,
+        };
+        return Err(e.into());
+    }
     Ok(session)
 }
 
