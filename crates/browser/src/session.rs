@@ -136,6 +136,15 @@ impl BrowserSession {
 
     fn record(&self, event: CdpEvent) {
         let mut state = self.state();
+        if event.method == "Target.detachedFromTarget" {
+            // The browser (or the extension, when a /cdp client left) ended a session we
+            // hold: forget it, and the next command on that target attaches again.
+            let gone = event.params.as_ref().and_then(|p| p["sessionId"].as_str()).unwrap_or_default();
+            for target in state.targets.values_mut().filter(|t| t.cdp_session == gone) {
+                target.cdp_session.clear();
+            }
+            return;
+        }
         let Some(session) = event.session_id.as_deref() else { return };
         let Some(target) = state.targets.iter().find(|(_, t)| t.cdp_session == session).map(|(id, _)| id.clone())
         else {
@@ -176,7 +185,7 @@ impl BrowserSession {
 
     /// Attaches (once) to `target_id` with a flat session and enables what the commands use.
     pub async fn attach(&self, target_id: &str) -> Result<String, Error> {
-        if let Some(t) = self.state().targets.get(target_id) {
+        if let Some(t) = self.state().targets.get(target_id).filter(|t| !t.cdp_session.is_empty()) {
             return Ok(t.cdp_session.clone());
         }
         let attached = self.call("Target.attachToTarget", json!({"targetId": target_id, "flatten": true}), None).await;
@@ -195,7 +204,9 @@ impl BrowserSession {
         for method in ["Page.enable", "Runtime.enable", "Network.enable"] {
             self.call(method, json!({}), Some(&session)).await?;
         }
-        self.state().targets.insert(target_id.to_owned(), TargetState { cdp_session: session.clone(), max_ref: 0 });
+        // A target attached again keeps its last ref: refs are never reused.
+        self.state().targets.entry(target_id.to_owned()).or_insert_with(TargetState::default).cdp_session =
+            session.clone();
         Ok(session)
     }
 

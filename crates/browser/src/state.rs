@@ -84,7 +84,8 @@ impl Log {
 /// What the hub keeps per target.
 #[derive(Debug, Clone, Default)]
 pub struct TargetState {
-    /// The flat CDP session attached to it.
+    /// The flat CDP session attached to it; empty once the browser detached it (the next
+    /// command attaches again).
     pub cdp_session: String,
     /// The last ref issued for this target (refs are never reused, across documents too).
     pub max_ref: u64,

@@ -93,7 +93,9 @@ pub fn describe_foreign(http_status: u16, body: &Value) -> String {
     let upstream = body["ok"].is_boolean() && body["hub"]["instanceId"].is_string() && body["relay"].is_object();
     if upstream {
         let pid = body["pid"].as_u64().map_or_else(String::new, |p| format!(" (pid {p})"));
-        return format!("its /status has the shape of upstream opendevbrowser's Node daemon{pid}, without this hub's fields");
+        return format!(
+            "its /status has the shape of upstream opendevbrowser's Node daemon{pid}, without this hub's fields"
+        );
     }
     match body {
         Value::Null => format!("HTTP {http_status} with a body that is not JSON"),

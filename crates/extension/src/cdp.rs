@@ -3,7 +3,7 @@
 
 use crate::chrome::{self, error_message, from_js, to_js};
 use crate::core::{connected, send_frame, with_core};
-use crate::router::{target_id, After, Debuggee, Plan, Tab};
+use crate::router::{fallback_target_id, After, Debuggee, Plan, Tab};
 use pairing::wire::{CdpCommand, CdpEvent, CdpResponse, ExtensionFrame};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -47,6 +47,10 @@ pub async fn handle_command(generation: u64, cmd: CdpCommand) {
 }
 
 async fn run(cmd: &CdpCommand) -> Result<Value, String> {
+    if with_core(|c| c.router.wants_a_tab(cmd)) == Some(true) {
+        // No tab to announce yet: attach the active one (none attachable is not an error).
+        let _ = ensure_primary_tab().await;
+    }
     for _ in 0..2 {
         let plan = with_core(|c| {
             let ua = c.user_agent.clone();
@@ -77,7 +81,7 @@ async fn run(cmd: &CdpCommand) -> Result<Value, String> {
             }
             Plan::AttachTab(tab) => {
                 attach(tab).await?;
-                let session = with_core(|c| c.router.session_of(tab).map(str::to_owned)).flatten();
+                let session = with_core(|c| c.router.hand_out(tab)).flatten();
                 Ok(json!({"sessionId": session}))
             }
             Plan::DetachTab(tab) => {
@@ -120,7 +124,21 @@ async fn create_tab(url: &str, background: bool) -> Result<Value, String> {
         .map_err(|e| error_message(&e))?;
     let tab: TabInfo = from_js(tab).ok_or("chrome.tabs.create returned no tab")?;
     attach(tab.id).await?;
-    Ok(json!({"targetId": target_id(tab.id)}))
+    Ok(json!({"targetId": with_core(|c| c.router.target_of(tab.id))}))
+}
+
+/// Chrome's own target id of every tab (`chrome.debugger.getTargets`): the id CDP clients
+/// must see, since it is also the id of the tab's main frame.
+async fn tab_target_ids() -> std::collections::HashMap<i64, String> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct TargetInfo {
+        id: String,
+        #[serde(default)]
+        tab_id: Option<i64>,
+    }
+    let targets = chrome::debugger_get_targets().await.ok().and_then(from_js::<Vec<TargetInfo>>).unwrap_or_default();
+    targets.into_iter().filter_map(|t| Some((t.tab_id?, t.id))).collect()
 }
 
 /// Attaches the debugger to a tab and registers it with the router.
@@ -141,7 +159,8 @@ pub async fn attach(tab_id: i64) -> Result<(), String> {
     }
     let tab: Option<TabInfo> = chrome::tabs_get(tab_id as i32).await.ok().and_then(from_js);
     let (url, title) = tab.map_or((String::new(), String::new()), |t| (t.url, t.title));
-    with_core(|c| c.router.tab_attached(tab_id, &url, &title));
+    let target = tab_target_ids().await.remove(&tab_id).unwrap_or_else(|| fallback_target_id(tab_id));
+    with_core(|c| c.router.tab_attached(tab_id, &target, &url, &title));
     flush_router();
     Ok(())
 }
@@ -191,7 +210,14 @@ async fn attachable_tabs() -> Vec<Tab> {
     let active = query_tabs(json!({"active": true, "lastFocusedWindow": true})).await;
     let mut all = query_tabs(json!({})).await;
     all.sort_by_key(|t| !active.iter().any(|a| a.id == t.id));
-    all.into_iter().filter(|t| attachable(&t.url)).map(|t| Tab { id: t.id, url: t.url, title: t.title }).collect()
+    let mut ids = tab_target_ids().await;
+    all.into_iter()
+        .filter(|t| attachable(&t.url))
+        .map(|t| {
+            let target_id = ids.remove(&t.id).unwrap_or_else(|| fallback_target_id(t.id));
+            Tab { id: t.id, target_id, url: t.url, title: t.title }
+        })
+        .collect()
 }
 
 async fn query_tabs(query: Value) -> Vec<TabInfo> {

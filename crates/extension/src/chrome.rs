@@ -33,6 +33,10 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = ["chrome", "debugger"], js_name = sendCommand)]
     pub async fn debugger_send_command(target: &JsValue, method: &str, params: &JsValue) -> Result<JsValue, JsValue>;
 
+    /// `chrome.debugger.getTargets`.
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "debugger"], js_name = getTargets)]
+    pub async fn debugger_get_targets() -> Result<JsValue, JsValue>;
+
     /// `chrome.tabs.query`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = query)]
     pub async fn tabs_query(query: &JsValue) -> Result<JsValue, JsValue>;

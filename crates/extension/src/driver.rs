@@ -207,6 +207,7 @@ fn on_control_frame(text: &str) {
     match (value["type"].as_str(), value["action"].as_str()) {
         (Some("cdp_control"), Some("client_closed")) => {
             with_core(|c| c.router.client_closed());
+            crate::cdp::detach_all();
         }
         (Some("cdp_control"), Some("detach_all")) => crate::cdp::detach_all(),
         (Some("error"), _) => {

@@ -25,8 +25,8 @@ fn methods(router: &mut Router) -> Vec<String> {
 
 fn two_tabs() -> Router {
     let mut r = Router::new();
-    r.tab_attached(7, "http://127.0.0.1/a", "A");
-    r.tab_attached(9, "http://127.0.0.1/b", "B");
+    r.tab_attached(7, "T7", "http://127.0.0.1/a", "A");
+    r.tab_attached(9, "T9", "http://127.0.0.1/b", "B");
     r
 }
 
@@ -56,12 +56,12 @@ rule! { fn auto_attach_announces_every_tab_once_and_child_targets_are_requested(
     assert_eq!(plan, Plan::Reply(Ok(json!({}))));
     let events = r.take_events();
     assert_eq!(events.len(), 2);
-    assert_eq!(events[0].params.as_ref().unwrap()["targetInfo"]["targetId"], "tab-7");
+    assert_eq!(events[0].params.as_ref().unwrap()["targetInfo"]["targetId"], "T7", "Chrome's own target id");
     assert_eq!(events[0].params.as_ref().unwrap()["sessionId"], r.session_of(7).unwrap());
     assert_eq!(r.take_side_commands().len(), 2, "setAutoAttach sent to each tab for its iframes and workers");
     r.plan(&cmd("Target.setAutoAttach", json!({"autoAttach": true, "flatten": true}), None), "UA");
     assert!(r.take_events().is_empty(), "no second announcement");
-    r.tab_attached(11, "http://x/", "C");
+    r.tab_attached(11, "T11", "http://x/", "C");
     assert_eq!(methods(&mut r), vec!["Target.attachedToTarget"], "later tabs are announced too");
 }}
 
@@ -89,14 +89,16 @@ rule! { fn target_commands_map_to_tab_operations() {
     let mut r = two_tabs();
     assert_eq!(r.plan(&cmd("Target.createTarget", json!({"url": "http://x/"}), None), "UA"),
         Plan::CreateTab { url: "http://x/".into(), background: false });
-    assert_eq!(r.plan(&cmd("Target.closeTarget", json!({"targetId": "tab-7"}), None), "UA"), Plan::CloseTab(7));
-    assert_eq!(r.plan(&cmd("Target.activateTarget", json!({"targetId": "tab-9"}), None), "UA"), Plan::ActivateTab(9));
+    assert_eq!(r.plan(&cmd("Target.closeTarget", json!({"targetId": "T7"}), None), "UA"), Plan::CloseTab(7));
+    assert_eq!(r.plan(&cmd("Target.closeTarget", json!({"targetId": "tab-7"}), None), "UA"), Plan::CloseTab(7),
+        "tab-<id> stays an alias");
+    assert_eq!(r.plan(&cmd("Target.activateTarget", json!({"targetId": "T9"}), None), "UA"), Plan::ActivateTab(9));
     assert_eq!(r.plan(&cmd("Target.closeTarget", json!({}), None), "UA"), Plan::Reply(Err("Missing targetId".into())));
     assert_eq!(r.plan(&cmd("Target.closeTarget", json!({"targetId": "tab-1"}), None), "UA"),
         Plan::Reply(Err("Target not found: tab-1".into())));
     assert_eq!(r.plan(&cmd("Target.attachToTarget", json!({"targetId": "tab-3"}), None), "UA"), Plan::AttachTab(3));
     let session = r.session_of(9).unwrap().to_owned();
-    assert_eq!(r.plan(&cmd("Target.attachToTarget", json!({"targetId": "tab-9"}), None), "UA"),
+    assert_eq!(r.plan(&cmd("Target.attachToTarget", json!({"targetId": "T9"}), None), "UA"),
         Plan::Reply(Ok(json!({"sessionId": session}))));
     assert!(matches!(r.plan(&cmd("Target.attachToTarget", json!({"targetId": "WORKER1"}), None), "UA"),
         Plan::Send { after: After::RegisterChild(9), .. }));
@@ -126,20 +128,64 @@ rule! { fn a_new_client_gets_fresh_announcements() {
 rule! { fn browser_level_commands_are_answered_locally() {
     let mut r = Router::new();
     let Plan::Reply(Ok(v)) = r.plan(&cmd("Browser.getVersion", json!({}), None), "TestUA") else { panic!() };
-    assert_eq!(v["userAgent"], "TestUA");
+    assert_eq!((v["userAgent"].as_str(), v["product"].as_str()), (Some("TestUA"), Some("Chrome")));
+    let ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36";
+    let Plan::Reply(Ok(v)) = r.plan(&cmd("Browser.getVersion", json!({}), None), ua) else { panic!() };
+    assert_eq!(v["product"], "HeadlessChrome/156.0.0.0", "the product as Chrome names it");
     assert_eq!(r.plan(&cmd("Target.getTargets", json!({}), None), "UA"), Plan::ListTabs);
 }}
 
 rule! { fn target_list_shows_every_tab_and_which_are_attached() {
     use extension::router::Tab;
     let mut r = Router::new();
-    r.tab_attached(4, "http://x/", "X");
-    let tabs = vec![Tab { id: 9, url: "http://y/".into(), title: "Y".into() }, Tab { id: 4, url: "http://x/".into(), title: "X".into() }];
+    r.tab_attached(4, "T4", "http://x/", "X");
+    let tab = |id: i64, url: &str, title: &str| Tab { id, target_id: format!("T{id}"), url: url.into(), title: title.into() };
+    let tabs = vec![tab(9, "http://y/", "Y"), tab(4, "http://x/", "X")];
     let v = r.target_infos(&tabs);
     let infos = v["targetInfos"].as_array().unwrap();
     assert_eq!(infos.len(), 2);
-    assert_eq!((infos[0]["targetId"].as_str(), infos[0]["attached"].as_bool()), (Some("tab-9"), Some(false)));
-    assert_eq!((infos[1]["targetId"].as_str(), infos[1]["attached"].as_bool()), (Some("tab-4"), Some(true)));
-    assert_eq!(r.plan(&cmd("Target.attachToTarget", json!({"targetId": "tab-9"}), None), "UA"), Plan::AttachTab(9),
-        "an unattached tab from the list can be attached");
+    assert_eq!((infos[0]["targetId"].as_str(), infos[0]["attached"].as_bool()), (Some("T9"), Some(false)));
+    assert_eq!((infos[1]["targetId"].as_str(), infos[1]["attached"].as_bool()), (Some("T4"), Some(true)));
+    assert_eq!(r.plan(&cmd("Target.attachToTarget", json!({"targetId": "T9"}), None), "UA"), Plan::AttachTab(9),
+        "an unattached tab from the list can be attached by Chrome's target id");
+}}
+
+rule! { fn connect_time_browser_methods_are_answered_not_refused() {
+    let mut r = two_tabs();
+    let Plan::Reply(Ok(v)) = r.plan(&cmd("Target.attachToBrowserTarget", json!({}), None), "UA") else { panic!() };
+    let browser = v["sessionId"].as_str().unwrap().to_owned();
+    let Plan::Reply(Ok(v)) = r.plan(&cmd("Target.getTargetInfo", json!({}), Some(&browser)), "UA") else { panic!() };
+    assert_eq!((v["targetInfo"]["type"].as_str(), v["targetInfo"]["attached"].as_bool()), (Some("browser"), Some(true)));
+    let root = r.session_of(7).unwrap().to_owned();
+    let Plan::Reply(Ok(v)) = r.plan(&cmd("Target.getTargetInfo", json!({}), Some(&root)), "UA") else { panic!() };
+    assert_eq!(v["targetInfo"]["targetId"], "T7", "a tab session's own target");
+    let Plan::Reply(Ok(v)) = r.plan(&cmd("Target.getTargetInfo", json!({"targetId": "T9"}), None), "UA") else { panic!() };
+    assert_eq!(v["targetInfo"]["url"], "http://127.0.0.1/b");
+    assert!(matches!(r.plan(&cmd("Target.getBrowserContexts", json!({}), None), "UA"), Plan::Reply(Ok(_))));
+    assert!(matches!(r.plan(&cmd("Runtime.evaluate", json!({}), Some(&browser)), "UA"),
+        Plan::Send { debuggee: Debuggee { tab_id: 9, session_id: None }, .. }), "the browser session is browser-level");
+}}
+
+rule! { fn auto_attach_with_no_tab_asks_for_the_active_one_first() {
+    let mut r = Router::new();
+    let on = cmd("Target.setAutoAttach", json!({"autoAttach": true, "flatten": true}), None);
+    assert!(r.wants_a_tab(&on));
+    assert!(!r.wants_a_tab(&cmd("Target.setAutoAttach", json!({"autoAttach": false}), None)));
+    r.tab_attached(3, "T3", "http://x/", "X");
+    assert!(!r.wants_a_tab(&on), "a tab is attached already");
+}}
+
+rule! { fn a_session_handed_out_hears_its_detach_and_the_tab_can_be_attached_again_by_id() {
+    let mut r = two_tabs();
+    let Plan::Reply(Ok(v)) = r.plan(&cmd("Target.attachToTarget", json!({"targetId": "T7", "flatten": true}), None), "UA")
+    else { panic!() };
+    let session = v["sessionId"].clone();
+    r.tab_detached(7);
+    let events = r.take_events();
+    assert_eq!(events.iter().map(|e| e.method.as_str()).collect::<Vec<_>>(), vec!["Target.detachedFromTarget"]);
+    assert_eq!(events[0].params.as_ref().unwrap()["sessionId"], session);
+    assert_eq!(r.plan(&cmd("Target.attachToTarget", json!({"targetId": "T7", "flatten": true}), None), "UA"),
+        Plan::AttachTab(7));
+    r.tab_detached(9);
+    assert!(r.take_events().is_empty(), "nobody held tab 9's session: nothing to tell");
 }}

@@ -114,7 +114,10 @@ async fn pong_and_health_check_carry_upstreams_health_fields() {
     let mut ws = ws_connect(&hub.ws_url("/extension"), Some(EXT_ORIGIN)).await.unwrap();
     send_json(&mut ws, json!({"type":"ping","id":"early"})).await;
     let early = next_json(&mut ws).await;
-    assert_eq!((early["payload"]["ok"].as_bool(), early["payload"]["reason"].as_str()), (Some(false), Some("handshake_incomplete")));
+    assert_eq!(
+        (early["payload"]["ok"].as_bool(), early["payload"]["reason"].as_str()),
+        (Some(false), Some("handshake_incomplete"))
+    );
     let token = hub.token();
     send_json(&mut ws, json!({"type":"handshake","payload":{"tabId":5,"pairingToken":token}})).await;
     assert_eq!(next_json(&mut ws).await["type"], "handshakeAck");

@@ -253,7 +253,8 @@ impl<W> Switchboard<W> {
             "pairingRequired": self.identity.token.is_some(),
         });
         if let Some(refusal) = &self.last_refusal {
-            health["lastHandshakeError"] = json!({"code": refusal.code, "message": refusal.message, "at": iso8601(refusal.at_ms)});
+            health["lastHandshakeError"] =
+                json!({"code": refusal.code, "message": refusal.message, "at": iso8601(refusal.at_ms)});
         }
         health
     }

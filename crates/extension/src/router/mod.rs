@@ -1,12 +1,17 @@
 //! Flat-session CDP routing across many tabs, as a pure state machine (no chrome.* calls).
 //!
-//! The hub sees a browser: each attached tab is a page target `tab-<tabId>` with a root
-//! session `pw-tab-<n>`; iframes and workers inside a tab are Chrome's own child sessions.
-//! The router decides what each command needs (a local answer, a `chrome.debugger`
-//! command on some debuggee, or a tab operation) and which `Target.*` events to emit when
-//! tabs come and go. The wasm driver carries the decisions out.
+//! The hub (and a `/cdp` client such as Playwright) sees a browser: each attached tab is a
+//! page target under Chrome's own target id (from `chrome.debugger.getTargets`, so it
+//! equals the main frame's id, as CDP clients expect) with a root session `pw-tab-<n>`;
+//! iframes and workers inside a tab are Chrome's own child sessions. The tab-id mapping
+//! stays in here. The router decides what each command needs (a local answer, a
+//! `chrome.debugger` command on some debuggee, or a tab operation) and which `Target.*`
+//! events to emit when tabs come and go; [`target_domain`] holds the `Target.*` rules.
+//! The wasm driver carries the decisions out.
 
-use pairing::wire::{CdpCommand, CdpEvent};
+mod target_domain;
+
+use pairing::wire::CdpEvent;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -71,11 +76,14 @@ pub enum Plan {
     ListTabs,
 }
 
-/// A tab as `chrome.tabs.query` reports it.
+/// A tab as `chrome.tabs.query` reports it, with its target id from
+/// `chrome.debugger.getTargets`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tab {
     /// Tab id.
     pub id: i64,
+    /// Chrome's target id for the tab ([`fallback_target_id`] if Chrome did not say).
+    pub target_id: String,
     /// URL.
     pub url: String,
     /// Title.
@@ -85,9 +93,13 @@ pub struct Tab {
 #[derive(Debug, Clone)]
 struct Root {
     session_id: String,
+    target_id: String,
     url: String,
     title: String,
+    /// A client was told of it with `Target.attachedToTarget` (auto-attach).
     announced: bool,
+    /// A client got its session from `Target.attachToTarget` (it must hear the detach).
+    handed_out: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -99,6 +111,8 @@ struct AutoAttach {
 #[derive(Debug, Default)]
 pub struct Router {
     roots: BTreeMap<i64, Root>,
+    /// Target ids of tabs seen in listings but not attached.
+    known: HashMap<String, i64>,
     children: HashMap<String, i64>,
     primary: Option<i64>,
     next_session: u32,
@@ -108,15 +122,17 @@ pub struct Router {
     side_commands: Vec<(Debuggee, String, Value)>,
 }
 
-/// `tab-<id>` for a tab id.
-pub fn target_id(tab_id: i64) -> String {
+/// `tab-<id>`: the target id of a tab Chrome gave none for (still accepted as an alias).
+pub fn fallback_target_id(tab_id: i64) -> String {
     format!("tab-{tab_id}")
 }
 
-/// The tab id in a `tab-<id>` target id.
-pub fn tab_of_target(target_id: &str) -> Option<i64> {
-    target_id.strip_prefix("tab-")?.parse().ok()
-}
+/// The session a client gets from `Target.attachToBrowserTarget`: commands on it are
+/// browser-level, as if sent without a session.
+pub const BROWSER_SESSION: &str = "pw-browser";
+
+/// The browser's own target id, as `Target.getTargetInfo` without a target reports it.
+pub const BROWSER_TARGET_ID: &str = "browser";
 
 fn event(method: &str, params: Value, session_id: Option<String>) -> CdpEvent {
     CdpEvent { method: method.to_owned(), params: Some(params), session_id }
@@ -155,8 +171,28 @@ impl Router {
 
     fn target_info(&self, tab_id: i64) -> Value {
         let root = &self.roots[&tab_id];
-        json!({"targetId": target_id(tab_id), "type": "page", "title": root.title, "url": root.url,
+        json!({"targetId": root.target_id, "type": "page", "title": root.title, "url": root.url,
                "attached": true, "browserContextId": "default"})
+    }
+
+    /// The target id clients know `tab_id` by.
+    pub fn target_of(&self, tab_id: i64) -> String {
+        if let Some(root) = self.roots.get(&tab_id) {
+            return root.target_id.clone();
+        }
+        let known = self.known.iter().find(|(_, t)| **t == tab_id).map(|(id, _)| id.clone());
+        known.unwrap_or_else(|| fallback_target_id(tab_id))
+    }
+
+    /// The tab a target id names: an attached tab, one seen in a listing, or `tab-<id>`.
+    pub fn tab_of_target(&self, target_id: &str) -> Option<i64> {
+        if let Some((tab, _)) = self.roots.iter().find(|(_, r)| r.target_id == target_id) {
+            return Some(*tab);
+        }
+        if let Some(tab) = self.known.get(target_id) {
+            return Some(*tab);
+        }
+        target_id.strip_prefix("tab-")?.parse().ok()
     }
 
     fn announce(&mut self, tab_id: i64) {
@@ -176,15 +212,19 @@ impl Router {
         self.side_commands.push((Debuggee { tab_id, session_id: None }, "Target.setAutoAttach".into(), params));
     }
 
-    /// A tab was attached with `chrome.debugger`: register it and announce it as a client expects.
-    pub fn tab_attached(&mut self, tab_id: i64, url: &str, title: &str) {
+    /// A tab was attached with `chrome.debugger`: register it under Chrome's `target_id`
+    /// and announce it as a client expects.
+    pub fn tab_attached(&mut self, tab_id: i64, target_id: &str, url: &str, title: &str) {
         if !self.roots.contains_key(&tab_id) {
             self.next_session += 1;
+            self.known.retain(|_, t| *t != tab_id);
             let root = Root {
                 session_id: format!("pw-tab-{}", self.next_session),
+                target_id: target_id.into(),
                 url: url.into(),
                 title: title.into(),
                 announced: false,
+                handed_out: false,
             };
             self.roots.insert(tab_id, root);
             if self.discover {
@@ -208,23 +248,27 @@ impl Router {
         }
     }
 
-    /// A tab was detached (closed, detached by the user, or by us): forget it and its children.
+    /// A tab was detached (closed, detached by the user, or by us): forget it and its
+    /// children; whoever held its session hears `Target.detachedFromTarget`.
     pub fn tab_detached(&mut self, tab_id: i64) {
         let Some(root) = self.roots.remove(&tab_id) else { return };
         self.children.retain(|_, t| *t != tab_id);
-        if root.announced {
-            let params = json!({"sessionId": root.session_id, "targetId": target_id(tab_id)});
+        // Still known by its id: a client may attach to it again.
+        self.known.insert(root.target_id.clone(), tab_id);
+        if root.announced || root.handed_out {
+            let params = json!({"sessionId": root.session_id, "targetId": root.target_id});
             self.events.push(event("Target.detachedFromTarget", params, None));
         }
         if self.discover {
-            self.events.push(event("Target.targetDestroyed", json!({"targetId": target_id(tab_id)}), None));
+            self.events.push(event("Target.targetDestroyed", json!({"targetId": root.target_id}), None));
         }
         if self.primary == Some(tab_id) {
             self.primary = self.roots.keys().next_back().copied();
         }
     }
 
-    /// The `/cdp` client changed: forget what was announced to the old one.
+    /// The `/cdp` client changed: forget what was announced to the old one (the driver
+    /// also detaches every tab, so the next client starts from a clean debugger state).
     pub fn client_closed(&mut self) {
         self.auto_attach = None;
         self.discover = false;
@@ -262,13 +306,15 @@ impl Router {
 
     /// `Target.getTargets` answer: every tab the debugger may attach to (`tabs`, the active
     /// one first), attached ones with their session info, the others `attached: false`.
-    pub fn target_infos(&self, tabs: &[Tab]) -> Value {
+    /// Their target ids are remembered, so a client can attach to one by it.
+    pub fn target_infos(&mut self, tabs: &[Tab]) -> Value {
         let mut infos: Vec<Value> = Vec::new();
         for tab in tabs {
             if self.roots.contains_key(&tab.id) {
                 infos.push(self.target_info(tab.id));
             } else {
-                infos.push(json!({"targetId": target_id(tab.id), "type": "page", "title": tab.title, "url": tab.url,
+                self.known.insert(tab.target_id.clone(), tab.id);
+                infos.push(json!({"targetId": tab.target_id, "type": "page", "title": tab.title, "url": tab.url,
                     "attached": false, "browserContextId": "default"}));
             }
         }
@@ -298,127 +344,6 @@ impl Router {
                     None => Err(format!("Unknown sessionId: {s}")),
                 }
             }
-        }
-    }
-
-    /// Decides what `cmd` needs. Events it causes are queued for [`take_events`](Self::take_events).
-    pub fn plan(&mut self, cmd: &CdpCommand, user_agent: &str) -> Plan {
-        let params = cmd.params.clone().unwrap_or_else(|| json!({}));
-        let session = cmd.session_id.as_deref();
-        let flat_refused = params.get("flatten") == Some(&Value::Bool(false));
-        match cmd.method.as_str() {
-            "Browser.getVersion" => Plan::Reply(Ok(json!({"protocolVersion": "1.3", "product": "Chrome",
-                "revision": "", "userAgent": user_agent, "jsVersion": ""}))),
-            "Browser.setDownloadBehavior" => Plan::Reply(Ok(json!({}))),
-            "Target.getBrowserContexts" => Plan::Reply(Ok(json!({"browserContextIds": ["default"]}))),
-            "Target.setDiscoverTargets" => self.set_discover(params.get("discover") == Some(&Value::Bool(true))),
-            "Target.getTargets" => Plan::ListTabs,
-            "Target.getTargetInfo" => {
-                let tab = params.get("targetId").and_then(Value::as_str).and_then(tab_of_target).or(self.primary);
-                let info = tab.filter(|t| self.roots.contains_key(t)).map(|t| self.target_info(t));
-                Plan::Reply(Ok(json!({"targetInfo": info})))
-            }
-            "Target.setAutoAttach" | "Target.attachToTarget" if flat_refused => {
-                Plan::Reply(Err(FLAT_SESSIONS_REQUIRED.into()))
-            }
-            "Target.setAutoAttach" if session.is_none() => self.set_auto_attach(&params),
-            "Target.createTarget" => Plan::CreateTab {
-                url: params.get("url").and_then(Value::as_str).unwrap_or("about:blank").to_owned(),
-                background: params.get("background") == Some(&Value::Bool(true)),
-            },
-            "Target.closeTarget" => self.with_root_target(&params, Plan::CloseTab),
-            "Target.activateTarget" => self.with_root_target(&params, Plan::ActivateTab),
-            "Target.attachToTarget" => self.attach_to_target(&params, session),
-            "Target.detachFromTarget" => self.detach_from_target(params, session),
-            "Target.sendMessageToTarget" => Plan::Reply(Err(
-                "Target.sendMessageToTarget is not supported in flat session mode; use sessionId routing.".into(),
-            )),
-            method => match self.debuggee(session) {
-                Ok(Some(debuggee)) => Plan::Send { debuggee, method: method.to_owned(), params, after: After::Nothing },
-                Ok(None) => Plan::AttachActiveThenRetry,
-                Err(message) => Plan::Reply(Err(message)),
-            },
-        }
-    }
-
-    fn set_discover(&mut self, on: bool) -> Plan {
-        if on && !self.discover {
-            for tab in self.attached_tabs() {
-                self.events.push(event("Target.targetCreated", json!({"targetInfo": self.target_info(tab)}), None));
-            }
-        }
-        self.discover = on;
-        Plan::Reply(Ok(json!({})))
-    }
-
-    fn set_auto_attach(&mut self, params: &Value) -> Plan {
-        let on = params.get("autoAttach") == Some(&Value::Bool(true));
-        if on {
-            let opts =
-                AutoAttach { wait_for_debugger: params.get("waitForDebuggerOnStart") == Some(&Value::Bool(true)) };
-            self.auto_attach = Some(opts);
-            for tab in self.attached_tabs() {
-                self.announce(tab);
-                self.auto_attach_children(tab, opts);
-            }
-        } else {
-            self.auto_attach = None;
-            for (tab, root) in self.roots.iter_mut().filter(|(_, r)| r.announced) {
-                root.announced = false;
-                let params = json!({"sessionId": root.session_id, "targetId": target_id(*tab)});
-                self.events.push(event("Target.detachedFromTarget", params, None));
-            }
-        }
-        Plan::Reply(Ok(json!({})))
-    }
-
-    fn with_root_target(&self, params: &Value, plan: fn(i64) -> Plan) -> Plan {
-        let Some(target) = params.get("targetId").and_then(Value::as_str) else {
-            return Plan::Reply(Err("Missing targetId".into()));
-        };
-        match tab_of_target(target).filter(|t| self.roots.contains_key(t)) {
-            Some(tab) => plan(tab),
-            None => Plan::Reply(Err(format!("Target not found: {target}"))),
-        }
-    }
-
-    fn attach_to_target(&self, params: &Value, session: Option<&str>) -> Plan {
-        let Some(target) = params.get("targetId").and_then(Value::as_str) else {
-            return Plan::Reply(Err("Missing targetId".into()));
-        };
-        if let Some(tab) = tab_of_target(target) {
-            return match self.roots.get(&tab) {
-                Some(root) => Plan::Reply(Ok(json!({"sessionId": root.session_id}))),
-                None => Plan::AttachTab(tab),
-            };
-        }
-        match self.debuggee(session) {
-            Ok(Some(debuggee)) => Plan::Send {
-                after: After::RegisterChild(debuggee.tab_id),
-                debuggee,
-                method: "Target.attachToTarget".into(),
-                params: json!({"targetId": target, "flatten": true}),
-            },
-            Ok(None) => Plan::AttachActiveThenRetry,
-            Err(message) => Plan::Reply(Err(message)),
-        }
-    }
-
-    fn detach_from_target(&self, params: Value, session: Option<&str>) -> Plan {
-        let Some(target_session) = params.get("sessionId").and_then(Value::as_str) else {
-            return Plan::Reply(Err("Missing sessionId".into()));
-        };
-        if let Some((tab, _)) = self.roots.iter().find(|(_, r)| r.session_id == target_session) {
-            return Plan::DetachTab(*tab);
-        }
-        match (self.children.get(target_session), self.debuggee(session)) {
-            (Some(tab), _) => Plan::Send {
-                debuggee: Debuggee { tab_id: *tab, session_id: None },
-                method: "Target.detachFromTarget".into(),
-                params,
-                after: After::Nothing,
-            },
-            (None, _) => Plan::Reply(Err(format!("Unknown sessionId: {target_session}"))),
         }
     }
 }
