@@ -3,6 +3,8 @@
 #   - Debian's chromium + chromium-driver (headless browser for wasm and end-to-end tests)
 #   - python3 (scripts/check_layering.py), and a .venv-test with the Python MCP SDK
 #     (a real MCP client for tests/mcp_e2e.rs)
+#   - Node.js, and playwright-core + puppeteer-core in tests/cdp_clients/node_modules
+#     (real third-party CDP clients for tests/cdp_clients_e2e.rs; no browser download)
 #   - the wasm32-unknown-unknown Rust target
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
 # Deliberately NOT Debian's binaryen: its wasm-opt 108 miscompiles wasm-bindgen output.
@@ -49,5 +51,20 @@ if [ "$(.venv-test/bin/python -c 'import importlib.metadata as m; print(m.versio
   .venv-test/bin/pip install -q --disable-pip-version-check "mcp==$mcp_ver"
 else
   say "Python MCP SDK $mcp_ver already in .venv-test"
+fi
+# Playwright and Puppeteer: real CDP clients by someone else, for tests/cdp_clients_e2e.rs.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  say "installing nodejs and npm with apt"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq nodejs npm >/dev/null
+fi
+stamp=tests/cdp_clients/node_modules/.installed-from
+if ! cmp -s tests/cdp_clients/package-lock.json "$stamp" 2>/dev/null; then
+  say "installing playwright-core and puppeteer-core into tests/cdp_clients (about 10 s)"
+  (cd tests/cdp_clients && npm ci --no-audit --no-fund --silent)
+  cp tests/cdp_clients/package-lock.json "$stamp"
+else
+  say "playwright-core and puppeteer-core already in tests/cdp_clients"
 fi
 say "ready"

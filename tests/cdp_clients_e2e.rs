@@ -28,23 +28,36 @@ async fn run_client(world: &World, script: &str) -> Value {
     serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap()
 }
 
-/// What every run of `playwright_flow.mjs` must have seen.
-fn assert_playwright_worked(findings: &Value, site: &str) {
+/// What every run of a client script must have seen: the open tab as a page, its
+/// evaluation, a navigation, a form filled and sent in a new page, a PNG screenshot, and
+/// the new page gone after closing it.
+fn assert_client_worked(findings: &Value, name: &str) {
     assert!(findings["pagesAtConnect"].as_u64() >= Some(1), "the open tab is a page: {findings}");
+    let version = findings["version"].as_str().unwrap_or_default();
+    assert!(version.contains('.') && version.chars().any(|c| c.is_ascii_digit()), "Chrome's version: {findings}");
     assert_eq!(findings["evaluated"], 42, "{findings}");
     assert_eq!(findings["gotoTitle"], "Second Page", "{findings}");
-    assert_eq!(findings["submitted"], "name=Ada Lovelace;color=red;agree=", "{findings}");
+    assert_eq!(findings["submitted"].as_str(), Some(format!("name={name};color=red;agree=").as_str()), "{findings}");
     assert_eq!(findings["screenshotPng"], true, "{findings}");
-    assert!(!site.is_empty());
+    assert_eq!(findings["pagesAfterClose"], findings["pagesAtConnect"], "the new page is closed: {findings}");
 }
 
 #[tokio::test]
 async fn playwright_connects_over_cdp_and_drives_the_users_chrome_twice_in_a_row() {
     let world = World::start(8787).await;
-    let site = world.site.url("");
     let first = run_client(&world, "playwright_flow.mjs").await;
-    assert_playwright_worked(&first, &site);
+    assert_client_worked(&first, "Ada Lovelace");
     let second = run_client(&world, "playwright_flow.mjs").await;
-    assert_playwright_worked(&second, &site);
+    assert_client_worked(&second, "Ada Lovelace");
     println!("playwright findings: {first} then {second}");
+}
+
+#[tokio::test]
+async fn puppeteer_connects_and_drives_the_users_chrome_after_playwright_left() {
+    let world = World::start(8787).await;
+    let playwright = run_client(&world, "playwright_flow.mjs").await;
+    assert_client_worked(&playwright, "Ada Lovelace");
+    let puppeteer = run_client(&world, "puppeteer_flow.mjs").await;
+    assert_client_worked(&puppeteer, "Grace Hopper");
+    println!("puppeteer findings: {puppeteer}");
 }
