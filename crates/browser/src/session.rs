@@ -205,8 +205,7 @@ impl BrowserSession {
             self.call(method, json!({}), Some(&session)).await?;
         }
         // A target attached again keeps its last ref: refs are never reused.
-        self.state().targets.entry(target_id.to_owned()).or_insert_with(TargetState::default).cdp_session =
-            session.clone();
+        self.state().targets.entry(target_id.to_owned()).or_default().cdp_session = session.clone();
         Ok(session)
     }
 
