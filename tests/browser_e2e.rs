@@ -3,35 +3,9 @@
 
 use serde_json::{json, Value};
 use system_tests::hub_process::{HubProcess, CLIENT_ID};
+use system_tests::rpc::{cmd, in_session, ok, ref_of};
 use system_tests::site::Site;
 use system_tests::{World, SERIAL};
-
-/// Calls a browser command as the e2e client (with its binding, if any); returns the reply.
-async fn cmd(hub: &HubProcess, binding: &Value, name: &str, mut params: Value) -> Value {
-    params["clientId"] = json!(CLIENT_ID);
-    params["instanceId"] = json!("e2e");
-    params["bindingId"] = binding.clone();
-    hub.rpc(name, params).await
-}
-
-async fn ok(hub: &HubProcess, binding: &Value, name: &str, params: Value) -> Value {
-    let reply = cmd(hub, binding, name, params).await;
-    assert_eq!(reply["ok"], true, "{name} failed: {reply}");
-    reply["data"].clone()
-}
-
-/// `extra` with the session id added.
-fn in_session(session: &Value, extra: Value) -> Value {
-    let mut params = json!({"sessionId": session});
-    params.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-    params
-}
-
-/// The ref on the snapshot line containing `needle`.
-fn ref_of(snapshot: &str, needle: &str) -> String {
-    let line = snapshot.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle:?} in\n{snapshot}"));
-    line.trim().trim_start_matches('[').split(']').next().unwrap().to_owned()
-}
 
 /// Fills and submits the form, and checks every command really changed the page.
 async fn drive_the_site(hub: &HubProcess, binding: &Value, session: &Value, site: &Site) {

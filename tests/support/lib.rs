@@ -4,6 +4,8 @@
 
 pub mod browser;
 pub mod hub_process;
+pub mod pages;
+pub mod rpc;
 pub mod site;
 
 use std::path::PathBuf;

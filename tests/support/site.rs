@@ -59,7 +59,8 @@ async fn result(
 }
 
 impl Site {
-    /// Serves the pages (`/`, `/second`, `/form`, `/result`, `/framed` + `/inner`, `/late` + `/data`, `/slow`) on a free port.
+    /// Serves the pages (`/`, `/second`, `/form`, `/result`, `/framed` + `/inner`, `/late` + `/data`, `/slow`,
+    /// and those of [`crate::pages`]) on a free port.
     pub async fn start() -> Site {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -78,6 +79,7 @@ impl Site {
                 }),
             )
             .route("/result", get(result))
+            .route("/dialogs", get(|| async { Html(crate::pages::DIALOGS) }))
             .route(
                 "/slow",
                 get(|| async {

@@ -1,6 +1,7 @@
-//! Snapshot → refs → actions, DOM reads, screenshots and DevTools polling on the active
-//! target of a session.
+//! Snapshot → refs, DOM reads, screenshots and DevTools polling on the active target of a
+//! session. Input is in [`crate::input`], forms in [`crate::forms`].
 
+use crate::ctx::{on_active_target, Ctx};
 use crate::error::{err, Error};
 use crate::js;
 use crate::session::BrowserSession;
@@ -10,49 +11,9 @@ use crate::SessionOp;
 use opendevbrowser_api::commands::*;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-/// Runs `$body` with a [`Ctx`] on the session's active target.
-macro_rules! on_active_target {
-    ($ty:ty => $out:ty, |$this:ident, $ctx:ident| $body:expr) => {
-        impl SessionOp for $ty {
-            async fn run(self, session: &Arc<BrowserSession>) -> Result<$out, Error> {
-                let $this = self;
-                let $ctx = Ctx::new(session).await?;
-                $body
-            }
-        }
-    };
-}
+use std::time::Instant;
 
 on_active_target!(Snapshot => PageSnapshot, |cmd, ctx| ctx.snapshot(cmd).await);
-on_active_target!(Click => Clicked, |cmd, ctx| ctx.click(&cmd.element, true).await);
-on_active_target!(Hover => Clicked, |cmd, ctx| ctx.click(&cmd.element, false).await);
-on_active_target!(TypeText => Timing, |cmd, ctx| ctx.type_text(cmd).await);
-on_active_target!(Press => Done, |cmd, ctx| {
-    if let Some(r) = &cmd.element {
-        ctx.ref_op(r, "focus", json!(false)).await?;
-    }
-    ctx.key(&cmd.key).await?;
-    Ok(Done::YES)
-});
-on_active_target!(Select => Selected, |cmd, ctx| {
-    let r = ctx.ref_op(&cmd.element, "select", json!(cmd.values)).await?;
-    Ok(Selected { selected: r["selected"].as_number().cloned() })
-});
-on_active_target!(Scroll => Scrolled, |cmd, ctx| {
-    let dy = cmd.dy.unwrap_or(0.0);
-    let moved = match &cmd.element {
-        Some(r) => ctx.ref_op(r, "scroll", json!(dy)).await?,
-        None => ctx.eval(&format!("(window.scrollBy(0, {dy}), {{scrollY: window.scrollY}})")).await?,
-    };
-    let number = |k: &str| moved[k].as_number().cloned();
-    Ok(Scrolled { scroll_top: number("scrollTop"), scroll_y: number("scrollY") })
-});
-on_active_target!(ScrollIntoView => Rect, |cmd, ctx| {
-    let rect = ctx.ref_op(&cmd.element, "scrollIntoView", Value::Null).await?;
-    serde_json::from_value(rect).map_err(|e| err("js_error", format!("the page answered an odd box: {e}")))
-});
 on_active_target!(GetHtml => Html, |cmd, ctx| {
     let (outer_html, truncated) = ctx.read_text(&cmd.element, "html", cmd.max_chars).await?;
     Ok(Html { outer_html, truncated })
@@ -90,60 +51,7 @@ fn poll(log: &Log, since: Option<u64>, max: Option<u64>) -> Events {
     Events { events, next_seq }
 }
 
-struct Ctx<'a> {
-    session: &'a Arc<BrowserSession>,
-    target: String,
-    cdp: String,
-}
-
-impl<'a> Ctx<'a> {
-    async fn new(session: &'a Arc<BrowserSession>) -> Result<Ctx<'a>, Error> {
-        let (target, cdp) = session.active().await?;
-        Ok(Ctx { session, target, cdp })
-    }
-
-    async fn eval(&self, expression: &str) -> Result<Value, Error> {
-        self.session.eval(&self.cdp, expression).await
-    }
-
-    /// `op`'s `value` of the element `r`.
-    async fn read(&self, r: &str, op: &str, arg: Value) -> Result<Reading, Error> {
-        Ok(Reading { value: self.ref_op(r, op, arg).await?["value"].clone() })
-    }
-
-    /// `op`'s text of the element `r`, cut at `max` characters (default 8000).
-    async fn read_text(&self, r: &str, op: &str, max: Option<u64>) -> Result<(String, bool), Error> {
-        let max = max.unwrap_or(8_000) as usize;
-        let value = self.ref_op(r, op, Value::Null).await?["value"].as_str().unwrap_or("").to_owned();
-        let truncated = value.chars().count() > max;
-        Ok((value.chars().take(max).collect(), truncated))
-    }
-
-    async fn input(&self, method: &str, params: Value) -> Result<Value, Error> {
-        self.session.call(method, params, Some(&self.cdp)).await
-    }
-
-    /// Runs `op` on the element `r`: unknown refs (never issued) and stale refs (issued,
-    /// but gone from the page) are told apart.
-    async fn ref_op(&self, r: &str, op: &str, arg: Value) -> Result<Value, Error> {
-        let n: u64 = r.strip_prefix('r').and_then(|n| n.parse().ok()).unwrap_or(0);
-        let issued = self.session.state().targets.get(&self.target).map_or(0, |t| t.max_ref);
-        if n == 0 || n > issued {
-            return Err(err(
-                "unknown_ref",
-                format!("unknown ref {r:?} for this page: take a snapshot (nav.snapshot) first"),
-            ));
-        }
-        let result = self.session.eval(&self.cdp, &js::call(js::REF_OP, &[json!(r), json!(op), arg])).await?;
-        if result["stale"] == true {
-            return Err(err(
-                "stale_ref",
-                format!("ref {r} is no longer in the page (it changed since the snapshot): take a new snapshot"),
-            ));
-        }
-        Ok(result)
-    }
-
+impl Ctx<'_> {
     async fn snapshot(&self, cmd: Snapshot) -> Result<PageSnapshot, Error> {
         let started = Instant::now();
         let mode = cmd.mode.as_deref().unwrap_or("outline");
@@ -173,80 +81,6 @@ impl<'a> Ctx<'a> {
             ref_count: snap["refCount"].as_number().cloned(),
             timing_ms: started.elapsed().as_millis() as u64,
         })
-    }
-
-    async fn click(&self, r: &str, press: bool) -> Result<Clicked, Error> {
-        let started = Instant::now();
-        let at = self.ref_op(r, "center", Value::Null).await?;
-        if at["visible"] != true {
-            return Err(err("element_not_visible", format!("ref {r} is not visible, so it cannot be clicked")));
-        }
-        let before = self.session.eval(&self.cdp, "location.href").await?;
-        let (x, y) = (at["x"].as_f64().unwrap_or(0.0), at["y"].as_f64().unwrap_or(0.0));
-        self.input("Input.dispatchMouseEvent", json!({"type": "mouseMoved", "x": x, "y": y})).await?;
-        if press {
-            for kind in ["mousePressed", "mouseReleased"] {
-                self.input(
-                    "Input.dispatchMouseEvent",
-                    json!({"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1}),
-                )
-                .await?;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        let after = self.session.eval(&self.cdp, "location.href").await.unwrap_or(Value::Null);
-        Ok(Clicked { timing_ms: started.elapsed().as_millis() as u64, navigated: after != before })
-    }
-
-    async fn type_text(&self, cmd: TypeText) -> Result<Timing, Error> {
-        let started = Instant::now();
-        let r = &cmd.element;
-        let focused = self.ref_op(r, "focus", json!(cmd.clear.unwrap_or(false))).await?;
-        if focused["focused"] != true {
-            return Err(err("element_not_visible", format!("ref {r} cannot take keyboard focus")));
-        }
-        self.input("Input.insertText", json!({"text": cmd.text})).await?;
-        if cmd.submit.unwrap_or(false) {
-            self.key("Enter").await?;
-        }
-        Ok(Timing { timing_ms: started.elapsed().as_millis() as u64 })
-    }
-
-    async fn key(&self, key: &str) -> Result<(), Error> {
-        let (code, key_code, text) = match key {
-            "Enter" => ("Enter", 13, "\r"),
-            "Tab" => ("Tab", 9, ""),
-            "Escape" => ("Escape", 27, ""),
-            "Backspace" => ("Backspace", 8, ""),
-            "Delete" => ("Delete", 46, ""),
-            "ArrowUp" => ("ArrowUp", 38, ""),
-            "ArrowDown" => ("ArrowDown", 40, ""),
-            "ArrowLeft" => ("ArrowLeft", 37, ""),
-            "ArrowRight" => ("ArrowRight", 39, ""),
-            " " | "Space" => ("Space", 32, " "),
-            k if k.chars().count() == 1 => ("", 0, k),
-            other => {
-                return Err(Error::param(
-                    "key",
-                    format!(
-                    "unsupported key {other:?} (Enter, Tab, Escape, Backspace, Delete, Arrow*, Space or one character)"
-                ),
-                ))
-            }
-        };
-        let key_name = if key == "Space" { " " } else { key };
-        let down = if text.is_empty() { "rawKeyDown" } else { "keyDown" };
-        let mut params = json!({"type": down, "key": key_name, "code": code, "windowsVirtualKeyCode": key_code});
-        if !text.is_empty() {
-            params["text"] = json!(text);
-        }
-        self.input("Input.dispatchKeyEvent", params).await?;
-        self.input(
-            "Input.dispatchKeyEvent",
-            json!({"type": "keyUp", "key": key_name, "code": code, "windowsVirtualKeyCode": key_code}),
-        )
-        .await?;
-        Ok(())
     }
 
     async fn screenshot(&self, cmd: Screenshot) -> Result<Shot, Error> {

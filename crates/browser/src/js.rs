@@ -142,6 +142,23 @@ pub const REF_OP: &str = r#"(ref, op, arg) => {
     case 'visible': return {value: visible()};
     case 'enabled': return {value: !(el.disabled || el.getAttribute('aria-disabled') === 'true')};
     case 'checked': return {value: !!(el.checked || el.getAttribute('aria-checked') === 'true')};
+    case 'checkState': { const t = (el.type || '').toLowerCase(), role = el.getAttribute('role');
+      if (t === 'checkbox' || t === 'radio') return {value: el.checked};
+      if (['checkbox','radio','switch','menuitemcheckbox'].includes(role)) return {value: el.getAttribute('aria-checked') === 'true'};
+      return {value: null}; }
+    case 'fill': { const t = (el.type || '').toLowerCase(), fire = (n) => el.dispatchEvent(new Event(n, {bubbles: true}));
+      if (t === 'checkbox' || t === 'radio') { if (typeof arg !== 'boolean') return {error: 'a checkbox or radio takes true or false'};
+        if (el.checked !== arg) el.click(); return el.checked === arg ? {ok: true} : {error: 'the page kept its state'}; }
+      if (el.tagName === 'SELECT') { const want = String(arg); let hit = false;
+        for (const o of el.options) { if (o.value === want || o.label === want) { o.selected = true; hit = true; if (!el.multiple) break; } }
+        if (!hit) return {error: `no option with value or label ${JSON.stringify(want)}`};
+        fire('input'); fire('change'); return {ok: true}; }
+      if (typeof arg === 'object' && arg !== null) return {error: 'a text field takes a string'};
+      if (el.isContentEditable) { el.focus(); el.textContent = String(arg); fire('input'); return {ok: true}; }
+      if (!('value' in el) || t === 'file') return {error: 'not a text field, select, checkbox or radio'};
+      el.focus(); const proto = Object.getPrototypeOf(el), desc = Object.getOwnPropertyDescriptor(proto, 'value');
+      if (desc && desc.set) desc.set.call(el, String(arg)); else el.value = String(arg);
+      fire('input'); fire('change'); return {ok: true}; }
   }
   return {error: 'unknown op ' + op};
 }"#;
@@ -160,6 +177,46 @@ pub const CONDITION: &str = r#"(sel, text, state) => {
   if (state === 'visible') return shown;
   return !!el;
 }"#;
+
+/// `(ref) => element | null`: the element with that ref, in the page or a same-origin iframe.
+pub const FIND_REF: &str = r#"(ref) => {
+  const find = (doc) => {
+    const hit = doc.querySelector(`[data-odb-ref="${ref}"]`);
+    if (hit) return hit;
+    for (const f of doc.querySelectorAll('iframe, frame')) {
+      let inner = null; try { inner = f.contentDocument; } catch (e) {}
+      const found = inner && find(inner);
+      if (found) return found;
+    }
+    return null;
+  };
+  return find(document);
+}"#;
+
+/// An expression for the `<input type=file>` with ref `r` (or `null`), to get it as a
+/// remote object for `DOM.setFileInputFiles`.
+pub fn file_input(r: &str) -> String {
+    let find = call(FIND_REF, &[serde_json::json!(r)]);
+    format!("(() => {{ const el = {find}; return el && el.tagName === 'INPUT' && el.type === 'file' ? el : null; }})()")
+}
+
+/// The expression `page.evaluate` runs. `source` is an expression, or a function called
+/// with the element of `element` (if given) and then `args`; promises are awaited. It
+/// answers `{type, value}`, `{stale: true}` when the ref's element is gone, or `{problem}`
+/// when a ref was given but `source` is not a function. The caller's source is compiled by
+/// the browser as part of this expression (no `eval`, so page CSP does not block it).
+pub fn evaluate(source: &str, element: Option<&str>, args: &[serde_json::Value]) -> String {
+    let has_ref = element.is_some();
+    let el = element.map_or_else(|| "undefined".to_owned(), |r| call(FIND_REF, &[serde_json::json!(r)]));
+    let args = serde_json::Value::from(args.to_vec());
+    format!(
+        "(async () => {{\n  const __el = {el};\n  if ({has_ref} && !__el) return {{stale: true}};\n  const __f = ({source}\n);\n  \
+         let __r;\n  if (typeof __f === 'function') __r = await __f(...({has_ref} ? [__el] : []), ...{args});\n  \
+         else if ({has_ref}) return {{problem: 'with a ref, the expression must be a function such as (el) => el.value'}};\n  \
+         else __r = await __f;\n  \
+         return {{type: __r === null ? 'null' : Array.isArray(__r) ? 'array' : typeof __r, value: __r}};\n}})()"
+    )
+}
 
 /// Builds `(<function>)(<json args>…)`.
 pub fn call(function: &str, args: &[serde_json::Value]) -> String {

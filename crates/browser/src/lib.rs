@@ -4,8 +4,10 @@
 //! - [`calls`]: the pure table of CDP calls in flight, shared by every CDP connection;
 //! - [`direct`]: a transport straight to a DevTools WebSocket; [`launcher`] starts Chromium;
 //! - [`session`] + [`state`]: one session's targets, flat sessions, pages and logs;
-//! - [`targets`], [`nav`], [`actions`]: the commands, one [`SessionOp`] impl per contract
-//!   type (`opendevbrowser_api::commands`); [`snapshot`] and [`js`] are their helpers;
+//! - [`targets`], [`nav`], [`actions`], [`input`], [`forms`], [`page_ops`]: the commands,
+//!   one [`SessionOp`] impl per contract type (`opendevbrowser_api::commands`), most on the
+//!   active target through `ctx::Ctx`; [`snapshot`], [`js`], [`keys`] and [`dialogs`]
+//!   (the rules for JavaScript dialogs) are their helpers;
 //! - [`registry`]: every open session;
 //! - [`error`]: what a command answers when it cannot be done.
 //!
@@ -16,11 +18,17 @@
 
 pub mod actions;
 pub mod calls;
+mod ctx;
+pub mod dialogs;
 pub mod direct;
 pub mod error;
+pub mod forms;
+pub mod input;
 mod js;
+pub mod keys;
 pub mod launcher;
 pub mod nav;
+pub mod page_ops;
 pub mod registry;
 pub mod session;
 pub mod snapshot;

@@ -2,6 +2,7 @@
 //! browser the hub launched or was pointed at), its targets and their flat sessions,
 //! named pages, and console/network logs with sequence cursors.
 
+use crate::dialogs;
 use crate::error::{err, Error};
 use crate::launcher::ManagedChromium;
 pub use crate::state::{Log, State, TargetState, Traffic};
@@ -49,6 +50,9 @@ pub struct BrowserSession {
     /// Targets, pages, logs.
     pub state: Mutex<State>,
     pump: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Bumped whenever a dialog opens under the `report` policy, so calls waiting on
+    /// that tab stop waiting.
+    dialog_opened: tokio::sync::watch::Sender<u64>,
 }
 
 impl Drop for BrowserSession {
@@ -77,6 +81,7 @@ impl BrowserSession {
             _chromium: chromium,
             state: Mutex::new(State::default()),
             pump: Mutex::new(None),
+            dialog_opened: tokio::sync::watch::channel(0).0,
         }
     }
 
@@ -85,9 +90,31 @@ impl BrowserSession {
         self.state.lock().expect("session state lock")
     }
 
-    /// One CDP command in this session's browser.
+    /// One CDP command in this session's browser. A call on a tab that opens a JavaScript
+    /// dialog meanwhile (a click that triggers `confirm()`) answers `dialog_open` at once:
+    /// the page is paused, and its answer would come only after the dialog is answered.
     pub async fn call(&self, method: &str, params: Value, session: Option<&str>) -> Result<Value, Error> {
-        let result = self.transport.call(method, params, session, CALL_TIMEOUT).await;
+        let mut opened = self.dialog_opened.subscribe();
+        let call = self.transport.call(method, params, session, CALL_TIMEOUT);
+        let result = match session {
+            None => call.await,
+            Some(cdp) => {
+                tokio::pin!(call);
+                loop {
+                    tokio::select! {
+                        result = &mut call => break result,
+                        changed = opened.changed() => {
+                            if changed.is_err() {
+                                break call.await;
+                            }
+                            if let Some(dialog) = self.dialog_on_session(cdp) {
+                                return Err(dialogs::dialog_open(&dialog));
+                            }
+                        }
+                    }
+                }
+            }
+        };
         result.map_err(|e| match e {
             CdpError::Disconnected { .. } if !self.transport.alive() => {
                 err("detached_target", "the browser of this session has gone away: launch a new session")
@@ -151,6 +178,14 @@ impl BrowserSession {
             return;
         };
         let p = event.params.unwrap_or(Value::Null);
+        match event.method.as_str() {
+            "Page.javascriptDialogOpening" => return self.dialog_opening(&mut state, target, session, &p),
+            "Page.javascriptDialogClosed" => {
+                state.dialogs.remove(&target);
+                return;
+            }
+            _ => {}
+        }
         let ts = opendevbrowser_api::clock::now_ms();
         let request = p["requestId"].as_str().unwrap_or_default();
         match event.method.as_str() {
@@ -181,6 +216,52 @@ impl BrowserSession {
                 "error": p["errorText"], "targetId": target, "ts": ts})),
             _ => {}
         }
+    }
+
+    /// A page opened a dialog: keep it open and wake the calls waiting on its tab
+    /// (`report`), or answer it now and list it for the next result (`accept`, `dismiss`).
+    fn dialog_opening(&self, state: &mut State, target: String, cdp: &str, params: &Value) {
+        let mut dialog = dialogs::opening(params);
+        match state.dialog_policy.auto_answer() {
+            None => {
+                state.dialogs.insert(target, dialog);
+                self.dialog_opened.send_modify(|n| *n += 1);
+            }
+            Some(accept) => {
+                let (transport, cdp) = (self.transport.clone(), cdp.to_owned());
+                tokio::spawn(async move {
+                    let answer = json!({"accept": accept});
+                    let _ = transport.call("Page.handleJavaScriptDialog", answer, Some(&cdp), CALL_TIMEOUT).await;
+                });
+                dialog.outcome = Some(dialogs::outcome(accept).to_owned());
+                state.handled_dialogs.push(dialog);
+            }
+        }
+    }
+
+    /// The dialog open on the target attached as flat session `cdp`, if any.
+    fn dialog_on_session(&self, cdp: &str) -> Option<opendevbrowser_api::commands::DialogInfo> {
+        let state = self.state();
+        let target = state.targets.iter().find(|(_, t)| t.cdp_session == cdp).map(|(id, _)| id)?;
+        state.dialogs.get(target).cloned()
+    }
+
+    /// The dialogs the policy answered since the last call (for the next result).
+    pub fn take_handled_dialogs(&self) -> Vec<opendevbrowser_api::commands::DialogInfo> {
+        std::mem::take(&mut self.state().handled_dialogs)
+    }
+
+    /// Checks that `r` is a ref issued for `target` (`unknown_ref` otherwise).
+    pub fn check_ref(&self, target: &str, r: &str) -> Result<(), Error> {
+        let n: u64 = r.strip_prefix('r').and_then(|n| n.parse().ok()).unwrap_or(0);
+        let issued = self.state().targets.get(target).map_or(0, |t| t.max_ref);
+        if n == 0 || n > issued {
+            return Err(err(
+                "unknown_ref",
+                format!("unknown ref {r:?} for this page: take a snapshot (nav.snapshot) first"),
+            ));
+        }
+        Ok(())
     }
 
     /// Attaches (once) to `target_id` with a flat session and enables what the commands use.
@@ -224,9 +305,19 @@ impl BrowserSession {
             .unwrap_or_default())
     }
 
-    /// The active target and its CDP session. With none active, the first open page becomes
-    /// active; a page that vanishes before it can be attached is skipped.
+    /// The active target and its CDP session, for a command to act on: `dialog_open` while
+    /// a JavaScript dialog waits on that tab (the page is paused until it is answered).
     pub async fn active(&self) -> Result<(String, String), Error> {
+        let (target, cdp) = self.active_ignoring_dialogs().await?;
+        if let Some(dialog) = self.state().dialogs.get(&target) {
+            return Err(dialogs::dialog_open(dialog));
+        }
+        Ok((target, cdp))
+    }
+
+    /// The active target and its CDP session, dialog or not. With none active, the first
+    /// open page becomes active; a page that vanishes before it can be attached is skipped.
+    pub async fn active_ignoring_dialogs(&self) -> Result<(String, String), Error> {
         let current = self.state().active.clone();
         if let Some(target) = current {
             let session = self.attach(&target).await?;

@@ -3,6 +3,8 @@
 //! targets it closed, and the console/network logs with sequence cursors. Pure data: no
 //! I/O, so the rules are tested with plain values.
 
+use crate::dialogs::DialogPolicy;
+use opendevbrowser_api::commands::DialogInfo;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
@@ -112,6 +114,12 @@ pub struct State {
     pub network: Log,
     /// Requests in flight per target.
     pub traffic: HashMap<String, Traffic>,
+    /// JavaScript dialogs open (and not yet answered) per target.
+    pub dialogs: HashMap<String, DialogInfo>,
+    /// How this session treats dialogs.
+    pub dialog_policy: DialogPolicy,
+    /// Dialogs the policy answered since the last result that listed them.
+    pub handled_dialogs: Vec<DialogInfo>,
 }
 
 impl State {
@@ -129,6 +137,7 @@ impl State {
     pub fn forget(&mut self, target: &str) {
         self.targets.remove(target);
         self.traffic.remove(target);
+        self.dialogs.remove(target);
         self.pages.retain(|_, t| t != target);
         self.history.retain(|t| t != target);
         self.closed.insert(target.to_owned());

@@ -187,6 +187,17 @@ pub async fn wait_until_ready(hub: &HubCore, timeout_ms: u64, warnings: &mut Vec
     }
 }
 
+/// Lists the dialogs the session's policy answered since its last result under
+/// `dialogs` in this result (an object; other results keep them for the next one).
+fn report_handled_dialogs(session: &BrowserSession, data: &mut Value) {
+    if let Value::Object(map) = data {
+        let handled = session.take_handled_dialogs();
+        if !handled.is_empty() {
+            map.insert("dialogs".into(), serde_json::to_value(handled).unwrap_or_default());
+        }
+    }
+}
+
 /// Runs one command of kind `hub` or `session`.
 macro_rules! run_one {
     (hub $ty:path, $call:ident, $params:ident) => {{
@@ -198,7 +209,9 @@ macro_rules! run_one {
         let session = $call.session().await?;
         let command: $ty = parse($params)?;
         let out = SessionCommand::run(command, &mut $call, &session).await?;
-        $call.answer(out)
+        let mut answer = $call.answer(out)?;
+        report_handled_dialogs(&session, &mut answer.data);
+        Ok(answer)
     }};
 }
 

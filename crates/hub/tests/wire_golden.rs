@@ -43,6 +43,9 @@ fn browser(cmd: &CdpCommand) -> SimReply {
                 return SimReply::Result(json!({"result": {"type": "object"},
                     "exceptionDetails": {"text": "Uncaught", "exception": {"description": "Error: boom"}}}));
             }
+            if e.starts_with("(async () => {") && e.contains("const __f = (6 * 7") {
+                return value(json!({"type": "number", "value": 42}));
+            }
             if e == "1+1" {
                 return value(json!(2));
             }
@@ -292,6 +295,12 @@ async fn every_command_answers_exactly_as_recorded() {
     r.call("dom.isChecked", sess(json!({"ref": "r1"}))).await;
     r.call("page.screenshot", sess(json!({}))).await;
     r.call("page.screenshot", sess(json!({"ref": "r1"}))).await;
+    r.call("page.dialog", sess(json!({"action": "accept"}))).await;
+    r.call("page.dialog", sess(json!({"action": "later"}))).await;
+    r.call("page.dialog", sess(json!({"policy": "dismiss"}))).await;
+    r.call("page.evaluate", sess(json!({"expression": "6 * 7"}))).await;
+    r.call("page.evaluate", sess(json!({"expression": ""}))).await;
+    r.call("page.evaluate", sess(json!({"expression": "(el) => el.id", "ref": "r99"}))).await;
     r.call("devtools.consolePoll", sess(json!({}))).await;
     r.call("devtools.networkPoll", sess(json!({"sinceSeq": 0, "max": 5}))).await;
     r.call("devtools.perf", sess(json!({}))).await;

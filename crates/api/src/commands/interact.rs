@@ -1,20 +1,52 @@
-//! Acting on elements by ref: click, hover, type, keys, select, scroll.
+//! Acting on elements by ref (or at coordinates): click (any button, double), hover, drag,
+//! type, keys and chords, select, scroll.
 
 use super::{command, Done, Timing};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Number;
 
-/// `interact.click`.
+/// `interact.click`: on an element by ref, or at page coordinates.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Click {
-    /// The element's ref from the last snapshot.
+    /// The element's ref from the last snapshot (or give x and y).
     #[serde(rename = "ref")]
     #[schemars(length(min = 1))]
-    pub element: String,
+    pub element: Option<String>,
+    /// Viewport x in CSS pixels (with y, instead of a ref).
+    pub x: Option<f64>,
+    /// Viewport y in CSS pixels.
+    pub y: Option<f64>,
+    /// `left` (default), `right` (context menu) or `middle`.
+    #[schemars(extend("enum" = ["left", "right", "middle"]))]
+    pub button: Option<String>,
+    /// 2 for a double click (default 1).
+    #[schemars(range(min = 1, max = 3))]
+    pub click_count: Option<u8>,
+    /// Keys held during the click: Alt, Control, Meta, Shift.
+    pub modifiers: Option<Vec<String>>,
 }
-command!(Click: "interact.click", cli "click", Session, -> Clicked, "Click an element by ref (real mouse events)",
-    tool("browser_click", writes, "Click an element by ref from browser_snapshot, with real mouse events. Returns whether the page navigated."));
+command!(Click: "interact.click", cli "click", Session, -> Clicked, "Click an element by ref, or at x/y (real mouse events; any button, double click)",
+    tool("browser_click", writes, "Click an element by ref from browser_snapshot (or at x/y), with real mouse events. button right|middle, clickCount 2 for a double click, modifiers like [\"Shift\"]. Returns whether the page navigated."));
+
+/// `interact.drag`: press on one element, move, release on another (or at coordinates).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Drag {
+    /// The element to pick up (ref).
+    #[serde(rename = "from")]
+    #[schemars(length(min = 1))]
+    pub from: String,
+    /// The element to drop on (ref), or give toX and toY.
+    pub to: Option<String>,
+    /// Viewport x to drop at.
+    pub to_x: Option<f64>,
+    /// Viewport y to drop at.
+    pub to_y: Option<f64>,
+}
+command!(Drag: "interact.drag", cli "drag", Session, -> Timing, "Drag an element by ref onto another (or to x/y) with real mouse events",
+    tool("browser_drag", writes, "Drag the element `from` (ref) and drop it on `to` (ref) or at toX/toY, with real mouse events (press, move in steps, release)."));
 
 /// `interact.hover`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -57,15 +89,17 @@ command!(TypeText: "interact.type", cli "type", Session, -> Timing, "Type text i
 /// `interact.press`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Press {
-    /// Enter, Tab, Escape, Backspace, Delete, ArrowUp/Down/Left/Right, Space or one character.
+    /// A key or chord: one character, a named key (Enter, Tab, Escape, Backspace, Delete,
+    /// Arrow*, Home, End, PageUp, PageDown, Insert, F1-F12, Space, …), modifiers joined with
+    /// `+` (`Control+A`, `Shift+Tab`, `Meta+K`, `ControlOrMeta+Enter`).
     #[schemars(length(min = 1))]
     pub key: String,
     /// Focus this element first.
     #[serde(rename = "ref")]
     pub element: Option<String>,
 }
-command!(Press: "interact.press", cli "press", Session, -> Done, "Press a key (in the element by ref, if given)",
-    tool("browser_press_key", writes, "Press a key (Enter, Tab, Escape, Backspace, Delete, ArrowUp/Down/Left/Right, Space or one character), in the element by ref if given."));
+command!(Press: "interact.press", cli "press", Session, -> Done, "Press a key or chord such as Control+A (in the element by ref, if given)",
+    tool("browser_press_key", writes, "Press a key or chord (Enter, Tab, Escape, Backspace, Arrow*, Home, End, PageUp, F1-F12, one character; modifiers with +: Control+A, Shift+Tab, Meta+K), in the element by ref if given."));
 
 /// `interact.select`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

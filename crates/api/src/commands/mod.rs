@@ -4,15 +4,19 @@
 //! methods are generated from it, so a command cannot exist on one side only.
 
 mod dom;
+mod forms;
 mod hub;
 mod interact;
 mod nav;
+mod page;
 mod session;
 
 pub use dom::*;
+pub use forms::*;
 pub use hub::*;
 pub use interact::*;
 pub use nav::*;
+pub use page::*;
 pub use session::*;
 
 use serde::{Deserialize, Serialize};
@@ -79,6 +83,10 @@ macro_rules! for_each_command {
             session $crate::commands::Snapshot => nav_snapshot;
             session $crate::commands::Click => interact_click;
             session $crate::commands::Hover => interact_hover;
+            session $crate::commands::Drag => interact_drag;
+            session $crate::commands::Check => interact_check;
+            session $crate::commands::Fill => interact_fill;
+            session $crate::commands::Upload => interact_upload;
             session $crate::commands::TypeText => interact_type;
             session $crate::commands::Press => interact_press;
             session $crate::commands::Select => interact_select;
@@ -95,6 +103,8 @@ macro_rules! for_each_command {
             session $crate::commands::ConsolePoll => devtools_console_poll;
             session $crate::commands::NetworkPoll => devtools_network_poll;
             session $crate::commands::Perf => devtools_perf;
+            session $crate::commands::Dialog => page_dialog;
+            session $crate::commands::Evaluate => page_evaluate;
         }
     };
 }

@@ -1,0 +1,83 @@
+//! What a page does on its own account: JavaScript dialogs (alert, confirm, prompt,
+//! beforeunload) and evaluating the caller's JavaScript in it.
+
+use super::command;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// `page.dialog`: answer the dialog open on the active tab, and/or set how this session
+/// treats dialogs from now on.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Dialog {
+    /// `accept` (OK) or `dismiss` (Cancel) the open dialog.
+    #[schemars(extend("enum" = ["accept", "dismiss"]))]
+    pub action: Option<String>,
+    /// Text to answer a prompt() with (accept only).
+    pub prompt_text: Option<String>,
+    /// From now on: `report` (default: commands answer `dialog_open` until you answer it),
+    /// `accept` or `dismiss` every dialog at once (each is listed in the next result).
+    #[schemars(extend("enum" = ["report", "accept", "dismiss"]))]
+    pub policy: Option<String>,
+}
+command!(Dialog: "page.dialog", cli "dialog", Session, -> DialogAnswer,
+    "Accept or dismiss the JavaScript dialog open on the active tab, or set the dialog policy",
+    tool("browser_handle_dialog", writes, "Answer the alert/confirm/prompt open on the page (action accept|dismiss, promptText for a prompt). While one is open every other tool answers dialog_open. policy accept|dismiss answers every later dialog by itself."));
+
+/// A JavaScript dialog as the page opened it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DialogInfo {
+    /// `alert`, `confirm`, `prompt` or `beforeunload`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Its text.
+    pub message: String,
+    /// A prompt's default answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_prompt: Option<String>,
+    /// The page that opened it.
+    pub url: String,
+    /// What was done with it: `accepted`, `dismissed` (absent while it is open).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+}
+
+/// What `page.dialog` did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DialogAnswer {
+    /// The dialog that was answered, if one was open.
+    pub handled: Option<DialogInfo>,
+    /// The policy now in force.
+    pub policy: String,
+}
+
+/// `page.evaluate`: run JavaScript in the active tab.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Evaluate {
+    /// An expression (`document.title`), or a function (`(el, a) => el.value + a`) called
+    /// with the element (when `ref` is given) and then `args`. Promises are awaited.
+    #[schemars(length(min = 1))]
+    pub expression: String,
+    /// Call the function with this element (by ref) as its first argument.
+    #[serde(rename = "ref")]
+    pub element: Option<String>,
+    /// JSON arguments passed to the function after the element.
+    pub args: Option<Vec<Value>>,
+}
+command!(Evaluate: "page.evaluate", cli "evaluate", Session, -> Evaluated,
+    "Evaluate JavaScript (an expression, or a function on an element by ref) in the active tab",
+    tool("browser_evaluate", writes, "Run JavaScript in the page: an expression, or a function called with the element (ref) and args. Promises are awaited; the JSON value comes back. A throw is js_error with the message and stack."));
+
+/// A JSON-able result of `page.evaluate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluated {
+    /// The value (`null` for `undefined`, functions, and values JSON cannot hold).
+    pub value: Value,
+    /// Its JavaScript type (`typeof`, or `null`/`array`).
+    #[serde(rename = "type")]
+    pub kind: String,
+}

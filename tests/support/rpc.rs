@@ -1,0 +1,72 @@
+//! Calling browser commands as the end-to-end client: with its identity and binding, in a
+//! session, and finding refs in snapshots.
+
+use crate::hub_process::{HubProcess, CLIENT_ID};
+use serde_json::{json, Value};
+
+/// Calls a browser command as the e2e client (with its binding, if any); returns the reply.
+pub async fn cmd(hub: &HubProcess, binding: &Value, name: &str, mut params: Value) -> Value {
+    params["clientId"] = json!(CLIENT_ID);
+    params["instanceId"] = json!("e2e");
+    params["bindingId"] = binding.clone();
+    hub.rpc(name, params).await
+}
+
+/// [`cmd`], failing the test unless it succeeds; returns its data.
+pub async fn ok(hub: &HubProcess, binding: &Value, name: &str, params: Value) -> Value {
+    let reply = cmd(hub, binding, name, params).await;
+    assert_eq!(reply["ok"], true, "{name} failed: {reply}");
+    reply["data"].clone()
+}
+
+/// [`cmd`], failing the test unless it fails with `code`; returns the error.
+pub async fn fails(hub: &HubProcess, binding: &Value, name: &str, params: Value, code: &str) -> Value {
+    let reply = cmd(hub, binding, name, params).await;
+    assert_eq!(reply["error"]["code"], code, "{name}: {reply}");
+    reply["error"].clone()
+}
+
+/// `extra` with the session id added.
+pub fn in_session(session: &Value, extra: Value) -> Value {
+    let mut params = json!({"sessionId": session});
+    params.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    params
+}
+
+/// The ref on the snapshot line containing `needle`.
+pub fn ref_of(snapshot: &str, needle: &str) -> String {
+    let line = snapshot.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle:?} in\n{snapshot}"));
+    line.trim().trim_start_matches('[').split(']').next().unwrap().to_owned()
+}
+
+/// A browser session of the e2e client on one hub, with the binding it used.
+pub struct Driver<'a> {
+    /// The hub.
+    pub hub: &'a HubProcess,
+    /// The binding (null for managed sessions).
+    pub binding: Value,
+    /// The session id.
+    pub session: Value,
+}
+
+impl Driver<'_> {
+    /// Runs `name` in the session; its data.
+    pub async fn ok(&self, name: &str, extra: Value) -> Value {
+        ok(self.hub, &self.binding, name, in_session(&self.session, extra)).await
+    }
+
+    /// Runs `name` in the session expecting `code`; the error.
+    pub async fn fails(&self, name: &str, extra: Value, code: &str) -> Value {
+        fails(self.hub, &self.binding, name, in_session(&self.session, extra), code).await
+    }
+
+    /// Snapshot of the active tab; its content.
+    pub async fn snapshot(&self) -> String {
+        self.ok("nav.snapshot", json!({})).await["content"].as_str().unwrap().to_owned()
+    }
+
+    /// Waits until the page shows `text`.
+    pub async fn wait_text(&self, text: &str) {
+        self.ok("nav.wait", json!({"text": text, "timeoutMs": 10000})).await;
+    }
+}
