@@ -69,9 +69,75 @@ async fn evaluate_everywhere(d: &Driver<'_>, site: &Site) {
     assert!(not_fn["message"].as_str().unwrap().contains("must be a function"), "{not_fn}");
 }
 
+/// Key chords (Control+A then Backspace empties a field; F2 and Shift+Tab as the page
+/// sees them), double and right clicks, a click at coordinates, and a drag that reorders
+/// cards; an unknown key is `unknown_key`.
+async fn full_input(d: &Driver<'_>, site: &Site) {
+    d.ok("nav.goto", json!({"url": site.url("/input")})).await;
+    let page = d.snapshot().await;
+    let field = ref_of(&page, "textbox \"Field\"");
+    d.ok("interact.type", json!({"ref": field, "text": "hello world"})).await;
+    d.ok("interact.press", json!({"ref": field, "key": "Control+A"})).await;
+    d.wait_text("Control+a").await;
+    d.ok("interact.press", json!({"ref": field, "key": "Backspace"})).await;
+    assert_eq!(d.ok("dom.getValue", json!({"ref": field})).await["value"], "", "Control+A, Backspace emptied it");
+    for (key, seen) in [("F2", "F2"), ("Shift+Tab", "Shift+Tab"), ("Alt+Shift+X", "Shift+Alt+X")] {
+        d.ok("interact.press", json!({"ref": field, "key": key})).await;
+        d.wait_text(seen).await;
+    }
+    let unknown = d.fails("interact.press", json!({"key": "Control+Hyper"}), "unknown_key").await;
+    assert!(unknown["message"].as_str().unwrap().contains("\"Hyper\""), "{unknown}");
+
+    let target = ref_of(&page, "button \"Target\"");
+    d.ok("interact.click", json!({"ref": target, "clickCount": 2})).await;
+    d.wait_text("dblclick").await;
+    d.ok("interact.click", json!({"ref": target, "button": "right"})).await;
+    d.wait_text("contextmenu").await;
+    d.ok("interact.click", json!({"x": 430, "y": 100})).await;
+    d.wait_text("box at 30,60").await;
+
+    let (a, c) = (ref_of(&page, "button \"Card A\""), ref_of(&page, "button \"Card C\""));
+    d.ok("interact.drag", json!({"from": a, "to": c})).await;
+    d.wait_text("B,C,A").await;
+}
+
+/// Check/uncheck verified, many fields filled in one call (text, select by label,
+/// checkbox, radio), files uploaded with the page seeing their names and sizes, and the
+/// errors for a missing file and for checking something that is not a checkbox.
+async fn forms_in_one_call(d: &Driver<'_>, site: &Site) {
+    d.ok("nav.goto", json!({"url": site.url("/forms")})).await;
+    let page = d.snapshot().await;
+    let r = |needle: &str| ref_of(&page, needle);
+    let agree = r("checkbox \"I agree\"");
+    assert_eq!(d.ok("interact.check", json!({"ref": agree})).await, json!({"checked": true, "changed": true}));
+    assert_eq!(d.ok("interact.check", json!({"ref": agree})).await["changed"], false, "already checked");
+    assert_eq!(d.ok("interact.check", json!({"ref": agree, "checked": false})).await["checked"], false);
+    d.fails("interact.check", json!({"ref": r("textbox \"Name\"")}), "check_failed").await;
+
+    let fields = json!([{"ref": r("textbox \"Name\""), "value": "Ada"}, {"ref": r("textbox \"Email\""), "value": "ada@x.test"},
+        {"ref": r("combobox \"Plan\""), "value": "Pro plan"}, {"ref": agree, "value": true},
+        {"ref": r("radio \"Large\""), "value": true}]);
+    assert_eq!(d.ok("interact.fill", json!({"fields": fields})).await["filled"], 5);
+    d.ok("interact.click", json!({"ref": r("button \"Save\"")})).await;
+    d.wait_text(r#"{"name":"Ada","email":"ada@x.test","plan":"pro","agree":true,"size":"l"}"#).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.txt");
+    std::fs::write(&report, "quarterly!!").unwrap();
+    let file = r("Report");
+    let uploaded = d.ok("interact.upload", json!({"ref": file, "files": [report]})).await;
+    assert_eq!(uploaded["files"], json!([{"name": "report.txt", "bytes": 11}]));
+    d.wait_text("report.txt:11").await;
+    let missing = dir.path().join("nope.txt");
+    let gone = d.fails("interact.upload", json!({"ref": file, "files": [missing]}), "file_not_found").await;
+    assert!(gone["message"].as_str().unwrap().contains("nope.txt"), "{gone}");
+}
+
 async fn every_case(d: &Driver<'_>, site: &Site) {
     dialogs_never_stall(d, site).await;
     evaluate_everywhere(d, site).await;
+    full_input(d, site).await;
+    forms_in_one_call(d, site).await;
 }
 
 #[tokio::test]

@@ -10,3 +10,60 @@ pub const DIALOGS: &str = r#"<!doctype html><html><head><title>Dialogs</title></
 <button onclick="out.textContent = 'name=' + prompt('Your name?', 'Ada')">Prompt</button>
 <p id="out">nothing yet</p>
 </body></html>"#;
+
+/// `/input`: a field that logs every keydown as a chord, a button that tells click,
+/// double click and right click apart, a box that reports where it was clicked, and three
+/// cards sorted by dragging them with the mouse (press, move, release).
+pub const INPUT: &str = r#"<!doctype html><html><head><title>Input</title>
+<style>.card{width:160px;height:40px;margin:8px;background:#cde;user-select:none}
+#box{position:absolute;left:400px;top:40px;width:100px;height:100px;background:#fc9}</style></head><body>
+<h1>Input</h1>
+<input id="field" aria-label="Field">
+<p id="keys">no keys</p>
+<button id="target" style="width:120px;height:40px">Target</button>
+<p id="clicks">no clicks</p>
+<div id="box"></div>
+<p id="spot">no spot</p>
+<div id="cards"><div class="card" role="button" aria-label="Card A">A</div>
+<div class="card" role="button" aria-label="Card B">B</div>
+<div class="card" role="button" aria-label="Card C">C</div></div>
+<p id="order">A,B,C</p>
+<script>
+field.addEventListener('keydown', (e) => { keys.textContent = [e.ctrlKey && 'Control', e.shiftKey && 'Shift',
+  e.altKey && 'Alt', e.metaKey && 'Meta', e.key].filter(Boolean).join('+'); });
+target.addEventListener('click', () => { clicks.textContent = 'click'; });
+target.addEventListener('dblclick', () => { clicks.textContent = 'dblclick'; });
+target.addEventListener('contextmenu', (e) => { e.preventDefault(); clicks.textContent = 'contextmenu'; });
+box.addEventListener('click', (e) => { const r = box.getBoundingClientRect();
+  spot.textContent = `box at ${Math.round(e.clientX - r.left)},${Math.round(e.clientY - r.top)}`; });
+let held = null, moved = 0;
+cards.addEventListener('mousedown', (e) => { held = e.target.closest('.card'); moved = 0; });
+document.addEventListener('mousemove', () => { if (held) moved++; });
+document.addEventListener('mouseup', (e) => {
+  const over = document.elementFromPoint(e.clientX, e.clientY)?.closest('.card');
+  if (held && over && over !== held && moved > 2) over.after(held);
+  held = null;
+  order.textContent = [...cards.querySelectorAll('.card')].map(c => c.textContent).join(',');
+});
+</script></body></html>"#;
+
+/// `/forms`: text, select, checkbox and radio fields, a file input that echoes each file's
+/// name and size, and a button that writes the whole form into `#out` (no navigation).
+pub const FORMS: &str = r#"<!doctype html><html><head><title>Forms</title></head><body>
+<h1>Forms</h1>
+<label for="name">Name</label> <input id="name">
+<label for="email">Email</label> <input id="email" type="email">
+<label for="plan">Plan</label>
+<select id="plan"><option value="free">Free</option><option value="pro">Pro plan</option></select>
+<label><input type="checkbox" id="agree"> I agree</label>
+<label><input type="radio" name="size" value="s" checked> Small</label>
+<label><input type="radio" name="size" value="l"> Large</label>
+<label for="file">Report</label> <input id="file" type="file" multiple>
+<p id="files">no files</p>
+<button id="save" onclick="out.textContent = JSON.stringify({name: document.getElementById('name').value,
+  email: email.value, plan: plan.value, agree: agree.checked,
+  size: document.querySelector('input[name=size]:checked').value})">Save</button>
+<p id="out">unsaved</p>
+<script>file.addEventListener('change', () => {
+  files.textContent = [...file.files].map(f => `${f.name}:${f.size}`).join(' '); });</script>
+</body></html>"#;

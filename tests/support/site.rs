@@ -80,6 +80,8 @@ impl Site {
             )
             .route("/result", get(result))
             .route("/dialogs", get(|| async { Html(crate::pages::DIALOGS) }))
+            .route("/input", get(|| async { Html(crate::pages::INPUT) }))
+            .route("/forms", get(|| async { Html(crate::pages::FORMS) }))
             .route(
                 "/slow",
                 get(|| async {

@@ -119,9 +119,9 @@ pub fn key(name: &str) -> Option<Key> {
     })
 }
 
-/// Parses `Control+Shift+A`. `ControlOrMeta` is Control (Meta on macOS when `mac`). With
-/// Shift, a letter is typed in upper case; with Control, Alt or Meta a key types nothing
-/// (the page sees a shortcut). `None` names the part that is not a key.
+/// Parses `Control+Shift+A`. `ControlOrMeta` is Control (Meta on macOS when `mac`). In a
+/// chord a letter is its key (`a`, or `A` with Shift); with Control, Alt or Meta a key
+/// types nothing (the page sees a shortcut). The error names the part that is not a key.
 pub fn chord(spec: &str, mac: bool) -> Result<Chord, String> {
     // A lone "+" or a chord ending in "+" ("Control++") means the plus key itself.
     let (head, last) = match spec.strip_suffix("++") {
@@ -142,9 +142,11 @@ pub fn chord(spec: &str, mac: bool) -> Result<Chord, String> {
         modifiers.push(key(name).ok_or_else(|| part.to_owned())?);
     }
     let mut key = key(last).ok_or_else(|| last.to_owned())?;
-    if bits & 8 != 0 && key.key.chars().count() == 1 {
-        key.key = key.key.to_uppercase();
-        key.text = key.text.to_uppercase();
+    // A letter key is the same key in either case: Shift decides what it types.
+    if key.key.len() == 1 && key.key.chars().all(|c| c.is_ascii_alphabetic()) && !modifiers.is_empty() {
+        let case = |s: &str| if bits & 8 != 0 { s.to_uppercase() } else { s.to_lowercase() };
+        key.key = case(&key.key);
+        key.text = case(&key.text);
     }
     if bits & (1 | 2 | 4) != 0 {
         key.text.clear();
@@ -174,6 +176,8 @@ mod tests {
     fn chords_hold_modifiers_and_shortcuts_type_nothing() {
         let select_all = chord("Control+A", false).unwrap();
         assert_eq!((select_all.bits, select_all.key.key_code, select_all.key.text.as_str()), (2, 65, ""));
+        assert_eq!(select_all.key.key, "a", "Control+A is the a key, as a keyboard sends it");
+        assert_eq!(chord("A", false).unwrap().key.text, "A", "alone, a character types itself");
         assert_eq!(select_all.modifiers[0].key, "Control");
         let shifted = chord("Shift+a", false).unwrap();
         assert_eq!((shifted.key.key.as_str(), shifted.key.text.as_str(), shifted.bits), ("A", "A", 8));
