@@ -133,11 +133,26 @@ async fn forms_in_one_call(d: &Driver<'_>, site: &Site) {
     assert!(gone["message"].as_str().unwrap().contains("nope.txt"), "{gone}");
 }
 
+/// A full-page screenshot covers the whole document (taller than the viewport), and
+/// `inline` returns the image bytes too.
+async fn full_page_screenshots(d: &Driver<'_>, site: &Site) {
+    d.ok("nav.goto", json!({"url": site.url("/input")})).await;
+    d.ok("page.evaluate", json!({"expression": "document.body.style.height = '3000px'"})).await;
+    let view = d.ok("page.screenshot", json!({})).await;
+    let full = d.ok("page.screenshot", json!({"fullPage": true, "inline": true, "format": "jpeg", "quality": 50})).await;
+    assert!(full["height"].as_u64() >= Some(3000), "the whole page: {full}");
+    assert!(view["height"].as_u64() < full["height"].as_u64(), "the viewport is smaller: {view}");
+    assert!(view.get("data").is_none(), "bytes only when asked for");
+    assert!(full["data"].as_str().unwrap().starts_with("/9j/"), "inline JPEG bytes (base64)");
+    d.fails("page.screenshot", json!({"fullPage": true, "ref": "r1"}), "invalid_param").await;
+}
+
 async fn every_case(d: &Driver<'_>, site: &Site) {
     dialogs_never_stall(d, site).await;
     evaluate_everywhere(d, site).await;
     full_input(d, site).await;
     forms_in_one_call(d, site).await;
+    full_page_screenshots(d, site).await;
 }
 
 #[tokio::test]

@@ -93,6 +93,16 @@ impl Ctx<'_> {
         if jpeg {
             shot["quality"] = json!(cmd.quality.unwrap_or(80));
         }
+        if cmd.full_page == Some(true) {
+            if cmd.element.is_some() {
+                return Err(Error::param("fullPage", "a full-page screenshot cannot also be of one element (ref)"));
+            }
+            let metrics = self.input("Page.getLayoutMetrics", json!({})).await?;
+            let size = &metrics["cssContentSize"];
+            let f = |k: &str| size[k].as_f64().unwrap_or(1.0).ceil().max(1.0);
+            shot["captureBeyondViewport"] = json!(true);
+            shot["clip"] = json!({"x": 0, "y": 0, "width": f("width"), "height": f("height"), "scale": 1});
+        }
         if let Some(r) = &cmd.element {
             let rect = self.ref_op(r, "rect", Value::Null).await?;
             let f = |k: &str| rect[k].as_f64().unwrap_or(0.0);
@@ -100,7 +110,8 @@ impl Ctx<'_> {
                 "height": f("height").max(1.0), "scale": 1});
         }
         let data = self.input("Page.captureScreenshot", shot).await?;
-        let bytes = decode_base64(data["data"].as_str().unwrap_or(""))
+        let base64 = data["data"].as_str().unwrap_or("");
+        let bytes = decode_base64(base64)
             .ok_or_else(|| err("screenshot_failed", "the browser returned no image data"))?;
         let size = if jpeg { jpeg_size(&bytes) } else { png_size(&bytes) };
         let (width, height) = size.ok_or_else(|| err("screenshot_failed", "the browser returned an invalid image"))?;
@@ -117,7 +128,8 @@ impl Ctx<'_> {
         };
         std::fs::write(&path, &bytes)
             .map_err(|e| err("screenshot_failed", format!("cannot write {}: {e}", path.display())))?;
-        Ok(Shot { path: path.display().to_string(), width, height, bytes: bytes.len() })
+        let data = (cmd.inline == Some(true)).then(|| base64.to_owned());
+        Ok(Shot { path: path.display().to_string(), width, height, bytes: bytes.len(), data })
     }
 }
 

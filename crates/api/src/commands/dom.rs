@@ -101,6 +101,7 @@ pub struct Reading {
 
 /// `page.screenshot`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Screenshot {
     /// Where to write the image (default: a new file in the temp directory).
     pub path: Option<String>,
@@ -113,8 +114,12 @@ pub struct Screenshot {
     /// JPEG quality, 0-100 (default 80).
     #[schemars(range(max = 100))]
     pub quality: Option<u8>,
+    /// The whole page, beyond the viewport (not with a ref).
+    pub full_page: Option<bool>,
+    /// Also return the image bytes in the result (base64, `data`).
+    pub inline: Option<bool>,
 }
-command!(Screenshot: "page.screenshot", cli "screenshot", Session, -> Shot, "Save a PNG (or JPEG) of the active tab (or one element by ref)",
+command!(Screenshot: "page.screenshot", cli "screenshot", Session, -> Shot, "Save a PNG (or JPEG) of the active tab, the full page, or one element by ref",
     tool("browser_take_screenshot", reads, "A screenshot of the active tab (or one element by ref), returned as an image. Prefer browser_snapshot to read or act; use this to see layout."));
 
 /// An image that was written.
@@ -128,6 +133,9 @@ pub struct Shot {
     pub height: u32,
     /// File size.
     pub bytes: usize,
+    /// The image itself, base64 (with `inline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
 }
 
 /// `devtools.consolePoll`.
