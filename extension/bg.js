@@ -18,6 +18,8 @@ chrome.debugger.onEvent.addListener(deliver('debuggerEvent'));
 chrome.debugger.onDetach.addListener(deliver('debuggerDetach'));
 chrome.tabs.onRemoved.addListener(deliver('tabRemoved'));
 chrome.tabs.onUpdated.addListener(deliver('tabUpdated'));
+chrome.downloads.onCreated.addListener(deliver('downloadCreated'));
+chrome.downloads.onChanged.addListener(deliver('downloadChanged'));
 
 init({ module_or_path: chrome.runtime.getURL('pkg/extension_bg.wasm') })
   .then(() => start())

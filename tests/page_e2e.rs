@@ -139,12 +139,33 @@ async fn full_page_screenshots(d: &Driver<'_>, site: &Site) {
     d.ok("nav.goto", json!({"url": site.url("/input")})).await;
     d.ok("page.evaluate", json!({"expression": "document.body.style.height = '3000px'"})).await;
     let view = d.ok("page.screenshot", json!({})).await;
-    let full = d.ok("page.screenshot", json!({"fullPage": true, "inline": true, "format": "jpeg", "quality": 50})).await;
+    let full =
+        d.ok("page.screenshot", json!({"fullPage": true, "inline": true, "format": "jpeg", "quality": 50})).await;
     assert!(full["height"].as_u64() >= Some(3000), "the whole page: {full}");
     assert!(view["height"].as_u64() < full["height"].as_u64(), "the viewport is smaller: {view}");
     assert!(view.get("data").is_none(), "bytes only when asked for");
     assert!(full["data"].as_str().unwrap().starts_with("/9j/"), "inline JPEG bytes (base64)");
     d.fails("page.screenshot", json!({"fullPage": true, "ref": "r1"}), "invalid_param").await;
+}
+
+/// A click on a download link yields the saved file: its path, size and name, and the
+/// bytes on disk are the server's.
+async fn downloads_arrive_as_files(d: &Driver<'_>, site: &Site) {
+    d.ok("nav.goto", json!({"url": site.url("/download")})).await;
+    let link = ref_of(&d.snapshot().await, "link \"Download report\"");
+    let saved = d.ok("page.download", json!({"ref": link})).await;
+    assert_eq!(
+        (saved["suggestedFilename"].as_str(), saved["bytes"].as_u64()),
+        (Some("report.csv"), Some(26)),
+        "{saved}"
+    );
+    let path = saved["path"].as_str().unwrap();
+    assert_eq!(std::fs::read_to_string(path).unwrap(), system_tests::pages::REPORT_CSV, "{saved}");
+    let _ = std::fs::remove_file(path);
+    d.ok("nav.goto", json!({"url": site.url("/input")})).await;
+    let button = ref_of(&d.snapshot().await, "button \"Target\"");
+    let nothing = d.fails("page.download", json!({"ref": button, "timeoutMs": 500}), "download_failed").await;
+    assert!(nothing["message"].as_str().unwrap().contains("did not start within 500 ms"), "{nothing}");
 }
 
 async fn every_case(d: &Driver<'_>, site: &Site) {
@@ -153,6 +174,7 @@ async fn every_case(d: &Driver<'_>, site: &Site) {
     full_input(d, site).await;
     forms_in_one_call(d, site).await;
     full_page_screenshots(d, site).await;
+    downloads_arrive_as_files(d, site).await;
 }
 
 #[tokio::test]

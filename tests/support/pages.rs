@@ -67,3 +67,12 @@ pub const FORMS: &str = r#"<!doctype html><html><head><title>Forms</title></head
 <script>file.addEventListener('change', () => {
   files.textContent = [...file.files].map(f => `${f.name}:${f.size}`).join(' '); });</script>
 </body></html>"#;
+
+/// `/download`: a link to a report the server sends as an attachment.
+pub const DOWNLOAD: &str = r#"<!doctype html><html><head><title>Download</title></head><body>
+<h1>Reports</h1>
+<a href="/report.csv">Download report</a>
+</body></html>"#;
+
+/// The report `/report.csv` serves (as `Content-Disposition: attachment`).
+pub const REPORT_CSV: &str = "month,total\njan,42\nfeb,58\n";

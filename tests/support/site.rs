@@ -82,6 +82,15 @@ impl Site {
             .route("/dialogs", get(|| async { Html(crate::pages::DIALOGS) }))
             .route("/input", get(|| async { Html(crate::pages::INPUT) }))
             .route("/forms", get(|| async { Html(crate::pages::FORMS) }))
+            .route("/download", get(|| async { Html(crate::pages::DOWNLOAD) }))
+            .route(
+                "/report.csv",
+                get(|| async {
+                    let headers =
+                        [("content-type", "text/csv"), ("content-disposition", "attachment; filename=\"report.csv\"")];
+                    (headers, crate::pages::REPORT_CSV)
+                }),
+            )
             .route(
                 "/slow",
                 get(|| async {

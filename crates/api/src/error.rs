@@ -123,6 +123,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("unknown_key", "interact.press: a key name the hub does not know"),
     ("check_failed", "interact.check: the element is not a checkbox/radio, or the page did not take the new state"),
     ("file_not_found", "interact.upload: a file that does not exist or cannot be read on this machine"),
+    ("download_failed", "page.download: no download started in time, or the browser canceled it"),
     ("dialog_open", "a JavaScript dialog is open on the tab: answer it with page.dialog first"),
     ("no_dialog", "page.dialog was asked to answer a dialog, but none is open"),
     ("screenshot_failed", "no image from the browser, or it could not be written"),

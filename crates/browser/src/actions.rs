@@ -111,8 +111,8 @@ impl Ctx<'_> {
         }
         let data = self.input("Page.captureScreenshot", shot).await?;
         let base64 = data["data"].as_str().unwrap_or("");
-        let bytes = decode_base64(base64)
-            .ok_or_else(|| err("screenshot_failed", "the browser returned no image data"))?;
+        let bytes =
+            decode_base64(base64).ok_or_else(|| err("screenshot_failed", "the browser returned no image data"))?;
         let size = if jpeg { jpeg_size(&bytes) } else { png_size(&bytes) };
         let (width, height) = size.ok_or_else(|| err("screenshot_failed", "the browser returned an invalid image"))?;
         let path = match cmd.path {

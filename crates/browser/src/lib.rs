@@ -21,6 +21,7 @@ pub mod calls;
 mod ctx;
 pub mod dialogs;
 pub mod direct;
+pub mod downloads;
 pub mod error;
 pub mod forms;
 pub mod input;

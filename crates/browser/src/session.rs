@@ -53,6 +53,10 @@ pub struct BrowserSession {
     /// Bumped whenever a dialog opens under the `report` policy, so calls waiting on
     /// that tab stop waiting.
     dialog_opened: tokio::sync::watch::Sender<u64>,
+    /// Bumped on every download event, for `page.download` to wait on.
+    pub(crate) download_seen: tokio::sync::watch::Sender<u64>,
+    /// Where downloads of a managed or connected browser are saved.
+    pub(crate) download_dir: std::path::PathBuf,
 }
 
 impl Drop for BrowserSession {
@@ -74,7 +78,7 @@ impl BrowserSession {
         chromium: Option<ManagedChromium>,
     ) -> Self {
         BrowserSession {
-            id,
+            id: id.clone(),
             mode,
             owner,
             transport,
@@ -82,6 +86,8 @@ impl BrowserSession {
             state: Mutex::new(State::default()),
             pump: Mutex::new(None),
             dialog_opened: tokio::sync::watch::channel(0).0,
+            download_seen: tokio::sync::watch::channel(0).0,
+            download_dir: std::env::temp_dir().join(format!("opendevbrowser-downloads-{id}")),
         }
     }
 
@@ -172,7 +178,13 @@ impl BrowserSession {
             }
             return;
         }
-        let Some(session) = event.session_id.as_deref() else { return };
+        let Some(session) = event.session_id.as_deref() else {
+            let params = event.params.unwrap_or(Value::Null);
+            if state.downloads.apply(&event.method, &params) {
+                self.download_seen.send_modify(|n| *n += 1);
+            }
+            return;
+        };
         let Some(target) = state.targets.iter().find(|(_, t)| t.cdp_session == session).map(|(id, _)| id.clone())
         else {
             return;

@@ -4,6 +4,7 @@
 //! I/O, so the rules are tested with plain values.
 
 use crate::dialogs::DialogPolicy;
+use crate::downloads::Downloads;
 use opendevbrowser_api::commands::DialogInfo;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -120,6 +121,8 @@ pub struct State {
     pub dialog_policy: DialogPolicy,
     /// Dialogs the policy answered since the last result that listed them.
     pub handled_dialogs: Vec<DialogInfo>,
+    /// Downloads the browser reported.
+    pub downloads: Downloads,
 }
 
 impl State {

@@ -256,6 +256,29 @@ pub fn on_tab_gone(tab_id: i64) {
     flush_router();
 }
 
+/// `chrome.downloads.onCreated(item)`.
+pub fn on_download_created(item: JsValue) {
+    let Some(item) = from_js::<crate::router::DownloadItem>(item) else { return };
+    let event = with_core(|c| c.router.download_created(&item)).flatten();
+    if let (Some(event), true) = (event, connected()) {
+        send_frame(&ExtensionFrame::Event(event));
+    }
+}
+
+/// `chrome.downloads.onChanged(delta)`: reads the whole item back and reports its progress.
+pub fn on_download_changed(delta: JsValue) {
+    let Some(id) = js_sys::Reflect::get(&delta, &"id".into()).ok().and_then(|v| v.as_f64()) else { return };
+    spawn_local(async move {
+        let found = chrome::downloads_search(&to_js(&json!({"id": id as i64}))).await.ok();
+        let items = found.and_then(from_js::<Vec<crate::router::DownloadItem>>).unwrap_or_default();
+        let Some(item) = items.into_iter().next() else { return };
+        let event = with_core(|c| c.router.download_changed(&item)).flatten();
+        if let (Some(event), true) = (event, connected()) {
+            send_frame(&ExtensionFrame::Event(event));
+        }
+    });
+}
+
 /// `chrome.tabs.onUpdated(tabId, changeInfo, tab)`.
 pub fn on_tab_updated(tab: JsValue) {
     if let Some(tab) = from_js::<TabInfo>(tab) {

@@ -37,6 +37,10 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = ["chrome", "debugger"], js_name = getTargets)]
     pub async fn debugger_get_targets() -> Result<JsValue, JsValue>;
 
+    /// `chrome.downloads.search`.
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "downloads"], js_name = search)]
+    pub async fn downloads_search(query: &JsValue) -> Result<JsValue, JsValue>;
+
     /// `chrome.tabs.query`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = query)]
     pub async fn tabs_query(query: &JsValue) -> Result<JsValue, JsValue>;

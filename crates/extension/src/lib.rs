@@ -57,6 +57,8 @@ mod exports {
                 }
             }
             "tabUpdated" => cdp::on_tab_updated(arg(2)),
+            "downloadCreated" => cdp::on_download_created(arg(0)),
+            "downloadChanged" => cdp::on_download_changed(arg(0)),
             _ => {}
         }
     }

@@ -189,3 +189,24 @@ rule! { fn a_session_handed_out_hears_its_detach_and_the_tab_can_be_attached_aga
     r.tab_detached(9);
     assert!(r.take_events().is_empty(), "nobody held tab 9's session: nothing to tell");
 }}
+
+rule! { fn downloads_become_browser_download_events_once_asked_for() {
+    use extension::router::DownloadItem;
+    let mut r = Router::new();
+    let item: DownloadItem = serde_json::from_value(json!({"id": 4, "url": "http://x/files/report.csv?v=2",
+        "filename": "", "state": "in_progress", "bytesReceived": 0, "totalBytes": 11})).unwrap();
+    assert!(r.download_created(&item).is_none(), "nobody asked for download events");
+    let on = cmd("Browser.setDownloadBehavior", json!({"behavior": "allowAndName", "eventsEnabled": true}), None);
+    assert_eq!(r.plan(&on, "UA"), Plan::Reply(Ok(json!({}))));
+    let begin = r.download_created(&item).unwrap();
+    assert_eq!(begin.method, "Browser.downloadWillBegin");
+    let p = begin.params.unwrap();
+    assert_eq!((p["guid"].as_str(), p["suggestedFilename"].as_str()), (Some("chrome-download-4"), Some("report.csv")));
+    let done: DownloadItem = serde_json::from_value(json!({"id": 4, "url": "http://x/files/report.csv",
+        "filename": "/home/u/Downloads/report (1).csv", "state": "complete", "bytesReceived": 11, "totalBytes": 11})).unwrap();
+    let progress = r.download_changed(&done).unwrap().params.unwrap();
+    assert_eq!((progress["state"].as_str(), progress["filePath"].as_str()), (Some("completed"), Some("/home/u/Downloads/report (1).csv")));
+    let off = cmd("Browser.setDownloadBehavior", json!({"behavior": "deny"}), None);
+    r.plan(&off, "UA");
+    assert!(r.download_changed(&done).is_none());
+}}

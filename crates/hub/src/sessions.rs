@@ -205,6 +205,7 @@ in_browser_layer!(
     Screenshot,
     Dialog,
     Evaluate,
+    Download,
     ConsolePoll,
     NetworkPoll,
     Perf,

@@ -105,6 +105,7 @@ macro_rules! for_each_command {
             session $crate::commands::Perf => devtools_perf;
             session $crate::commands::Dialog => page_dialog;
             session $crate::commands::Evaluate => page_evaluate;
+            session $crate::commands::Download => page_download;
         }
     };
 }

@@ -81,3 +81,33 @@ pub struct Evaluated {
     #[serde(rename = "type")]
     pub kind: String,
 }
+
+/// `page.download`: click an element that starts a download and wait for the file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Download {
+    /// The link or button that starts the download (ref).
+    #[serde(rename = "ref")]
+    #[schemars(length(min = 1))]
+    pub element: String,
+    /// Give up after this long (default 30000).
+    #[schemars(range(max = 300_000))]
+    pub timeout_ms: Option<u64>,
+}
+command!(Download: "page.download", cli "download", Session, -> Downloaded,
+    "Click an element by ref that starts a download, and wait for the saved file",
+    tool("browser_download", writes, "Click a link/button by ref that downloads a file; waits until it is saved and returns its path and size."));
+
+/// A file the browser saved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Downloaded {
+    /// Where it is on this machine.
+    pub path: String,
+    /// Its size.
+    pub bytes: u64,
+    /// The name the site gave it.
+    pub suggested_filename: String,
+    /// Where it came from.
+    pub url: String,
+}

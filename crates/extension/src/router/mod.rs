@@ -9,7 +9,10 @@
 //! events to emit when tabs come and go; [`target_domain`] holds the `Target.*` rules.
 //! The wasm driver carries the decisions out.
 
+mod downloads;
 mod target_domain;
+
+pub use downloads::DownloadItem;
 
 use pairing::wire::CdpEvent;
 use serde::{Deserialize, Serialize};
@@ -119,6 +122,7 @@ pub struct Router {
     auto_attach: Option<AutoAttach>,
     discover: bool,
     events: Vec<CdpEvent>,
+    downloads_watched: bool,
     side_commands: Vec<(Debuggee, String, Value)>,
 }
 

@@ -19,7 +19,12 @@ impl Router {
         match cmd.method.as_str() {
             "Browser.getVersion" => Plan::Reply(Ok(json!({"protocolVersion": "1.3", "product": product(user_agent),
                 "revision": "", "userAgent": user_agent, "jsVersion": ""}))),
-            "Browser.setDownloadBehavior" => Plan::Reply(Ok(json!({}))),
+            "Browser.setDownloadBehavior" => {
+                let events = params.get("eventsEnabled") == Some(&Value::Bool(true));
+                let deny = params.get("behavior").and_then(Value::as_str) == Some("deny");
+                self.watch_downloads(events && !deny);
+                Plan::Reply(Ok(json!({})))
+            }
             "Target.getBrowserContexts" => Plan::Reply(Ok(json!({"browserContextIds": ["default"]}))),
             "Target.attachToBrowserTarget" => Plan::Reply(Ok(json!({"sessionId": BROWSER_SESSION}))),
             "Target.setDiscoverTargets" => self.set_discover(params.get("discover") == Some(&Value::Bool(true))),
