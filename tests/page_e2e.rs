@@ -168,6 +168,31 @@ async fn downloads_arrive_as_files(d: &Driver<'_>, site: &Site) {
     assert!(nothing["message"].as_str().unwrap().contains("did not start within 500 ms"), "{nothing}");
 }
 
+/// Snapshots and actions leave no trace: no attribute changes (a MutationObserver on the
+/// page and in the shadow root counts none), nothing added to `window`; elements in an
+/// open shadow root are in the outline and can be typed into and clicked; a ref from a
+/// replaced document is stale.
+async fn snapshots_leave_no_trace(d: &Driver<'_>, site: &Site) {
+    d.ok("nav.goto", json!({"url": site.url("/widget")})).await;
+    let globals = "Object.keys(window).length";
+    let before = d.ok("page.evaluate", json!({"expression": globals})).await["value"].clone();
+    let page = d.snapshot().await;
+    let (field, button) = (ref_of(&page, "textbox \"Shadow field\""), ref_of(&page, "button \"Shadow button\""));
+    d.ok("interact.type", json!({"ref": field, "text": "deep"})).await;
+    d.ok("interact.click", json!({"ref": button})).await;
+    d.wait_text("shadow clicked:deep").await;
+    d.snapshot().await;
+    let changes = d.ok("page.evaluate", json!({"expression": "window.attributeChanges"})).await;
+    assert_eq!(changes["value"], 0, "no attribute was written into the page");
+    let html = d.ok("page.evaluate", json!({"expression": "document.documentElement.outerHTML"})).await;
+    assert!(!html["value"].as_str().unwrap().contains("odb-ref"), "no ref attributes");
+    assert_eq!(d.ok("page.evaluate", json!({"expression": globals})).await["value"], before, "no new globals");
+    d.ok("nav.reload", json!({})).await;
+    d.fails("interact.click", json!({"ref": button}), "stale_ref").await;
+    let again = d.snapshot().await;
+    assert_ne!(ref_of(&again, "button \"Shadow button\""), button, "a new document gets new refs");
+}
+
 async fn every_case(d: &Driver<'_>, site: &Site) {
     dialogs_never_stall(d, site).await;
     evaluate_everywhere(d, site).await;
@@ -175,6 +200,7 @@ async fn every_case(d: &Driver<'_>, site: &Site) {
     forms_in_one_call(d, site).await;
     full_page_screenshots(d, site).await;
     downloads_arrive_as_files(d, site).await;
+    snapshots_leave_no_trace(d, site).await;
 }
 
 #[tokio::test]

@@ -76,3 +76,26 @@ pub const DOWNLOAD: &str = r#"<!doctype html><html><head><title>Download</title>
 
 /// The report `/report.csv` serves (as `Content-Disposition: attachment`).
 pub const REPORT_CSV: &str = "month,total\njan,42\nfeb,58\n";
+
+/// `/widget`: a custom element with an open shadow root (a field and a button inside), and
+/// a MutationObserver that counts every attribute change anywhere, shadow root included, so
+/// a test can prove the hub's snapshot and clicks leave no trace in the page.
+pub const WIDGET: &str = r#"<!doctype html><html><head><title>Widget</title></head><body>
+<h1>Widget</h1>
+<odb-widget></odb-widget>
+<p id="out">untouched</p>
+<script>
+window.attributeChanges = 0;
+const watch = (root) => new MutationObserver((m) => { window.attributeChanges += m.length; })
+  .observe(root, {attributes: true, subtree: true});
+customElements.define('odb-widget', class extends HTMLElement {
+  connectedCallback() {
+    const root = this.attachShadow({mode: 'open'});
+    root.innerHTML = '<input aria-label="Shadow field"><button style="width:120px;height:30px">Shadow button</button>';
+    root.querySelector('button').addEventListener('click', () => {
+      out.textContent = 'shadow clicked:' + root.querySelector('input').value; });
+    watch(root);
+  }
+});
+watch(document);
+</script></body></html>"#;

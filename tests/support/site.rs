@@ -83,6 +83,7 @@ impl Site {
             .route("/input", get(|| async { Html(crate::pages::INPUT) }))
             .route("/forms", get(|| async { Html(crate::pages::FORMS) }))
             .route("/download", get(|| async { Html(crate::pages::DOWNLOAD) }))
+            .route("/widget", get(|| async { Html(crate::pages::WIDGET) }))
             .route(
                 "/report.csv",
                 get(|| async {

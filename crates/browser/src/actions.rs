@@ -61,8 +61,8 @@ impl Ctx<'_> {
             .map_or(Ok(0), |c| c.parse::<usize>())
             .map_err(|_| Error::param("cursor", "must be the nextCursor of a previous snapshot"))?;
         let base = self.session.state().targets.get(&self.target).map_or(0, |t| t.max_ref);
-        let snap =
-            self.session.eval(&self.cdp, &js::call(js::SNAPSHOT, &[json!({"mode": mode, "base": base})])).await?;
+        let opts = [json!({"mode": mode, "base": base})];
+        let snap = self.session.call_on_refs(&self.target, &self.cdp, js::SNAPSHOT, &opts, true).await?;
         let lines: Vec<String> = snap["lines"]
             .as_array()
             .map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())

@@ -66,7 +66,8 @@ impl<'a> Ctx<'a> {
     /// but gone from the page) are told apart.
     pub(crate) async fn ref_op(&self, r: &str, op: &str, arg: Value) -> Result<Value, Error> {
         self.session.check_ref(&self.target, r)?;
-        let result = self.session.eval(&self.cdp, &js::call(js::REF_OP, &[json!(r), json!(op), arg])).await?;
+        let args = [json!(r), json!(op), arg];
+        let result = self.session.call_on_refs(&self.target, &self.cdp, js::REF_OP, &args, true).await?;
         if result["stale"] == true {
             return Err(err(
                 "stale_ref",

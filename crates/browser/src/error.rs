@@ -24,7 +24,12 @@ impl BrowserError {
         match self.code {
             "unknown_session" | "unknown_ref" | "unknown_target" | "unknown_page" => 404,
             "session_not_owned" => 403,
-            "stale_ref" | "detached_target" | "element_not_visible" | "no_history" | "dialog_open" | "no_dialog"
+            "stale_ref"
+            | "detached_target"
+            | "element_not_visible"
+            | "no_history"
+            | "dialog_open"
+            | "no_dialog"
             | "check_failed" => 409,
             "navigation_timeout" | "wait_timeout_exceeded" => 504,
             "invalid_selector" | "invalid_mode" | "unknown_key" | "file_not_found" => 400,

@@ -56,9 +56,8 @@ impl Ctx<'_> {
             paths.push(full.display().to_string());
         }
         self.session.check_ref(&self.target, r)?;
-        let input = js::file_input(r);
-        let found = self.input("Runtime.evaluate", json!({"expression": input})).await?;
-        let Some(object) = found["result"]["objectId"].as_str() else {
+        let found = self.session.call_on_refs(&self.target, &self.cdp, js::FILE_INPUT, &[json!(r)], false).await?;
+        let Some(object) = found["objectId"].as_str() else {
             return Err(err("stale_ref", format!("ref {r} is not a file input in the page (or it is gone)")));
         };
         self.input("DOM.setFileInputFiles", json!({"files": paths, "objectId": object})).await?;

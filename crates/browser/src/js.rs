@@ -1,16 +1,24 @@
 //! The JavaScript the hub runs in pages: the snapshot walker that gives interactive
-//! elements stable refs (`data-odb-ref`), and small functions acting on one ref.
+//! elements stable refs, and small functions acting on one ref.
 //!
-//! Refs are attributes on the elements themselves, so they stay stable across snapshots of
-//! one document and vanish with it: a ref that no longer resolves is a stale snapshot.
-//! Same-origin iframes are walked as part of their page (their elements get refs too, and
-//! coordinates are translated to the top viewport); cross-origin iframes are listed, not
-//! entered, since their documents are out of the page's reach.
+//! Refs leave no trace in the page: they live in a ref table ([`REF_TABLE`]) that the hub
+//! creates in the page's JavaScript heap and holds by its remote object id. Nothing on
+//! `window` or in the DOM points to it, so the site can neither see nor change it. The
+//! walker and the ref functions run as methods of that table (`Runtime.callFunctionOn`,
+//! `this` = the table): an element keeps its ref across snapshots of one document, and a
+//! ref whose element left the page (or whose document was replaced) is stale.
+//! Open shadow roots and same-origin iframes are walked as part of their page (their
+//! elements get refs too, and coordinates are translated to the top viewport);
+//! cross-origin iframes are listed, not entered, since their documents are out of reach.
 
-/// `(opts) => {lines, url, title, refCount, maxRef}`; `opts = {mode: "outline"|"actionables", base}`.
-/// New refs continue after `base` (the last ref issued for the target), so a ref never
-/// names two elements, even across navigations.
-pub const SNAPSHOT: &str = r#"(opts) => {
+/// The ref table: ref → element (weakly), element → ref, and the last ref issued.
+pub const REF_TABLE: &str = "({byRef: new Map(), byEl: new WeakMap(), counter: 0})";
+
+/// `function (opts) → {lines, url, title, refCount, maxRef}`, called on the ref table;
+/// `opts = {mode: "outline"|"actionables", base}`. New refs continue after `base` (the last
+/// ref issued for the target), so a ref never names two elements, even across navigations.
+pub const SNAPSHOT: &str = r#"function (opts) {
+  const table = this;
   const ACTION = new Set(['button','link','textbox','searchbox','checkbox','radio','combobox','listbox','option',
     'menuitem','menuitemcheckbox','menuitemradio','switch','tab','slider','spinbutton','treeitem']);
   const OUTLINE = new Set(['heading','main','navigation','region','form','list','listitem','img','table','row',
@@ -55,7 +63,7 @@ pub const SNAPSHOT: &str = r#"(opts) => {
     if (['textbox','combobox','listbox','searchbox','list','form','table','main','navigation','region'].includes(role)) return clean(el.getAttribute('title'));
     return clean(el.innerText || el.getAttribute('title'));
   };
-  window.__odbRefCounter = Math.max(window.__odbRefCounter || 0, opts.base || 0);
+  table.counter = Math.max(table.counter || 0, opts.base || 0);
   const lines = [];
   let refCount = 0;
   const walk = (el, depth) => {
@@ -75,8 +83,8 @@ pub const SNAPSHOT: &str = r#"(opts) => {
       if (shown) {
         let line = '  '.repeat(depth);
         if (actionable) {
-          let ref = child.getAttribute('data-odb-ref');
-          if (!ref) { ref = 'r' + (++window.__odbRefCounter); child.setAttribute('data-odb-ref', ref); }
+          let ref = table.byEl.get(child);
+          if (!ref) { ref = 'r' + (++table.counter); table.byEl.set(child, ref); table.byRef.set(ref, new WeakRef(child)); }
           line += `[${ref}] `;
           refCount++;
         }
@@ -91,29 +99,23 @@ pub const SNAPSHOT: &str = r#"(opts) => {
         if (child.disabled || child.getAttribute('aria-disabled') === 'true') line += ' disabled';
         lines.push(line);
       }
-      if (!(actionable && ['button','link','option'].includes(role))) walk(child, shown ? depth + 1 : depth);
+      if (!(actionable && ['button','link','option'].includes(role))) {
+        walk(child, shown ? depth + 1 : depth);
+        if (child.shadowRoot) walk(child.shadowRoot, shown ? depth + 1 : depth);
+      }
     }
   };
   walk(document.body || document.documentElement, 0);
-  return {lines, url: location.href, title: document.title, refCount, maxRef: window.__odbRefCounter};
+  return {lines, url: location.href, title: document.title, refCount, maxRef: table.counter};
 }"#;
 
-/// `(ref, op, arg) => result | {stale: true}`: one operation on the element with that ref.
-/// Elements inside same-origin iframes are found too; `center` and `rect` are in the top
-/// viewport's coordinates, which is where input events and screenshots are aimed.
-pub const REF_OP: &str = r#"(ref, op, arg) => {
-  const find = (doc) => {
-    const hit = doc.querySelector(`[data-odb-ref="${ref}"]`);
-    if (hit) return hit;
-    for (const f of doc.querySelectorAll('iframe, frame')) {
-      let inner = null; try { inner = f.contentDocument; } catch (e) {}
-      const found = inner && find(inner);
-      if (found) return found;
-    }
-    return null;
-  };
-  const el = find(document);
-  if (!el) return {stale: true};
+/// `function (ref, op, arg) → result | {stale: true}`, called on the ref table: one
+/// operation on the element with that ref (in the page, a shadow root or a same-origin
+/// iframe). `center` and `rect` are in the top viewport's coordinates, which is where
+/// input events and screenshots are aimed.
+pub const REF_OP: &str = r#"function (ref, op, arg) {
+  const el = this.byRef.get(ref)?.deref();
+  if (!el || !el.isConnected) return {stale: true};
   const view = el.ownerDocument.defaultView;
   const frameOffset = () => { let x = 0, y = 0;
     for (let w = view; w !== window && w.frameElement; w = w.parent) {
@@ -128,7 +130,7 @@ pub const REF_OP: &str = r#"(ref, op, arg) => {
       return {x: r.x + r.width / 2, y: r.y + r.height / 2, visible: visible()}; }
     case 'rect': el.scrollIntoView({block: 'center', inline: 'center'}); return {...rect(), visible: visible()};
     case 'focus': el.scrollIntoView({block: 'center'}); el.focus(); if (arg && 'value' in el) { el.value = '';
-      el.dispatchEvent(new Event('input', {bubbles: true})); } return {focused: el.ownerDocument.activeElement === el};
+      el.dispatchEvent(new Event('input', {bubbles: true})); } return {focused: el.getRootNode().activeElement === el};
     case 'select': { const wanted = new Set(arg); let n = 0;
       for (const o of el.options || []) { o.selected = wanted.has(o.value) || wanted.has(o.label); if (o.selected) n++; }
       el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true}));
@@ -178,43 +180,27 @@ pub const CONDITION: &str = r#"(sel, text, state) => {
   return !!el;
 }"#;
 
-/// `(ref) => element | null`: the element with that ref, in the page or a same-origin iframe.
-pub const FIND_REF: &str = r#"(ref) => {
-  const find = (doc) => {
-    const hit = doc.querySelector(`[data-odb-ref="${ref}"]`);
-    if (hit) return hit;
-    for (const f of doc.querySelectorAll('iframe, frame')) {
-      let inner = null; try { inner = f.contentDocument; } catch (e) {}
-      const found = inner && find(inner);
-      if (found) return found;
-    }
-    return null;
-  };
-  return find(document);
+/// `function (ref) → <input type=file> | null`, called on the ref table, to get the input
+/// as a remote object for `DOM.setFileInputFiles`.
+pub const FILE_INPUT: &str = r#"function (ref) {
+  const el = this.byRef.get(ref)?.deref();
+  return el && el.isConnected && el.tagName === 'INPUT' && el.type === 'file' ? el : null;
 }"#;
 
-/// An expression for the `<input type=file>` with ref `r` (or `null`), to get it as a
-/// remote object for `DOM.setFileInputFiles`.
-pub fn file_input(r: &str) -> String {
-    let find = call(FIND_REF, &[serde_json::json!(r)]);
-    format!("(() => {{ const el = {find}; return el && el.tagName === 'INPUT' && el.type === 'file' ? el : null; }})()")
-}
-
-/// The expression `page.evaluate` runs. `source` is an expression, or a function called
-/// with the element of `element` (if given) and then `args`; promises are awaited. It
-/// answers `{type, value}`, `{stale: true}` when the ref's element is gone, or `{problem}`
-/// when a ref was given but `source` is not a function. The caller's source is compiled by
-/// the browser as part of this expression (no `eval`, so page CSP does not block it).
-pub fn evaluate(source: &str, element: Option<&str>, args: &[serde_json::Value]) -> String {
-    let has_ref = element.is_some();
-    let el = element.map_or_else(|| "undefined".to_owned(), |r| call(FIND_REF, &[serde_json::json!(r)]));
-    let args = serde_json::Value::from(args.to_vec());
+/// The function `page.evaluate` calls on the ref table with `(ref, args)`. `source` is an
+/// expression, or a function called with the element of the ref (if one is given) and then
+/// `args`; promises are awaited. It answers `{type, value}`, `{stale: true}` when the ref's
+/// element is gone, or `{problem}` when a ref was given but `source` is not a function. The
+/// caller's source is compiled by the browser as part of this function (no `eval`, so the
+/// page's CSP does not block it).
+pub fn evaluate(source: &str) -> String {
     format!(
-        "(async () => {{\n  const __el = {el};\n  if ({has_ref} && !__el) return {{stale: true}};\n  const __f = ({source}\n);\n  \
-         let __r;\n  if (typeof __f === 'function') __r = await __f(...({has_ref} ? [__el] : []), ...{args});\n  \
-         else if ({has_ref}) return {{problem: 'with a ref, the expression must be a function such as (el) => el.value'}};\n  \
-         else __r = await __f;\n  \
-         return {{type: __r === null ? 'null' : Array.isArray(__r) ? 'array' : typeof __r, value: __r}};\n}})()"
+        "async function (ref, args) {{\n  const el = ref == null ? undefined : this.byRef.get(ref)?.deref();\n  \
+         if (ref != null && (!el || !el.isConnected)) return {{stale: true}};\n  const f = ({source}\n);\n  \
+         let r;\n  if (typeof f === 'function') r = await f(...(ref == null ? [] : [el]), ...(args || []));\n  \
+         else if (ref != null) return {{problem: 'with a ref, the expression must be a function such as (el) => el.value'}};\n  \
+         else r = await f;\n  \
+         return {{type: r === null ? 'null' : Array.isArray(r) ? 'array' : typeof r, value: r}};\n}}"
     )
 }
 

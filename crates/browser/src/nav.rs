@@ -193,19 +193,23 @@ async fn wait(session: &Arc<BrowserSession>, w: Wait) -> Result<Timing, Error> {
     let started = Instant::now();
     let timeout = w.timeout_ms.unwrap_or(30_000);
     let state = w.state.as_deref().unwrap_or("visible");
-    let selector = match (w.selector, &w.element) {
-        (Some(s), _) => Some(s),
-        (None, Some(r)) => Some(format!("[data-odb-ref=\"{r}\"]")),
-        _ => None,
-    };
+    let selector = w.selector;
     let text = w.text.as_deref();
-    if selector.is_none() && text.is_none() {
+    let element = w.element.filter(|_| selector.is_none());
+    if selector.is_none() && text.is_none() && element.is_none() {
         return Err(Error::param("selector", "give one of selector, ref or text"));
     }
-    let (_, cdp) = session.active().await?;
+    let (target, cdp) = session.active().await?;
+    if let Some(r) = &element {
+        session.check_ref(&target, r)?;
+    }
     let check = js::call(js::CONDITION, &[json!(selector), json!(text), json!(state)]);
     loop {
-        match session.eval(&cdp, &check).await {
+        let holds = match &element {
+            Some(r) => ref_state(session, &target, &cdp, r, state).await,
+            None => session.eval(&cdp, &check).await,
+        };
+        match holds {
             Ok(Value::Bool(true)) => return Ok(Timing { timing_ms: started.elapsed().as_millis() as u64 }),
             Err(Error::Browser(e)) if e.message.contains("SyntaxError") => {
                 return Err(err("invalid_selector", format!("{selector:?} is not a valid CSS selector")))
@@ -213,10 +217,22 @@ async fn wait(session: &Arc<BrowserSession>, w: Wait) -> Result<Timing, Error> {
             _ => {}
         }
         if started.elapsed() >= Duration::from_millis(timeout) {
-            let what = text
-                .map_or_else(|| format!("{} to be {state}", selector.unwrap_or_default()), |t| format!("text {t:?}"));
+            let thing = selector.or(element).unwrap_or_default();
+            let what = text.map_or_else(|| format!("{thing} to be {state}"), |t| format!("text {t:?}"));
             return Err(err("wait_timeout_exceeded", format!("waited {timeout} ms for {what}")));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Whether the element of ref `r` is in `state` (`attached`, `visible`, `hidden`) now; an
+/// element that left the page counts as hidden (and not attached).
+async fn ref_state(session: &BrowserSession, target: &str, cdp: &str, r: &str, state: &str) -> Result<Value, Error> {
+    let seen = session.call_on_refs(target, cdp, js::REF_OP, &[json!(r), json!("visible"), Value::Null], true).await?;
+    let (attached, visible) = (seen["stale"] != true, seen["value"] == true);
+    Ok(Value::Bool(match state {
+        "attached" => attached,
+        "hidden" => !visible,
+        _ => visible,
+    }))
 }

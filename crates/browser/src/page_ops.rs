@@ -58,8 +58,9 @@ impl SessionOp for Evaluate {
             session.check_ref(&target, r)?;
         }
         let args = self.args.unwrap_or_default();
-        let expression = js::evaluate(&self.expression, self.element.as_deref(), &args);
-        let result = session.eval(&cdp, &expression).await?;
+        let function = js::evaluate(&self.expression);
+        let call_args = [json!(self.element), json!(args)];
+        let result = session.call_on_refs(&target, &cdp, &function, &call_args, true).await?;
         if result["stale"] == true {
             let r = self.element.unwrap_or_default();
             return Err(err("stale_ref", format!("ref {r} is no longer in the page: take a new snapshot")));

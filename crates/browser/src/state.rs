@@ -92,6 +92,9 @@ pub struct TargetState {
     pub cdp_session: String,
     /// The last ref issued for this target (refs are never reused, across documents too).
     pub max_ref: u64,
+    /// The remote object id of the current document's ref table (`js::REF_TABLE`); empty
+    /// until the first command that needs it, and again after a navigation.
+    pub ref_table: String,
 }
 
 /// Mutable session state.
@@ -201,7 +204,7 @@ mod tests {
     #[test]
     fn forgetting_a_target_drops_its_page_name_and_session() {
         let mut s = State::default();
-        s.targets.insert("t".into(), TargetState { cdp_session: "S".into(), max_ref: 3 });
+        s.targets.insert("t".into(), TargetState { cdp_session: "S".into(), max_ref: 3, ..TargetState::default() });
         s.pages.insert("docs".into(), "t".into());
         s.activate("t");
         s.forget("t");

@@ -37,28 +37,36 @@ fn browser(cmd: &CdpCommand) -> SimReply {
             {"id": 2, "url": "http://golden.test/next", "title": "Next"}]})),
         "Page.captureScreenshot" => SimReply::Result(json!({"data": PNG_B64})),
         "Performance.getMetrics" => SimReply::Result(json!({"metrics": [{"name": "Nodes", "value": 12}]})),
+        "Runtime.callFunctionOn" => {
+            let f = p["functionDeclaration"].as_str().unwrap_or("");
+            let arg = |i: usize| p["arguments"][i]["value"].clone();
+            if f.starts_with("function (opts)") {
+                return value(json!({"lines": ["- heading \"Golden\"", "- button \"Go\" [ref=r1]",
+                    "- textbox \"Name\" [ref=r2]", "- combobox \"Color\" [ref=r3]"],
+                    "url": "http://golden.test/", "title": "Golden", "refCount": 3, "maxRef": 3}));
+            }
+            if f.starts_with("function (ref, op, arg)") {
+                return value(ref_op(arg(0).as_str().unwrap_or(""), arg(1).as_str().unwrap_or("")));
+            }
+            if f.starts_with("async function (ref, args)") && f.contains("(6 * 7") {
+                return value(json!({"type": "number", "value": 42}));
+            }
+            SimReply::Result(json!({"result": {"type": "undefined"}}))
+        }
         "Runtime.evaluate" => {
             let e = p["expression"].as_str().unwrap_or("");
             if e.contains("throw") {
                 return SimReply::Result(json!({"result": {"type": "object"},
                     "exceptionDetails": {"text": "Uncaught", "exception": {"description": "Error: boom"}}}));
             }
-            if e.starts_with("(async () => {") && e.contains("const __f = (6 * 7") {
-                return value(json!({"type": "number", "value": 42}));
+            if e.starts_with("({byRef") {
+                return SimReply::Result(json!({"result": {"type": "object", "objectId": "ref-table-1"}}));
             }
             if e == "1+1" {
                 return value(json!(2));
             }
-            if e.starts_with("((opts) =>") {
-                return value(json!({"lines": ["- heading \"Golden\"", "- button \"Go\" [ref=r1]",
-                    "- textbox \"Name\" [ref=r2]", "- combobox \"Color\" [ref=r3]"],
-                    "url": "http://golden.test/", "title": "Golden", "refCount": 3, "maxRef": 3}));
-            }
             if e.starts_with("((sel, text, state) =>") {
                 return value(json!(true));
-            }
-            if e.starts_with("((ref, op, arg) =>") {
-                return value(ref_op(e));
             }
             if e.contains("fresh:") {
                 return value(
@@ -81,12 +89,10 @@ fn browser(cmd: &CdpCommand) -> SimReply {
 }
 
 /// What the page-side ref function answers: `r3` is stale, the rest exist.
-fn ref_op(expression: &str) -> Value {
-    let args = expression.rsplit(")(").next().unwrap_or("");
-    if args.starts_with("\"r3\"") {
+fn ref_op(r: &str, op: &str) -> Value {
+    if r == "r3" {
         return json!({"stale": true});
     }
-    let op = args.split(',').nth(1).unwrap_or("").trim().trim_matches('"');
     match op {
         "center" => json!({"x": 40, "y": 20, "visible": true}),
         "rect" => json!({"x": 10, "y": 5, "width": 60, "height": 30, "scrollX": 0, "scrollY": 0, "visible": true}),
