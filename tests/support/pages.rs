@@ -99,3 +99,21 @@ customElements.define('odb-widget', class extends HTMLElement {
 });
 watch(document);
 </script></body></html>"#;
+
+/// `/login`: a sign-in form; `/welcome` greets a right password and refuses a wrong one.
+pub const LOGIN: &str = r#"<!doctype html><html><head><title>Sign in</title></head><body>
+<h1>Sign in</h1>
+<form action="/welcome" method="get">
+<label for="user">User</label> <input id="user" name="user">
+<label for="password">Password</label> <input id="password" name="password" type="password">
+<button type="submit">Sign in</button>
+</form></body></html>"#;
+
+/// What `/welcome` answers for `user` and `password`.
+pub fn welcome(user: &str, password: &str) -> String {
+    let line = if password == "secret" { format!("Welcome, {user}") } else { "Wrong password".to_owned() };
+    format!(
+        "<!doctype html><html><head><title>Welcome</title></head><body><h1>{line}</h1>\
+             <a href=\"/dialogs\">Cards</a></body></html>"
+    )
+}

@@ -84,6 +84,14 @@ impl Site {
             .route("/forms", get(|| async { Html(crate::pages::FORMS) }))
             .route("/download", get(|| async { Html(crate::pages::DOWNLOAD) }))
             .route("/widget", get(|| async { Html(crate::pages::WIDGET) }))
+            .route("/login", get(|| async { Html(crate::pages::LOGIN) }))
+            .route(
+                "/welcome",
+                get(|q: axum::extract::Query<std::collections::HashMap<String, String>>| async move {
+                    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+                    Html(crate::pages::welcome(&get("user"), &get("password")))
+                }),
+            )
             .route(
                 "/report.csv",
                 get(|| async {

@@ -21,7 +21,11 @@ enum Kind {
     Integer,
     Number,
     Bool,
+    /// An array of strings: each value as given.
     List,
+    /// An array of anything else (objects, JSON values): each value read as JSON (a value
+    /// that is not JSON is taken as a string).
+    JsonList,
     Object,
 }
 
@@ -90,7 +94,8 @@ fn kind(prop: &Value) -> Kind {
         Some(&"integer") => Kind::Integer,
         Some(&"number") => Kind::Number,
         Some(&"boolean") => Kind::Bool,
-        Some(&"array") => Kind::List,
+        Some(&"array") if prop["items"]["type"] == "string" => Kind::List,
+        Some(&"array") => Kind::JsonList,
         Some(&"object") => Kind::Object,
         _ => Kind::Text,
     }
@@ -125,7 +130,7 @@ fn subcommand(info: &CommandInfo) -> clap::Command {
         let mut arg = Arg::new(flag.long.clone()).long(flag.long.clone()).help(flag.help.clone());
         arg = match flag.kind {
             Kind::Bool => arg.action(ArgAction::SetTrue),
-            Kind::List => arg.num_args(1..).required(flag.required),
+            Kind::List | Kind::JsonList => arg.num_args(1..).required(flag.required),
             _ => arg.required(flag.required),
         };
         if !flag.choices.is_empty() {
@@ -166,6 +171,10 @@ pub fn params(info: &CommandInfo, m: &ArgMatches) -> Result<Map<String, Value>, 
             Kind::Bool if m.get_flag(&format!("no-{name}")) => Some(json!(false)),
             Kind::Bool => None,
             Kind::List => m.get_many::<String>(name).map(|v| json!(v.collect::<Vec<_>>())),
+            Kind::JsonList => m.get_many::<String>(name).map(|v| {
+                let items: Vec<Value> = v.map(|t| serde_json::from_str(t).unwrap_or_else(|_| json!(t))).collect();
+                Value::Array(items)
+            }),
             Kind::Integer => match text() {
                 Some(v) => Some(json!(v.parse::<i64>().map_err(|_| format!("--{name} must be a whole number"))?)),
                 None => None,
