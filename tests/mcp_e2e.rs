@@ -49,6 +49,7 @@ async fn an_mcp_agent_fills_a_form_in_the_users_chrome() {
     let args = ["--binary", &cli_binary(), "--site", &site, "--tools", &tools.join(",")];
     let findings = run_agents(&world, "agent_flow.py", &args).await;
     assert_eq!(findings["mode"], "extension", "the paired extension is used: {findings}");
+    assert_eq!(findings["dialog_and_evaluate"], true, "a confirm answered and JavaScript evaluated: {findings}");
     assert!(findings["tools"].as_u64() > Some(tools.len() as u64 - 1), "{findings}");
     println!("mcp findings: {findings}");
     let bound = world.hub.rpc("hub.status", serde_json::json!({})).await;

@@ -105,6 +105,17 @@ async def main():
             check(text_of(unknown).startswith("unknown_ref"), f"unknown ref: {text_of(unknown)}")
             stale = await call(session, "browser_click", {"ref": send}, expect_error=True)
             check(text_of(stale).startswith("stale_ref") and "browser_snapshot" in text_of(stale), text_of(stale))
+            await call(session, "browser_navigate", {"url": a.site + "/dialogs"})
+            outline = text_of(await call(session, "browser_snapshot"))
+            opened = await call(session, "browser_click", {"ref": ref_of(outline, 'button "Confirm"')}, expect_error=True)
+            check(text_of(opened).startswith("dialog_open") and "Delete the card?" in text_of(opened), text_of(opened))
+            answered = await call(session, "browser_handle_dialog", {"action": "accept"})
+            check(json.loads(text_of(answered))["handled"]["outcome"] == "accepted", text_of(answered))
+            await call(session, "browser_wait_for", {"text": "confirmed", "timeoutMs": 10000})
+            title = await call(session, "browser_evaluate", {"expression": "(a) => document.title + a", "args": ["!"]})
+            check(json.loads(text_of(title))["value"] == "Dialogs!", f"evaluated: {text_of(title)}")
+            findings["dialog_and_evaluate"] = True
+
             doctor = await call(session, "browser_status")
             check(text_of(doctor).startswith("ok:"), f"doctor verdict: {text_of(doctor)}")
     print(json.dumps(findings))
