@@ -193,6 +193,33 @@ async fn snapshots_leave_no_trace(d: &Driver<'_>, site: &Site) {
     assert_ne!(ref_of(&again, "button \"Shadow button\""), button, "a new document gets new refs");
 }
 
+/// The ref on the first line containing `needle` after the line containing `header`.
+fn ref_under(snapshot: &str, header: &str, needle: &str) -> String {
+    let rest: String = snapshot.lines().skip_while(|l| !l.contains(header)).collect::<Vec<_>>().join("\n");
+    ref_of(&rest, needle)
+}
+
+/// Cross-origin iframes are entered and actionable: one on a second loopback port (same
+/// site, in the page's process) and one on `localhost` (another site, its own target).
+/// Typing and clicking inside each changes that frame's own page.
+async fn cross_origin_iframes(d: &Driver<'_>, site: &Site) {
+    let other = Site::start().await;
+    let port = other.url("").rsplit(':').next().unwrap().to_owned();
+    d.ok("nav.goto", json!({"url": site.url(&format!("/crossframe?other={port}")), "waitUntil": "load"})).await;
+    let page = d.snapshot().await;
+    for (frame, word) in [("Second port", "near"), ("Other site", "far")] {
+        let field = ref_under(&page, &format!("iframe \"{frame}\""), "textbox \"Word\"");
+        let button = ref_under(&page, &format!("iframe \"{frame}\""), "button \"Inner button\"");
+        d.ok("interact.type", json!({"ref": field, "text": word})).await;
+        d.ok("interact.click", json!({"ref": button})).await;
+    }
+    let after = d.snapshot().await;
+    for (frame, word) in [("Second port", "near"), ("Other site", "far")] {
+        let rest: String = after.lines().skip_while(|l| !l.contains(frame)).take(6).collect::<Vec<_>>().join("\n");
+        assert!(rest.contains(&format!("inner clicked:{word}")), "the click inside {frame} reached its page:\n{after}");
+    }
+}
+
 async fn every_case(d: &Driver<'_>, site: &Site) {
     dialogs_never_stall(d, site).await;
     evaluate_everywhere(d, site).await;
@@ -201,6 +228,7 @@ async fn every_case(d: &Driver<'_>, site: &Site) {
     full_page_screenshots(d, site).await;
     downloads_arrive_as_files(d, site).await;
     snapshots_leave_no_trace(d, site).await;
+    cross_origin_iframes(d, site).await;
 }
 
 #[tokio::test]

@@ -117,3 +117,15 @@ pub fn welcome(user: &str, password: &str) -> String {
              <a href=\"/dialogs\">Cards</a></body></html>"
     )
 }
+
+/// `/crossframe?other=<port>`: two iframes showing `/inner` from the site on `other`: one
+/// on the same host (cross-origin, same site: in the page's process) and one on
+/// `localhost` (another site: its own process and target).
+pub fn crossframe(other: &str) -> String {
+    format!(
+        "<!doctype html><html><head><title>Cross</title></head><body><h1>Frames elsewhere</h1>\
+         <iframe src=\"http://127.0.0.1:{other}/inner\" title=\"Second port\" style=\"width:400px;height:150px\"></iframe>\
+         <iframe src=\"http://localhost:{other}/inner\" title=\"Other site\" style=\"width:400px;height:150px\"></iframe>\
+         </body></html>"
+    )
+}

@@ -86,6 +86,12 @@ impl Site {
             .route("/widget", get(|| async { Html(crate::pages::WIDGET) }))
             .route("/login", get(|| async { Html(crate::pages::LOGIN) }))
             .route(
+                "/crossframe",
+                get(|q: axum::extract::Query<std::collections::HashMap<String, String>>| async move {
+                    Html(crate::pages::crossframe(q.get("other").map_or("0", String::as_str)))
+                }),
+            )
+            .route(
                 "/welcome",
                 get(|q: axum::extract::Query<std::collections::HashMap<String, String>>| async move {
                     let get = |k: &str| q.get(k).cloned().unwrap_or_default();

@@ -3,6 +3,7 @@
 
 use crate::ctx::{on_active_target, Ctx};
 use crate::error::{err, Error};
+use crate::frames;
 use crate::js;
 use crate::session::BrowserSession;
 use crate::snapshot::page;
@@ -62,14 +63,15 @@ impl Ctx<'_> {
             .map_err(|_| Error::param("cursor", "must be the nextCursor of a previous snapshot"))?;
         let base = self.session.state().targets.get(&self.target).map_or(0, |t| t.max_ref);
         let opts = [json!({"mode": mode, "base": base})];
-        let snap = self.session.call_on_refs(&self.target, &self.cdp, js::SNAPSHOT, &opts, true).await?;
-        let lines: Vec<String> = snap["lines"]
+        let snap = crate::ref_table::call(self.session, &self.target, &self.cdp, js::SNAPSHOT, &opts, true).await?;
+        let mut lines: Vec<String> = snap["lines"]
             .as_array()
             .map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
             .unwrap_or_default();
         if let Some(t) = self.session.state().targets.get_mut(&self.target) {
-            t.max_ref = snap["maxRef"].as_u64().unwrap_or(0);
+            t.max_ref = t.max_ref.max(snap["maxRef"].as_u64().unwrap_or(0));
         }
+        frames::expand(self.session, &self.target, &self.cdp, &snap, &mut lines, mode).await?;
         let p = page(&lines, cursor, max_chars);
         let text = |k: &str| snap[k].as_str().map(str::to_owned);
         Ok(PageSnapshot {

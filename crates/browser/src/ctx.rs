@@ -66,8 +66,18 @@ impl<'a> Ctx<'a> {
     /// but gone from the page) are told apart.
     pub(crate) async fn ref_op(&self, r: &str, op: &str, arg: Value) -> Result<Value, Error> {
         self.session.check_ref(&self.target, r)?;
-        let args = [json!(r), json!(op), arg];
-        let result = self.session.call_on_refs(&self.target, &self.cdp, js::REF_OP, &args, true).await?;
+        let args = [json!(op), arg];
+        let mut result =
+            crate::frames::call_on_ref(self.session, &self.target, &self.cdp, r, js::REF_OP, &args, true).await?;
+        if let (Some(frame), true) =
+            (crate::frames::frame_of_ref(self.session, &self.target, r), result.get("x").is_some())
+        {
+            // In a cross-origin iframe: its coordinates start at the iframe's content box.
+            let (dx, dy) = crate::frames::offset(self.session, &self.cdp, &frame).await?;
+            let shift = |v: &Value, d: f64| json!(v.as_f64().unwrap_or(0.0) + d);
+            result["x"] = shift(&result["x"], dx);
+            result["y"] = shift(&result["y"], dy);
+        }
         if result["stale"] == true {
             return Err(err(
                 "stale_ref",

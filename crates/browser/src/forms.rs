@@ -56,14 +56,17 @@ impl Ctx<'_> {
             paths.push(full.display().to_string());
         }
         self.session.check_ref(&self.target, r)?;
-        let found = self.session.call_on_refs(&self.target, &self.cdp, js::FILE_INPUT, &[json!(r)], false).await?;
+        let found =
+            crate::frames::call_on_ref(self.session, &self.target, &self.cdp, r, js::FILE_INPUT, &[], false).await?;
         let Some(object) = found["objectId"].as_str() else {
             return Err(err("stale_ref", format!("ref {r} is not a file input in the page (or it is gone)")));
         };
-        self.input("DOM.setFileInputFiles", json!({"files": paths, "objectId": object})).await?;
+        let home = crate::frames::session_of_ref(self.session, &self.target, &self.cdp, r);
+        let set = json!({"files": paths, "objectId": object});
+        self.session.call("DOM.setFileInputFiles", set, Some(&home)).await?;
         let read = json!({"objectId": object, "returnByValue": true,
             "functionDeclaration": "function () { return [...this.files].map(f => ({name: f.name, bytes: f.size})); }"});
-        let got = self.input("Runtime.callFunctionOn", read).await?;
+        let got = self.session.call("Runtime.callFunctionOn", read, Some(&home)).await?;
         let files = serde_json::from_value(got["result"]["value"].clone())
             .map_err(|e| err("js_error", format!("the page answered an odd file list: {e}")))?;
         Ok(Uploaded { files })

@@ -8,15 +8,19 @@
 //! `this` = the table): an element keeps its ref across snapshots of one document, and a
 //! ref whose element left the page (or whose document was replaced) is stale.
 //! Open shadow roots and same-origin iframes are walked as part of their page (their
-//! elements get refs too, and coordinates are translated to the top viewport);
-//! cross-origin iframes are listed, not entered, since their documents are out of reach.
+//! elements get refs too, and coordinates are translated to the top viewport).
+//! Cross-origin iframes are out of the page's reach: the hub walks them through the browser
+//! (a ref table in an isolated world of that frame, or in the frame's own target), see
+//! `frames.rs`.
 
 /// The ref table: ref → element (weakly), element → ref, and the last ref issued.
 pub const REF_TABLE: &str = "({byRef: new Map(), byEl: new WeakMap(), counter: 0})";
 
-/// `function (opts) → {lines, url, title, refCount, maxRef}`, called on the ref table;
-/// `opts = {mode: "outline"|"actionables", base}`. New refs continue after `base` (the last
-/// ref issued for the target), so a ref never names two elements, even across navigations.
+/// `function (opts) → {lines, url, title, refCount, maxRef, crossFrames}`, called on the ref
+/// table; `opts = {mode: "outline"|"actionables", base}`. New refs continue after `base`
+/// (the last ref issued for the target), so a ref never names two elements, even across
+/// navigations. `crossFrames` lists the iframes it could not enter (`{line, depth, src}`),
+/// for the hub to walk through the browser (`frames.rs`).
 pub const SNAPSHOT: &str = r#"function (opts) {
   const table = this;
   const ACTION = new Set(['button','link','textbox','searchbox','checkbox','radio','combobox','listbox','option',
@@ -66,6 +70,7 @@ pub const SNAPSHOT: &str = r#"function (opts) {
   table.counter = Math.max(table.counter || 0, opts.base || 0);
   const lines = [];
   let refCount = 0;
+  const crossFrames = [];
   const walk = (el, depth) => {
     for (const child of el.children) {
       if (!visible(child)) continue;
@@ -73,8 +78,9 @@ pub const SNAPSHOT: &str = r#"function (opts) {
         const label = clean(child.getAttribute('title') || child.getAttribute('name') || child.getAttribute('src'));
         const inner = frameDoc(child);
         const body = inner && (inner.body || inner.documentElement);
-        lines.push('  '.repeat(depth) + 'iframe' + (label ? ` "${label}"` : '') + (body ? '' : ' (cross-origin: not expanded)'));
+        lines.push('  '.repeat(depth) + 'iframe' + (label ? ` "${label}"` : '') + (body ? '' : ' (cross-origin)'));
         if (body) walk(body, depth + 1);
+        else crossFrames.push({line: lines.length - 1, depth: depth + 1, src: child.src});
         continue;
       }
       const role = child.getAttribute('role') || implicit(child);
@@ -105,8 +111,8 @@ pub const SNAPSHOT: &str = r#"function (opts) {
       }
     }
   };
-  walk(document.body || document.documentElement, 0);
-  return {lines, url: location.href, title: document.title, refCount, maxRef: table.counter};
+  walk(document.body || document.documentElement, opts.depth || 0);
+  return {lines, url: location.href, title: document.title, refCount, maxRef: table.counter, crossFrames};
 }"#;
 
 /// `function (ref, op, arg) → result | {stale: true}`, called on the ref table: one

@@ -6,8 +6,10 @@
 //! - [`session`] + [`state`]: one session's targets, flat sessions, pages and logs;
 //! - [`targets`], [`nav`], [`actions`], [`input`], [`forms`], [`page_ops`]: the commands,
 //!   one [`SessionOp`] impl per contract type (`opendevbrowser_api::commands`), most on the
-//!   active target through `ctx::Ctx`; [`snapshot`], [`js`], [`keys`] and [`dialogs`]
-//!   (the rules for JavaScript dialogs) are their helpers;
+//!   active target through `ctx::Ctx`; [`snapshot`], [`js`], [`keys`], [`dialogs`] (the
+//!   rules for JavaScript dialogs) and [`downloads`] are their helpers;
+//! - [`ref_table`]: where refs live (a table in the page's heap the hub holds, nothing in
+//!   the DOM); [`frames`]: cross-origin iframes entered through the browser;
 //! - [`registry`]: every open session;
 //! - [`error`]: what a command answers when it cannot be done.
 //!
@@ -24,12 +26,14 @@ pub mod direct;
 pub mod downloads;
 pub mod error;
 pub mod forms;
+pub mod frames;
 pub mod input;
 mod js;
 pub mod keys;
 pub mod launcher;
 pub mod nav;
 pub mod page_ops;
+pub mod ref_table;
 pub mod registry;
 pub mod session;
 pub mod snapshot;

@@ -228,7 +228,8 @@ async fn wait(session: &Arc<BrowserSession>, w: Wait) -> Result<Timing, Error> {
 /// Whether the element of ref `r` is in `state` (`attached`, `visible`, `hidden`) now; an
 /// element that left the page counts as hidden (and not attached).
 async fn ref_state(session: &BrowserSession, target: &str, cdp: &str, r: &str, state: &str) -> Result<Value, Error> {
-    let seen = session.call_on_refs(target, cdp, js::REF_OP, &[json!(r), json!("visible"), Value::Null], true).await?;
+    let seen =
+        crate::frames::call_on_ref(session, target, cdp, r, js::REF_OP, &[json!("visible"), Value::Null], true).await?;
     let (attached, visible) = (seen["stale"] != true, seen["value"] == true);
     Ok(Value::Bool(match state {
         "attached" => attached,

@@ -8,7 +8,7 @@ use crate::js;
 use crate::session::BrowserSession;
 use crate::SessionOp;
 use opendevbrowser_api::commands::{Click, Dialog, DialogAnswer, Download, Downloaded, Evaluate, Evaluated};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,8 +59,12 @@ impl SessionOp for Evaluate {
         }
         let args = self.args.unwrap_or_default();
         let function = js::evaluate(&self.expression);
-        let call_args = [json!(self.element), json!(args)];
-        let result = session.call_on_refs(&target, &cdp, &function, &call_args, true).await?;
+        let result = match &self.element {
+            Some(r) => crate::frames::call_on_ref(session, &target, &cdp, r, &function, &[json!(args)], true).await?,
+            None => {
+                crate::ref_table::call(session, &target, &cdp, &function, &[Value::Null, json!(args)], true).await?
+            }
+        };
         if result["stale"] == true {
             let r = self.element.unwrap_or_default();
             return Err(err("stale_ref", format!("ref {r} is no longer in the page: take a new snapshot")));

@@ -173,8 +173,11 @@ impl BrowserSession {
             // The browser (or the extension, when a /cdp client left) ended a session we
             // hold: forget it, and the next command on that target attaches again.
             let gone = event.params.as_ref().and_then(|p| p["sessionId"].as_str()).unwrap_or_default();
-            for target in state.targets.values_mut().filter(|t| t.cdp_session == gone) {
-                target.cdp_session.clear();
+            for target in state.targets.values_mut() {
+                if target.cdp_session == gone {
+                    target.cdp_session.clear();
+                }
+                target.frame_sessions.retain(|_, s| s != gone);
             }
             return;
         }
@@ -194,6 +197,14 @@ impl BrowserSession {
             "Page.javascriptDialogOpening" => return self.dialog_opening(&mut state, target, session, &p),
             "Page.javascriptDialogClosed" => {
                 state.dialogs.remove(&target);
+                return;
+            }
+            "Target.attachedToTarget" if p["targetInfo"]["type"] == "iframe" => {
+                // An out-of-process iframe of this page (auto-attach): its own session.
+                let (frame, child) = (p["targetInfo"]["targetId"].as_str(), p["sessionId"].as_str());
+                if let (Some(frame), Some(child), Some(t)) = (frame, child, state.targets.get_mut(&target)) {
+                    t.frame_sessions.insert(frame.to_owned(), child.to_owned());
+                }
                 return;
             }
             "Runtime.executionContextsCleared" => {
@@ -258,53 +269,6 @@ impl BrowserSession {
         }
     }
 
-    /// Calls `function` (a `js` function declaration) as a method of the target's ref table
-    /// with JSON `args`; its JSON value, or its remote object when `by_value` is false. The
-    /// table is made on first use, and again when the document it lived in is gone.
-    pub async fn call_on_refs(
-        &self,
-        target: &str,
-        cdp: &str,
-        function: &str,
-        args: &[Value],
-        by_value: bool,
-    ) -> Result<Value, Error> {
-        let arguments: Vec<Value> = args.iter().map(|a| json!({"value": a})).collect();
-        for attempt in 0..2 {
-            let table = self.ref_table(target, cdp).await?;
-            let params = json!({"objectId": table, "functionDeclaration": function, "arguments": arguments,
-                "returnByValue": by_value, "awaitPromise": true});
-            match self.call("Runtime.callFunctionOn", params, Some(cdp)).await {
-                Ok(result) => return js_result(result, by_value),
-                Err(Error::Cdp(CdpError::Protocol { message, .. })) if attempt == 0 && is_gone_object(&message) => {
-                    if let Some(t) = self.state().targets.get_mut(target) {
-                        t.ref_table.clear();
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(err("js_error", "the page's ref table vanished twice in a row"))
-    }
-
-    /// The target's ref table, made in the current document if it has none.
-    async fn ref_table(&self, target: &str, cdp: &str) -> Result<String, Error> {
-        let known = self.state().targets.get(target).map(|t| t.ref_table.clone()).unwrap_or_default();
-        if !known.is_empty() {
-            return Ok(known);
-        }
-        let made = json!({"expression": crate::js::REF_TABLE, "objectGroup": "opendevbrowser"});
-        let made = self.call("Runtime.evaluate", made, Some(cdp)).await?;
-        let id = made["result"]["objectId"].as_str().unwrap_or_default().to_owned();
-        if id.is_empty() {
-            return Err(err("js_error", "the page did not make the ref table"));
-        }
-        if let Some(t) = self.state().targets.get_mut(target) {
-            t.ref_table = id.clone();
-        }
-        Ok(id)
-    }
-
     /// The dialog open on the target attached as flat session `cdp`, if any.
     fn dialog_on_session(&self, cdp: &str) -> Option<opendevbrowser_api::commands::DialogInfo> {
         let state = self.state();
@@ -351,6 +315,9 @@ impl BrowserSession {
         for method in ["Page.enable", "Runtime.enable", "Network.enable"] {
             self.call(method, json!({}), Some(&session)).await?;
         }
+        // Out-of-process iframes become targets of their own, attached under this one.
+        let auto = json!({"autoAttach": true, "waitForDebuggerOnStart": false, "flatten": true});
+        self.call("Target.setAutoAttach", auto, Some(&session)).await?;
         // A target attached again keeps its last ref: refs are never reused.
         self.state().targets.entry(target_id.to_owned()).or_default().cdp_session = session.clone();
         Ok(session)
@@ -413,28 +380,4 @@ impl BrowserSession {
 fn is_missing_target(message: &str) -> bool {
     let lower = message.to_ascii_lowercase();
     lower.contains("no target") || lower.contains("not found") || lower.contains("no tab with")
-}
-
-/// Whether a CDP error says a remote object (or its document) no longer exists.
-fn is_gone_object(message: &str) -> bool {
-    let lower = message.to_ascii_lowercase();
-    [
-        "cannot find context",
-        "could not find object",
-        "no object with",
-        "context was destroyed",
-        "inspected target navigated",
-    ]
-    .iter()
-    .any(|m| lower.contains(m))
-}
-
-/// A `Runtime.callFunctionOn` answer: its value (or remote object), or `js_error` with the
-/// page's message and stack.
-fn js_result(result: Value, by_value: bool) -> Result<Value, Error> {
-    if let Some(e) = result.get("exceptionDetails") {
-        let text = e["exception"]["description"].as_str().or(e["text"].as_str()).unwrap_or("exception");
-        return Err(err("js_error", format!("the page threw: {text}")));
-    }
-    Ok(if by_value { result["result"]["value"].clone() } else { result["result"].clone() })
 }

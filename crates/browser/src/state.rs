@@ -95,6 +95,24 @@ pub struct TargetState {
     /// The remote object id of the current document's ref table (`js::REF_TABLE`); empty
     /// until the first command that needs it, and again after a navigation.
     pub ref_table: String,
+    /// Refs of elements in cross-origin iframes, and where their ref table is.
+    pub frame_refs: HashMap<String, FrameRef>,
+    /// Flat sessions of this target's out-of-process iframes, by frame id.
+    pub frame_sessions: HashMap<String, String>,
+    /// The ref table of each cross-origin iframe walked so far, by frame id.
+    pub frame_tables: HashMap<String, FrameRef>,
+}
+
+/// Where the element of a ref in a cross-origin iframe lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameRef {
+    /// The frame.
+    pub frame_id: String,
+    /// The CDP session its ref table is reached through (the page's own, or the frame's
+    /// target for an out-of-process iframe).
+    pub cdp_session: String,
+    /// The table's remote object id.
+    pub table: String,
 }
 
 /// Mutable session state.
