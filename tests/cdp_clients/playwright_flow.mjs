@@ -3,24 +3,11 @@
 // fill and click, screenshot, close. Prints its findings as one JSON line (the last line).
 // Usage: node playwright_flow.mjs <cdp-url> <site-base-url>
 import { chromium } from 'playwright-core';
+import { step, watchdog } from './steps.mjs';
 
 const [cdpUrl, site] = process.argv.slice(2);
 const findings = {};
-let current = 'start';
-// Nothing may hang: a step that does not finish in time fails the run, naming the step.
-setTimeout(() => {
-  console.error(`step ${current} did not finish within 60 s`);
-  process.exit(3);
-}, 60000).unref();
-const step = async (name, fn) => {
-  current = name;
-  try {
-    return await fn();
-  } catch (e) {
-    console.error(`step ${name} failed: ${e.message}`);
-    throw e;
-  }
-};
+watchdog(60);
 
 const browser = await step('connect', () => chromium.connectOverCDP(cdpUrl, { timeout: 20000 }));
 findings.version = browser.version();

@@ -3,24 +3,11 @@
 // screenshot, close. Prints its findings as one JSON line (the last line).
 // Usage: node puppeteer_flow.mjs <cdp-url> <site-base-url>
 import puppeteer from 'puppeteer-core';
+import { step, watchdog } from './steps.mjs';
 
 const [cdpUrl, site] = process.argv.slice(2);
 const findings = {};
-let current = 'start';
-// Nothing may hang: a step that does not finish in time fails the run, naming the step.
-setTimeout(() => {
-  console.error(`step ${current} did not finish within 60 s`);
-  process.exit(3);
-}, 60000).unref();
-const step = async (name, fn) => {
-  current = name;
-  try {
-    return await fn();
-  } catch (e) {
-    console.error(`step ${name} failed: ${e.message}`);
-    throw e;
-  }
-};
+watchdog(60);
 
 const browser = await step('connect', () => puppeteer.connect({ browserWSEndpoint: cdpUrl, defaultViewport: null }));
 findings.version = await step('version', () => browser.version());

@@ -6,6 +6,14 @@ use common::*;
 use serde_json::json;
 use sim::SimReply;
 
+/// `session.launch` in extension mode, bound as instance `a`.
+async fn launch_in_extension(hub: &TestHub) -> (u16, serde_json::Value) {
+    let (_, bound) = hub.bind_as("a").await;
+    let params = json!({"clientId": CLIENT, "instanceId": "a", "mode": "extension",
+        "bindingId": bound["data"]["bindingId"]});
+    hub.rpc("session.launch", params).await
+}
+
 #[tokio::test]
 async fn launch_reports_the_browsers_refusal_to_attach() {
     let hub = TestHub::start().await;
@@ -17,10 +25,7 @@ async fn launch_reports_the_browsers_refusal_to_attach() {
             _ => SimReply::Result(json!({})),
         })
         .await;
-    let (_, bound) = hub.bind_as("a").await;
-    let params = json!({"clientId": CLIENT, "instanceId": "a", "mode": "extension",
-        "bindingId": bound["data"]["bindingId"]});
-    let (status, body) = hub.rpc("session.launch", params).await;
+    let (status, body) = launch_in_extension(&hub).await;
     let message = body["error"]["message"].as_str().unwrap_or_default();
     assert_eq!((status, body["error"]["code"].as_str()), (502, Some("launch_failed")), "{body}");
     assert!(message.contains("Target.attachToTarget") && message.contains("Not allowed"), "{message}");
@@ -43,10 +48,7 @@ async fn a_page_that_vanished_is_skipped_not_reported() {
             _ => SimReply::Result(json!({})),
         })
         .await;
-    let (_, bound) = hub.bind_as("a").await;
-    let params = json!({"clientId": CLIENT, "instanceId": "a", "mode": "extension",
-        "bindingId": bound["data"]["bindingId"]});
-    let (status, body) = hub.rpc("session.launch", params).await;
+    let (status, body) = launch_in_extension(&hub).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["activeTargetId"], "T2", "{body}");
 }
