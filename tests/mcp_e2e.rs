@@ -57,6 +57,22 @@ async fn an_mcp_agent_fills_a_form_in_the_users_chrome() {
 }
 
 #[tokio::test]
+async fn an_mcp_agent_signs_in_answers_uploads_downloads_drags_and_clears_in_the_users_chrome() {
+    let world = World::start(8787).await;
+    let dir = tempfile::tempdir().unwrap();
+    let upload = dir.path().join("expenses.txt");
+    std::fs::write(&upload, "coffee 3.50\n").unwrap();
+    let site = world.site.url("");
+    let args = ["--binary", &cli_binary(), "--site", &site, "--upload", upload.to_str().unwrap()];
+    let findings = run_agents(&world, "real_pages.py", &args).await;
+    assert_eq!(findings["report"], system_tests::pages::REPORT_CSV, "the downloaded file is the server's report");
+    assert_eq!(findings["uploaded"]["files"][0]["bytes"], 12, "{findings}");
+    for line in findings["transcript"].as_array().unwrap() {
+        println!("{}", line.as_str().unwrap());
+    }
+}
+
+#[tokio::test]
 async fn agents_take_turns_a_busy_one_is_told_who_holds_the_browser_a_queued_one_hears_progress() {
     let world = World::start(8787).await;
     let before = world.hub.rpc("hub.status", serde_json::json!({})).await["data"]["hub"]["instanceId"].clone();

@@ -84,6 +84,8 @@ fn fix(code: &str) -> Option<&'static str> {
         "invalid_param" => "fix the argument named above (the tool's input schema lists the fields)",
         "element_not_visible" => "scroll it into view (browser_scroll_into_view) or wait for it (browser_wait_for)",
         "navigation_timeout" => "the page is still loading; try waitUntil load, or a longer timeoutMs",
+        "dialog_open" => "answer it with browser_handle_dialog (action accept or dismiss; promptText for a prompt)",
+        "unknown_key" => "use a key name from browser_press_key's description, modifiers joined with +",
         _ => return None,
     })
 }
