@@ -10,8 +10,8 @@ use system_tests::{World, SERIAL};
 
 /// A confirm opened by a click: the click and every later command answer `dialog_open`
 /// at once (no 30 s timeout); `page.dialog` answers it and the page sees the answer; a
-/// prompt gets its text; under the `dismiss` policy the click succeeds and lists the
-/// dialog it dismissed; answering with none open is `no_dialog`.
+/// prompt gets its text; under the `dismiss` and `accept` policies the click succeeds and
+/// lists the dialog (confirm, alert) it answered; answering with none open is `no_dialog`.
 async fn dialogs_never_stall(d: &Driver<'_>, site: &Site) {
     d.ok("nav.goto", json!({"url": site.url("/dialogs")})).await;
     let page = d.snapshot().await;
@@ -38,6 +38,14 @@ async fn dialogs_never_stall(d: &Driver<'_>, site: &Site) {
     d.wait_text("cancelled").await;
     let later = d.ok("nav.snapshot", json!({})).await;
     assert!(later.get("dialogs").is_none(), "a handled dialog is listed once: {later}");
+
+    d.ok("page.dialog", json!({"policy": "accept"})).await;
+    let alerted = d.ok("interact.click", json!({"ref": ref_of(&page, "button \"Alert\"")})).await;
+    assert_eq!(
+        (alerted["dialogs"][0]["type"].as_str(), alerted["dialogs"][0]["message"].as_str()),
+        (Some("alert"), Some("Saved!"))
+    );
+    d.wait_text("alert closed").await;
 
     d.ok("page.dialog", json!({"policy": "report"})).await;
     let none = d.fails("page.dialog", json!({"action": "dismiss"}), "no_dialog").await;
