@@ -7,18 +7,22 @@ use serde_json::{json, Value};
 use system_tests::rpc::ref_of;
 use system_tests::{workspace, World};
 
-/// Runs `opendevbrowser --json <args>` against the world's hub; its JSON answer.
-async fn cli(world: &World, transcript: &mut Vec<String>, args: &[&str]) -> Value {
+/// Runs `opendevbrowser <args>` against the world's hub; what it printed.
+async fn run(world: &World, args: &[&str]) -> std::process::Output {
     let binary = workspace().join("target/debug/opendevbrowser");
-    let output = tokio::process::Command::new(binary)
-        .arg("--json")
+    tokio::process::Command::new(binary)
         .args(args)
         .env("OPENDEVBROWSER_CACHE_DIR", world.dirs.path().join("cache"))
         .env("OPENDEVBROWSER_CONFIG_DIR", world.dirs.path().join("config"))
         .env("OPENDEVBROWSER_INSTANCE_ID", "cli-session")
         .output()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs `opendevbrowser --json <args>` against the world's hub; its JSON answer.
+async fn cli(world: &World, transcript: &mut Vec<String>, args: &[&str]) -> Value {
+    let output = run(world, &[&["--json"], args].concat()).await;
     let answer: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
         panic!("{args:?}: {}\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
     });
@@ -46,6 +50,14 @@ async fn a_scripted_cli_session_signs_in_answers_uploads_downloads_drags_and_cle
     assert_eq!(launched["mode"], "extension");
 
     ok(&world, t, &["goto", "--url", &site("/login")]).await;
+    let text = String::from_utf8(run(&world, &["snapshot"]).await.stdout).unwrap();
+    assert!(text.starts_with("# Sign in — http://127.0.0.1:"), "people get the outline, not JSON:\n{text}");
+    assert!(text.contains("\n  [r1] textbox \"User\"\n"), "{text}");
+    let tabs = String::from_utf8(run(&world, &["targets"]).await.stdout).unwrap();
+    assert!(
+        tabs.lines().any(|l| l.starts_with("* ") && l.ends_with(&site("/login"))),
+        "the active tab is starred:\n{tabs}"
+    );
     let page = snapshot(&world, t).await;
     let fields = json!([{"ref": ref_of(&page, "textbox \"User\""), "value": "ada"},
         {"ref": ref_of(&page, "textbox \"Password\""), "value": "secret"}]);

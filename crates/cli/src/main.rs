@@ -238,10 +238,8 @@ fn finish(json: bool, result: Result<Value, ClientError>) -> ExitCode {
 fn print_output(json: bool, output: &Value) {
     if json {
         println!("{}", json!({"ok": true, "data": output}));
-    } else if let Some(text) = output.as_str() {
-        println!("{text}");
     } else {
-        println!("{}", serde_json::to_string_pretty(output).unwrap_or_default());
+        println!("{}", text::render(output));
     }
 }
 

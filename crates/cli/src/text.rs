@@ -1,6 +1,8 @@
-//! Human-readable text for the hand-written commands' answers.
+//! Human-readable text: the hand-written commands' answers, and [`render`] for every
+//! generated command's data (the `--json` form is the data itself).
 
 use opendevbrowser_api::status::HubStatus;
+use serde_json::Value;
 
 /// `status` as a few aligned lines.
 pub fn describe_status(s: &HubStatus) -> String {
@@ -22,4 +24,119 @@ pub fn describe_status(s: &HubStatus) -> String {
         on(relay.cdp_connected),
         on(relay.pairing_required),
     )
+}
+
+/// Any command's answer as text for people (`--json` prints the data as is): a snapshot as
+/// its outline, tabs, pages and log events as one line each, anything else as `key: value`
+/// lines. Dialogs a policy answered are listed after.
+pub fn render(data: &Value) -> String {
+    let Value::Object(map) = data else {
+        return data.as_str().map_or_else(|| data.to_string(), str::to_owned);
+    };
+    let mut out = if let Some(content) = map.get("content").and_then(Value::as_str) {
+        snapshot(map, content)
+    } else if let Some(targets) = map.get("targets").and_then(Value::as_array) {
+        let active = map.get("activeTargetId").and_then(Value::as_str);
+        lines(targets, |t| {
+            let mark = if t["targetId"].as_str() == active { "*" } else { " " };
+            format!("{mark} {}  {}  {}", text(&t["targetId"]), text(&t["title"]), text(&t["url"]))
+        })
+    } else if let Some(pages) = map.get("pages").and_then(Value::as_array) {
+        lines(pages, |p| format!("{}  {}  {}", text(&p["name"]), text(&p["targetId"]), text(&p["url"])))
+    } else if let Some(events) = map.get("events").and_then(Value::as_array) {
+        let mut out = lines(events, event);
+        out.push_str(&format!("\n(next: --since-seq {})", text(&map["nextSeq"])));
+        out
+    } else if let Some(commands) = map.get("commands").and_then(Value::as_array) {
+        lines(commands, text)
+    } else {
+        let fields = map.iter().filter(|(k, _)| *k != "dialogs");
+        fields.map(|(k, v)| format!("{k}: {}", text(v))).collect::<Vec<_>>().join("\n")
+    };
+    for dialog in map.get("dialogs").and_then(Value::as_array).into_iter().flatten() {
+        let (kind, message, outcome) = (text(&dialog["type"]), text(&dialog["message"]), text(&dialog["outcome"]));
+        out.push_str(&format!("\n{kind} dialog {message:?} was {outcome} by the dialog policy"));
+    }
+    out
+}
+
+fn snapshot(map: &serde_json::Map<String, Value>, content: &str) -> String {
+    let mut out = String::new();
+    if let (Some(title), Some(url)) = (map.get("title").and_then(Value::as_str), map.get("url").and_then(Value::as_str))
+    {
+        out.push_str(&format!("# {title} — {url}\n"));
+    }
+    out.push_str(content);
+    if let Some(cursor) = map.get("nextCursor").filter(|c| !c.is_null()) {
+        out.push_str(&format!("\n… more of this page: opendevbrowser snapshot --cursor {}", text(cursor)));
+    }
+    out
+}
+
+fn event(e: &Value) -> String {
+    let kind = e.get("level").or_else(|| e.get("event")).map(text).unwrap_or_default();
+    let detail = match (e.get("text"), e.get("url")) {
+        (Some(t), _) => text(t),
+        (None, Some(url)) => {
+            let status = e.get("status").or_else(|| e.get("method")).or_else(|| e.get("error"));
+            format!("{} {}", status.map(text).unwrap_or_default(), text(url)).trim().to_owned()
+        }
+        _ => e.to_string(),
+    };
+    format!("#{} {kind} {detail}", text(&e["seq"]))
+}
+
+fn lines(items: &[Value], line: impl Fn(&Value) -> String) -> String {
+    if items.is_empty() {
+        return "(none)".to_owned();
+    }
+    items.iter().map(line).collect::<Vec<_>>().join("\n")
+}
+
+/// A value as a person reads it: strings without quotes, null as `-`, the rest as JSON.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_snapshot_prints_as_its_outline_with_how_to_get_more() {
+        let data = json!({"content": "heading \"Sign in\" level=1\n[r1] textbox \"User\"", "title": "Sign in",
+            "url": "http://x/login", "truncated": true, "nextCursor": 120, "refCount": 1, "timingMs": 5});
+        assert_eq!(
+            render(&data),
+            "# Sign in — http://x/login\nheading \"Sign in\" level=1\n[r1] textbox \"User\"\n\
+             … more of this page: opendevbrowser snapshot --cursor 120"
+        );
+    }
+
+    #[test]
+    fn tabs_pages_and_events_are_one_line_each() {
+        let tabs = json!({"activeTargetId": "B", "targets": [{"targetId": "A", "title": "One", "url": "http://a/"},
+            {"targetId": "B", "title": "Two", "url": "http://b/"}]});
+        assert_eq!(render(&tabs), "  A  One  http://a/\n* B  Two  http://b/");
+        let logs = json!({"events": [{"seq": 3, "level": "log", "text": "ready"},
+            {"seq": 4, "event": "response", "status": 200, "url": "http://a/x"}], "nextSeq": 4});
+        assert_eq!(render(&logs), "#3 log ready\n#4 response 200 http://a/x\n(next: --since-seq 4)");
+        assert_eq!(render(&json!({"pages": []})), "(none)");
+    }
+
+    #[test]
+    fn other_results_are_key_value_lines_and_answered_dialogs_are_told() {
+        let clicked = json!({"navigated": false, "timingMs": 12,
+            "dialogs": [{"type": "confirm", "message": "Sure?", "outcome": "dismissed", "url": "http://a/"}]});
+        assert_eq!(
+            render(&clicked),
+            "navigated: false\ntimingMs: 12\nconfirm dialog \"Sure?\" was dismissed by the dialog policy"
+        );
+        assert_eq!(render(&json!("ws://127.0.0.1:8787/cdp")), "ws://127.0.0.1:8787/cdp");
+    }
 }
