@@ -9,6 +9,7 @@
 mod cdp_socket;
 mod extension_socket;
 pub mod frames;
+mod health;
 mod http;
 pub mod listen;
 mod socket_io;

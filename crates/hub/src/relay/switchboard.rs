@@ -10,7 +10,6 @@
 
 use super::frames::{client_error, extension_error, Action, ConnId, Outgoing};
 use crate::guard::tokens_equal;
-use opendevbrowser_api::clock::iso8601;
 use opendevbrowser_api::CdpError;
 use opendevbrowser_browser::calls::{answer, CallTable};
 use pairing::wire::{
@@ -228,35 +227,16 @@ impl<W> Switchboard<W> {
         (vec![Action::Send(conn, Outgoing::Text(RelayFrame::HandshakeAck(ack).to_json()))], true)
     }
 
-    /// Health summary sent in `pong` and `healthCheckResult` frames: upstream's
-    /// `RelayHealthStatus`, field for field. `reason` is `ok` once the handshake is done
-    /// (upstream's extension hangs up on a pong without one). This relay has no
-    /// annotation, ops or canvas channels, so those read as not connected; it never says
-    /// `relay_dirty`, since a `/cdp` client beside the hub's own work is normal here.
+    /// Health summary sent in `pong` and `healthCheckResult` frames ([`super::health`]).
     fn health(&self) -> Value {
-        let handshaken = self.handshake().is_some();
-        let reason = match (self.extension_connected(), handshaken) {
-            (false, _) => "extension_disconnected",
-            (true, false) => "handshake_incomplete",
-            (true, true) => "ok",
+        let seen = super::health::Seen {
+            extension_connected: self.extension_connected(),
+            handshake_complete: self.handshake().is_some(),
+            cdp_connected: self.client_connected(),
+            pairing_required: self.identity.token.is_some(),
+            last_refusal: self.last_refusal.as_ref(),
         };
-        let mut health = json!({
-            "ok": handshaken,
-            "reason": reason,
-            "extensionConnected": self.extension_connected(),
-            "extensionHandshakeComplete": handshaken,
-            "cdpConnected": self.client_connected(),
-            "annotationConnected": false,
-            "opsConnected": false,
-            "opsOwnedTargetCount": 0,
-            "canvasConnected": false,
-            "pairingRequired": self.identity.token.is_some(),
-        });
-        if let Some(refusal) = &self.last_refusal {
-            health["lastHandshakeError"] =
-                json!({"code": refusal.code, "message": refusal.message, "at": iso8601(refusal.at_ms)});
-        }
-        health
+        super::health::relay_health(&seen)
     }
 
     fn on_event(&mut self, event: CdpEvent, actions: &mut Actions<W>) {
