@@ -2,7 +2,6 @@
 //! `healthCheckResult` frames. Upstream's extension hangs up on a pong whose payload has no
 //! `reason`, so every field is there. Pure: the switchboard passes what it sees.
 
-use super::switchboard::Refusal;
 use opendevbrowser_api::clock::iso8601;
 use serde_json::{json, Value};
 
@@ -16,8 +15,8 @@ pub struct Seen<'a> {
     pub cdp_connected: bool,
     /// Pairing needs a token.
     pub pairing_required: bool,
-    /// The last refused handshake.
-    pub last_refusal: Option<&'a Refusal>,
+    /// The last refused handshake: code, message, when (ms).
+    pub last_refusal: Option<(&'a str, &'a str, u64)>,
 }
 
 /// `RelayHealthStatus`, field for field. `reason` is `ok` once the handshake is done. This
@@ -41,9 +40,8 @@ pub fn relay_health(seen: &Seen<'_>) -> Value {
         "canvasConnected": false,
         "pairingRequired": seen.pairing_required,
     });
-    if let Some(refusal) = seen.last_refusal {
-        health["lastHandshakeError"] =
-            json!({"code": refusal.code, "message": refusal.message, "at": iso8601(refusal.at_ms)});
+    if let Some((code, message, at_ms)) = seen.last_refusal {
+        health["lastHandshakeError"] = json!({"code": code, "message": message, "at": iso8601(at_ms)});
     }
     health
 }
@@ -54,13 +52,12 @@ mod tests {
 
     #[test]
     fn reason_follows_the_extension_and_a_refusal_is_reported() {
-        let refusal = Refusal { code: "pairing_invalid".into(), message: "wrong token".into(), at_ms: 0 };
         let mut seen = Seen {
             extension_connected: false,
             handshake_complete: false,
             cdp_connected: false,
             pairing_required: true,
-            last_refusal: Some(&refusal),
+            last_refusal: Some(("pairing_invalid", "wrong token", 0)),
         };
         assert_eq!(relay_health(&seen)["reason"], "extension_disconnected");
         seen.extension_connected = true;

@@ -234,7 +234,7 @@ impl<W> Switchboard<W> {
             handshake_complete: self.handshake().is_some(),
             cdp_connected: self.client_connected(),
             pairing_required: self.identity.token.is_some(),
-            last_refusal: self.last_refusal.as_ref(),
+            last_refusal: self.last_refusal.as_ref().map(|r| (r.code.as_str(), r.message.as_str(), r.at_ms)),
         };
         super::health::relay_health(&seen)
     }
