@@ -9,6 +9,7 @@
 
 use crate::error::{err, Error};
 use crate::js;
+use crate::ref_table;
 use crate::session::BrowserSession;
 use crate::state::FrameRef;
 use serde_json::{json, Value};
@@ -154,15 +155,7 @@ async fn table_in(session: &BrowserSession, target: &str, cdp: &str, frame_id: &
             (child, None)
         }
     };
-    let mut make = json!({"expression": js::REF_TABLE, "objectGroup": "opendevbrowser"});
-    if let Some(context) = context {
-        make["contextId"] = json!(context);
-    }
-    let made = session.call("Runtime.evaluate", make, Some(&frame_cdp)).await?;
-    let table = made["result"]["objectId"].as_str().unwrap_or_default().to_owned();
-    if table.is_empty() {
-        return Err(err("js_error", "the iframe did not make the ref table"));
-    }
+    let table = ref_table::make_table(session, &frame_cdp, context).await?;
     Ok(FrameRef { frame_id: frame_id.to_owned(), cdp_session: frame_cdp, table })
 }
 
@@ -175,20 +168,9 @@ pub async fn call_on(
     args: &[Value],
     by_value: bool,
 ) -> Result<Value, Error> {
-    let arguments: Vec<Value> = args.iter().map(|a| json!({"value": a})).collect();
-    let params = json!({"objectId": home.table, "functionDeclaration": function, "arguments": arguments,
-        "returnByValue": by_value, "awaitPromise": true});
-    match session.call("Runtime.callFunctionOn", params, Some(&home.cdp_session)).await {
-        Ok(result) if result.get("exceptionDetails").is_none() => {
-            Ok(if by_value { result["result"]["value"].clone() } else { result["result"].clone() })
-        }
-        Ok(result) => {
-            let e = &result["exceptionDetails"];
-            let text = e["exception"]["description"].as_str().or(e["text"].as_str()).unwrap_or("exception");
-            Err(err("js_error", format!("the page threw: {text}")))
-        }
+    match ref_table::call_function(session, &home.cdp_session, &home.table, function, args, by_value).await {
         Err(Error::Cdp(_)) => Ok(json!({"stale": true})),
-        Err(e) => Err(e),
+        answer => answer,
     }
 }
 

@@ -3,7 +3,7 @@
 //! Every function that acts on refs runs as a method of it.
 
 use crate::error::{err, Error};
-use crate::session::BrowserSession;
+use crate::session::{js_result, BrowserSession};
 use opendevbrowser_api::CdpError;
 use serde_json::{json, Value};
 
@@ -18,19 +18,15 @@ pub async fn call(
     args: &[Value],
     by_value: bool,
 ) -> Result<Value, Error> {
-    let arguments: Vec<Value> = args.iter().map(|a| json!({"value": a})).collect();
     for attempt in 0..2 {
         let table = table(session, target, cdp).await?;
-        let params = json!({"objectId": table, "functionDeclaration": function, "arguments": arguments,
-            "returnByValue": by_value, "awaitPromise": true});
-        match session.call("Runtime.callFunctionOn", params, Some(cdp)).await {
-            Ok(result) => return js_result(result, by_value),
+        match call_function(session, cdp, &table, function, args, by_value).await {
             Err(Error::Cdp(CdpError::Protocol { message, .. })) if attempt == 0 && is_gone_object(&message) => {
                 if let Some(t) = session.state().targets.get_mut(target) {
                     t.ref_table.clear();
                 }
             }
-            Err(e) => return Err(e),
+            answer => return answer,
         }
     }
     Err(err("js_error", "the page's ref table vanished twice in a row"))
@@ -42,16 +38,42 @@ async fn table(session: &BrowserSession, target: &str, cdp: &str) -> Result<Stri
     if !known.is_empty() {
         return Ok(known);
     }
-    let made = json!({"expression": crate::js::REF_TABLE, "objectGroup": "opendevbrowser"});
-    let made = session.call("Runtime.evaluate", made, Some(cdp)).await?;
-    let id = made["result"]["objectId"].as_str().unwrap_or_default().to_owned();
-    if id.is_empty() {
-        return Err(err("js_error", "the page did not make the ref table"));
-    }
+    let id = make_table(session, cdp, None).await?;
     if let Some(t) = session.state().targets.get_mut(target) {
         t.ref_table = id.clone();
     }
     Ok(id)
+}
+
+/// Makes a ref table in the document of flat session `cdp` (in execution context
+/// `context`, when given: an isolated world of an iframe); its remote object id.
+pub(crate) async fn make_table(session: &BrowserSession, cdp: &str, context: Option<i64>) -> Result<String, Error> {
+    let mut make = json!({"expression": crate::js::REF_TABLE, "objectGroup": "opendevbrowser"});
+    if let Some(context) = context {
+        make["contextId"] = json!(context);
+    }
+    let made = session.call("Runtime.evaluate", make, Some(cdp)).await?;
+    let id = made["result"]["objectId"].as_str().unwrap_or_default().to_owned();
+    if id.is_empty() {
+        return Err(err("js_error", "the page did not make the ref table"));
+    }
+    Ok(id)
+}
+
+/// Calls `function` as a method of the ref table `table` (reached through `cdp`) with JSON
+/// `args`, awaiting promises; its value (or remote object), or `js_error`.
+pub(crate) async fn call_function(
+    session: &BrowserSession,
+    cdp: &str,
+    table: &str,
+    function: &str,
+    args: &[Value],
+    by_value: bool,
+) -> Result<Value, Error> {
+    let arguments: Vec<Value> = args.iter().map(|a| json!({"value": a})).collect();
+    let params = json!({"objectId": table, "functionDeclaration": function, "arguments": arguments,
+        "returnByValue": by_value, "awaitPromise": true});
+    js_result(session.call("Runtime.callFunctionOn", params, Some(cdp)).await?, by_value)
 }
 
 /// Whether a CDP error says a remote object (or its document) no longer exists.
@@ -66,14 +88,4 @@ fn is_gone_object(message: &str) -> bool {
     ]
     .iter()
     .any(|m| lower.contains(m))
-}
-
-/// A `Runtime.callFunctionOn` answer: its value (or remote object), or `js_error` with the
-/// page's message and stack.
-fn js_result(result: Value, by_value: bool) -> Result<Value, Error> {
-    if let Some(e) = result.get("exceptionDetails") {
-        let text = e["exception"]["description"].as_str().or(e["text"].as_str()).unwrap_or("exception");
-        return Err(err("js_error", format!("the page threw: {text}")));
-    }
-    Ok(if by_value { result["result"]["value"].clone() } else { result["result"].clone() })
 }

@@ -134,11 +134,7 @@ impl BrowserSession {
     pub async fn eval(&self, cdp: &str, expression: &str) -> Result<Value, Error> {
         let params = json!({"expression": expression, "returnByValue": true, "awaitPromise": true});
         let result = self.call("Runtime.evaluate", params, Some(cdp)).await?;
-        if let Some(e) = result.get("exceptionDetails") {
-            let text = e["exception"]["description"].as_str().or(e["text"].as_str()).unwrap_or("exception");
-            return Err(err("js_error", format!("the page threw: {text}")));
-        }
-        Ok(result["result"]["value"].clone())
+        js_result(result, true)
     }
 
     /// Starts copying console and network events of attached targets into the logs.
@@ -380,4 +376,14 @@ impl BrowserSession {
 fn is_missing_target(message: &str) -> bool {
     let lower = message.to_ascii_lowercase();
     lower.contains("no target") || lower.contains("not found") || lower.contains("no tab with")
+}
+
+/// A `Runtime.evaluate` / `Runtime.callFunctionOn` answer: its value (or remote object when
+/// not `by_value`), or `js_error` with the page's message and stack.
+pub(crate) fn js_result(result: Value, by_value: bool) -> Result<Value, Error> {
+    if let Some(e) = result.get("exceptionDetails") {
+        let text = e["exception"]["description"].as_str().or(e["text"].as_str()).unwrap_or("exception");
+        return Err(err("js_error", format!("the page threw: {text}")));
+    }
+    Ok(if by_value { result["result"]["value"].clone() } else { result["result"].clone() })
 }
