@@ -184,8 +184,7 @@ impl BrowserSession {
             }
             return;
         };
-        let Some(target) = state.targets.iter().find(|(_, t)| t.cdp_session == session).map(|(id, _)| id.clone())
-        else {
+        let Some(target) = state.target_of_session(session) else {
             return;
         };
         let p = event.params.unwrap_or(Value::Null);
@@ -268,8 +267,8 @@ impl BrowserSession {
     /// The dialog open on the target attached as flat session `cdp`, if any.
     fn dialog_on_session(&self, cdp: &str) -> Option<opendevbrowser_api::commands::DialogInfo> {
         let state = self.state();
-        let target = state.targets.iter().find(|(_, t)| t.cdp_session == cdp).map(|(id, _)| id)?;
-        state.dialogs.get(target).cloned()
+        let target = state.target_of_session(cdp)?;
+        state.dialogs.get(&target).cloned()
     }
 
     /// The dialogs the policy answered since the last call (for the next result).

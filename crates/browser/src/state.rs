@@ -170,6 +170,11 @@ impl State {
         }
     }
 
+    /// The target attached as flat session `cdp`, if any.
+    pub fn target_of_session(&self, cdp: &str) -> Option<String> {
+        self.targets.iter().find(|(_, t)| t.cdp_session == cdp).map(|(id, _)| id.clone())
+    }
+
     /// Whether this session closed `target`.
     pub fn is_closed(&self, target: &str) -> bool {
         self.closed.contains(target)
