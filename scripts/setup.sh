@@ -5,7 +5,8 @@
 #     (a real MCP client for tests/mcp_e2e.rs)
 #   - Node.js, and playwright-core + puppeteer-core in tests/cdp_clients/node_modules
 #     (real third-party CDP clients for tests/cdp_clients_e2e.rs; no browser download)
-#   - the wasm32-unknown-unknown Rust target
+#   - the wasm32-unknown-unknown Rust target, and the macOS and Windows std targets that
+#     the test command type-checks the workspace against
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
 # Deliberately NOT Debian's binaryen: its wasm-opt 108 miscompiles wasm-bindgen output.
 set -euo pipefail
@@ -28,10 +29,12 @@ else
   say "chromium $(chromium --version 2>/dev/null | awk '{print $2}') already installed"
 fi
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  say "adding the wasm32-unknown-unknown target"
-  rustup target add wasm32-unknown-unknown
-fi
+for target in wasm32-unknown-unknown x86_64-apple-darwin x86_64-pc-windows-msvc; do
+  if ! rustup target list --installed | grep -qx "$target"; then
+    say "adding the $target target"
+    rustup target add "$target"
+  fi
+done
 
 [ -f Cargo.lock ] || cargo generate-lockfile -q
 wb_ver=$(cargo pkgid -q wasm-bindgen | sed 's/.*[@#]//')

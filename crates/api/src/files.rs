@@ -4,32 +4,39 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-fn home() -> PathBuf {
-    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."))
+/// The user's standard per-platform dirs (`directories`): on Linux `$XDG_CACHE_HOME` or
+/// `~/.cache` and `$XDG_CONFIG_HOME` or `~/.config`; on macOS `~/Library/Caches` and
+/// `~/Library/Application Support`; on Windows `%LOCALAPPDATA%` and `%APPDATA%`.
+fn base_dirs() -> Option<directories::BaseDirs> {
+    directories::BaseDirs::new()
 }
 
-/// Per-user cache dir: `$OPENDEVBROWSER_CACHE_DIR`, else `$XDG_CACHE_HOME/opendevbrowser`,
-/// else `~/.cache/opendevbrowser`. Holds `daemon.json`, `client.json` and the lock.
+/// Per-user cache dir: `$OPENDEVBROWSER_CACHE_DIR`, else `opendevbrowser` in the
+/// platform's cache dir (Linux: `~/.cache/opendevbrowser`). Holds `daemon.json`,
+/// `client.json`, the lock and `hub.log`.
 pub fn cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("OPENDEVBROWSER_CACHE_DIR") {
         return PathBuf::from(dir);
     }
-    let base = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from).unwrap_or_else(|| home().join(".cache"));
+    let base = base_dirs().map(|d| d.cache_dir().to_owned()).unwrap_or_else(|| PathBuf::from(".cache"));
     base.join("opendevbrowser")
 }
 
-/// Per-user config dir: `$OPENDEVBROWSER_CONFIG_DIR`, else `$XDG_CONFIG_HOME/opendevbrowser`,
-/// else `~/.config/opendevbrowser`. Holds `hub.json` with the pairing token.
+/// Per-user config dir: `$OPENDEVBROWSER_CONFIG_DIR`, else `opendevbrowser` in the
+/// platform's config dir (Linux: `~/.config/opendevbrowser`; Windows: the roaming
+/// `%APPDATA%`). Holds `hub.json` with the pairing token.
 pub fn config_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("OPENDEVBROWSER_CONFIG_DIR") {
         return PathBuf::from(dir);
     }
-    let base = std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from).unwrap_or_else(|| home().join(".config"));
+    let base = base_dirs().map(|d| d.config_dir().to_owned()).unwrap_or_else(|| PathBuf::from(".config"));
     base.join("opendevbrowser")
 }
 
 /// Writes `bytes` to `path` so that readers see either the old or the new file, and
-/// nobody but the owner can read it (file 0600, a newly created parent 0700).
+/// nobody but the owner can read it: on Unix file 0600 and a newly created parent 0700;
+/// on Windows the file inherits the ACL of the user's profile dir it lives in (the user,
+/// SYSTEM and Administrators only), which is the owner-only equivalent there.
 pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     create_private_dir(dir)?;
@@ -68,9 +75,23 @@ pub fn file_mode(path: &Path) -> std::io::Result<u32> {
     Ok(std::fs::metadata(path)?.permissions().mode() & 0o777)
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_linux_dirs_are_the_xdg_ones_they_always_were() {
+        let (Some(home), None, None) = (
+            std::env::var_os("HOME"),
+            std::env::var_os("XDG_CACHE_HOME"),
+            std::env::var_os("OPENDEVBROWSER_CACHE_DIR"),
+        ) else {
+            return; // the environment chose other dirs: nothing to compare
+        };
+        if cfg!(target_os = "linux") {
+            assert_eq!(cache_dir(), PathBuf::from(home).join(".cache/opendevbrowser"));
+        }
+    }
 
     #[test]
     fn private_atomic_write_creates_0600_file_and_replaces_content() {

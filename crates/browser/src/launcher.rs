@@ -1,7 +1,8 @@
 //! Managed mode: the hub launches its own Chromium (headless or headed) with a private
 //! profile and DevTools on a free loopback port, and kills it when the session ends.
+//! Which binary is [`crate::chrome_paths`]'s choice.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -16,32 +17,33 @@ pub struct ManagedChromium {
 
 impl Drop for ManagedChromium {
     fn drop(&mut self) {
-        // SIGTERM lets Chromium end its child processes too.
-        terminate(self.child.id());
+        terminate(&mut self.child);
         let _ = self.child.wait();
         let _ = &self.profile;
     }
 }
 
-fn terminate(pid: u32) {
-    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
-}
-
-/// Finds Chromium: `$CHROMIUM`, then Debian's and common paths.
-pub fn chromium_path() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("CHROMIUM") {
-        return Some(p.into());
+/// Ends the browser: SIGTERM on Unix, which lets Chromium end its child processes too;
+/// TerminateProcess on Windows.
+fn terminate(child: &mut Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) on a pid this process started and has not yet reaped.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        return;
     }
-    ["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
+    let _ = child.kill();
 }
 
 impl ManagedChromium {
     /// Launches Chromium and waits for its DevTools port.
-    pub async fn launch(headless: bool, start_url: &str) -> Result<ManagedChromium, String> {
-        let binary = chromium_path().ok_or("Chromium not found: install it (scripts/setup.sh) or set CHROMIUM")?;
+    /// `chrome_path` overrides where the browser is looked for.
+    pub async fn launch(
+        headless: bool,
+        start_url: &str,
+        chrome_path: Option<&Path>,
+    ) -> Result<ManagedChromium, String> {
+        let binary = crate::chrome_paths::find_browser(chrome_path)?;
         let profile = tempfile_dir::TempDir::new().map_err(|e| format!("cannot create a profile dir: {e}"))?;
         let mut cmd = Command::new(&binary);
         if headless {
@@ -64,7 +66,7 @@ impl ManagedChromium {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         die_with_the_hub(&mut cmd);
-        let child = cmd.spawn().map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        let mut child = cmd.spawn().map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
         let active = profile.path.join("DevToolsActivePort");
         for _ in 0..200 {
             if let Some(port) =
@@ -74,13 +76,15 @@ impl ManagedChromium {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        terminate(child.id());
+        terminate(&mut child);
         Err(format!("{} did not open its DevTools port within 10 s", binary.display()))
     }
 }
 
 /// Asks the kernel to SIGTERM the browser if the hub dies (even by SIGKILL), so a crashed
-/// hub never leaves a managed Chromium behind.
+/// hub never leaves a managed Chromium behind. Linux only (`prctl`); elsewhere the browser
+/// is ended when its session ends or the hub exits, not when the hub is killed outright.
+#[cfg(target_os = "linux")]
 fn die_with_the_hub(cmd: &mut Command) {
     use std::os::unix::process::CommandExt;
     // SAFETY: the closure runs in the forked child before exec and only calls prctl(2),
@@ -95,11 +99,16 @@ fn die_with_the_hub(cmd: &mut Command) {
     }
 }
 
+#[cfg(not(target_os = "linux"))]
+fn die_with_the_hub(_cmd: &mut Command) {}
+
+/// Chromium refuses to run as root with its sandbox on.
 fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
-        .unwrap_or(false)
+    #[cfg(unix)]
+    // SAFETY: geteuid(2) has no preconditions and cannot fail.
+    return unsafe { libc::geteuid() } == 0;
+    #[cfg(not(unix))]
+    false
 }
 
 /// A temporary directory removed on drop (no extra dependency).

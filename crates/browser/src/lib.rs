@@ -2,7 +2,8 @@
 //!
 //! - [`transport`]: the [`CdpTransport`] trait (call, events, alive) a session drives;
 //! - [`calls`]: the pure table of CDP calls in flight, shared by every CDP connection;
-//! - [`direct`]: a transport straight to a DevTools WebSocket; [`launcher`] starts Chromium;
+//! - [`direct`]: a transport straight to a DevTools WebSocket; [`launcher`] starts Chromium,
+//!   found by [`chrome_paths`];
 //! - [`session`] + [`state`]: one session's targets, flat sessions, pages and logs;
 //! - [`targets`], [`nav`], [`actions`], [`input`], [`forms`], [`page_ops`]: the commands,
 //!   one [`SessionOp`] impl per contract type (`opendevbrowser_api::commands`), most on the
@@ -20,6 +21,7 @@
 
 pub mod actions;
 pub mod calls;
+pub mod chrome_paths;
 mod ctx;
 pub mod dialogs;
 pub mod direct;

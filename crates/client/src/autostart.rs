@@ -128,10 +128,14 @@ async fn lock_file(
     }
 }
 
-/// Opens (creating with mode 0600) a file in the cache dir.
+/// Opens (creating with mode 0600 on Unix; on Windows the user-only ACL of the profile
+/// dir it lives in) a file in the cache dir.
 fn private_file(path: &Path, append: bool) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new().create(true).truncate(false).write(true).append(append).mode(0o600).open(path)
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true).append(append);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 fn hub_binary(opts: &AutostartOptions) -> Result<PathBuf, ClientError> {
@@ -140,13 +144,14 @@ fn hub_binary(opts: &AutostartOptions) -> Result<PathBuf, ClientError> {
     }
     let exe = std::env::current_exe().ok();
     let dir = exe.as_ref().and_then(|e| e.parent().map(Path::to_owned));
+    let exe_name = |name: &str| format!("{name}{}", std::env::consts::EXE_SUFFIX);
     for name in ["opendevbrowser-hub", "opendevbrowser"] {
-        if let Some(candidate) = dir.as_ref().map(|d| d.join(name)).filter(|p| p.exists()) {
+        if let Some(candidate) = dir.as_ref().map(|d| d.join(exe_name(name))).filter(|p| p.exists()) {
             return Ok(candidate);
         }
     }
     for dir in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()) {
-        let candidate = dir.join("opendevbrowser-hub");
+        let candidate = dir.join(exe_name("opendevbrowser-hub"));
         if candidate.exists() {
             return Ok(candidate);
         }
@@ -166,6 +171,19 @@ async fn running_hub(cache_dir: &Path) -> Result<Option<HubEndpoint>, ClientErro
     }
 }
 
+/// Lets the hub outlive the client: its own process group on Unix (a Ctrl-C in the
+/// client's terminal does not reach it); on Windows a new process group without a console.
+fn detach(command: &mut Command) {
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(command, 0);
+    #[cfg(windows)]
+    {
+        const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+        const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+        std::os::windows::process::CommandExt::creation_flags(command, CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW);
+    }
+}
+
 /// The last non-empty line of a log file.
 fn last_line(path: &Path) -> Option<String> {
     let text = std::fs::read_to_string(path).ok()?;
@@ -179,21 +197,16 @@ fn spawn_detached(
     args: &[String],
     cache_dir: &Path,
 ) -> Result<std::sync::mpsc::Receiver<std::process::ExitStatus>, ClientError> {
-    use std::os::unix::process::CommandExt;
     let log_path = cache_dir.join("hub.log");
     let log = private_file(&log_path, true)
         .map_err(|e| ClientError::Local(format!("cannot open {}: {e}", log_path.display())))?;
     let err = log.try_clone().map_err(|e| ClientError::Local(e.to_string()))?;
-    let mut child = Command::new(binary)
-        .arg("serve")
-        .args(args)
-        .env("OPENDEVBROWSER_CACHE_DIR", cache_dir)
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(err)
-        .process_group(0)
-        .spawn()
-        .map_err(|e| ClientError::HubNotRunning(format!("cannot start {}: {e}", binary.display())))?;
+    let mut command = Command::new(binary);
+    command.arg("serve").args(args).env("OPENDEVBROWSER_CACHE_DIR", cache_dir);
+    command.stdin(Stdio::null()).stdout(log).stderr(err);
+    detach(&mut command);
+    let mut child =
+        command.spawn().map_err(|e| ClientError::HubNotRunning(format!("cannot start {}: {e}", binary.display())))?;
     // Reap the hub if it exits while this process lives on (no zombie).
     let (tx, exited) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

@@ -91,10 +91,18 @@ pub async fn run(args: ServeArgs, as_json: bool) -> Result<(), ServeError> {
     Ok(())
 }
 
+/// Ctrl-C, or SIGTERM on Unix (Windows has no SIGTERM: `opendevbrowser stop` asks the
+/// hub over its RPC instead).
 async fn termination() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
     }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }

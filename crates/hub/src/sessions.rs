@@ -74,7 +74,8 @@ impl HubCommand for Launch {
             _ => {
                 let failed = |e: String| HubError::from(err("launch_failed", e));
                 let headless = self.headless.unwrap_or(true);
-                let chromium = ManagedChromium::launch(headless, &start_url).await.map_err(failed)?;
+                let chrome_path = self.chrome_path.as_deref().map(std::path::Path::new);
+                let chromium = ManagedChromium::launch(headless, &start_url, chrome_path).await.map_err(failed)?;
                 let ws = browser_ws_url("127.0.0.1", chromium.port).await.map_err(failed)?;
                 let cdp = DirectCdp::connect(&ws).await.map_err(failed)?;
                 BrowserSession::new(id, Mode::Managed, caller, Arc::new(cdp), Some(chromium))

@@ -2,7 +2,9 @@
 //! token, generated once and kept across restarts, and the optional extension-id pin.
 
 use opendevbrowser_api::clock::random_hex;
-use opendevbrowser_api::files::{file_mode, write_private_atomic};
+#[cfg(unix)]
+use opendevbrowser_api::files::file_mode;
+use opendevbrowser_api::files::write_private_atomic;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -78,6 +80,8 @@ impl HubSettings {
     }
 }
 
+/// On Unix, narrows a `hub.json` others can read back to 0600 (Windows: the profile
+/// dir's ACL already keeps it to the user).
 fn tighten_mode(path: &Path) {
     #[cfg(unix)]
     if file_mode(path).is_ok_and(|m| m & 0o077 != 0) {
@@ -85,6 +89,8 @@ fn tighten_mode(path: &Path) {
         tracing::warn!(path = %path.display(), "hub settings were readable by others; setting mode 0600");
         let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
     }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 #[cfg(test)]
@@ -110,6 +116,7 @@ mod tests {
         assert_eq!(HubSettings::load_or_create(dir.path()).unwrap().relay_token, s.relay_token);
     }
 
+    #[cfg(unix)]
     #[test]
     fn null_token_disables_pairing_and_open_mode_is_tightened() {
         use std::os::unix::fs::PermissionsExt;

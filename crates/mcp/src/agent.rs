@@ -22,6 +22,8 @@ pub struct AgentOptions {
     pub mode: Option<String>,
     /// A managed Chromium runs headless (default true).
     pub headless: Option<bool>,
+    /// The browser binary a managed session starts (default: the hub finds one).
+    pub chrome_path: Option<String>,
     /// How long to wait in the binding queue when another agent holds the user's Chrome
     /// (0: answer `relay_busy` at once).
     pub wait: Duration,
@@ -36,6 +38,7 @@ impl Default for AgentOptions {
         AgentOptions {
             mode: None,
             headless: None,
+            chrome_path: None,
             wait: Duration::ZERO,
             idle_release: Duration::from_secs(60),
             client: ClientOptions::default(),
@@ -141,6 +144,9 @@ impl Agent {
         }
         if let Some(headless) = self.opts.headless {
             launch.insert("headless".into(), json!(headless));
+        }
+        if let Some(path) = &self.opts.chrome_path {
+            launch.insert("chromePath".into(), json!(path));
         }
         let data = self.call_in(client, Launch::NAME, launch, None, progress).await?;
         let id = data["sessionId"].as_str().unwrap_or_default().to_owned();

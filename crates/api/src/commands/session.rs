@@ -17,6 +17,9 @@ pub struct Launch {
     pub headless: Option<bool>,
     /// First page to open (default about:blank).
     pub start_url: Option<String>,
+    /// Managed mode: the browser binary to start (default: `$OPENDEVBROWSER_CHROME`, else
+    /// the first Chrome, Chromium, Edge or Brave at its standard install location).
+    pub chrome_path: Option<String>,
 }
 command!(Launch: "session.launch", cli "launch", Hub, -> SessionInfo,
     "Start a browser session: the user's Chrome via the extension, or a managed Chromium",
