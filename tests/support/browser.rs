@@ -43,8 +43,12 @@ fn extension_dir() -> PathBuf {
 impl Browser {
     /// Launches headless Chromium with the extension, opening `url`.
     pub async fn launch(url: &str) -> Browser {
+        Browser::launch_with(url, &extension_dir()).await
+    }
+
+    /// Launches headless Chromium with the unpacked extension in `ext`, opening `url`.
+    pub async fn launch_with(url: &str, ext: &std::path::Path) -> Browser {
         let profile = tempfile::tempdir().unwrap();
-        let ext = extension_dir();
         let log = std::fs::File::create(profile.path().join("chromium.log")).unwrap();
         let child = Command::new(chromium())
             .args([

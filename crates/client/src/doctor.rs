@@ -4,6 +4,7 @@
 //! apply. `diagnose` is pure, so every verdict is tested with plain values.
 
 use crate::discovery::{discover_with_status, NotFound};
+use crate::extension_files::{self, ExtensionCopy};
 use opendevbrowser_api::status::{HubStatus, RelayStatus};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -17,6 +18,8 @@ pub struct Facts {
     pub relay_port: u16,
     /// Who listens on `relay_port` when no hub answers (`"name (pid N)"`), if anyone.
     pub relay_port_owner: Option<String>,
+    /// A loadable copy of the extension on this machine, if one was found.
+    pub extension_copy: Option<ExtensionCopy>,
 }
 
 /// The hub as discovery found it.
@@ -72,14 +75,14 @@ pub async fn gather(cache_dir: &Path, relay_port: u16) -> Facts {
         HubFacts::NotFound(_) => opendevbrowser_api::port_owner::describe_port_owner(relay_port),
         HubFacts::Running(_) => None,
     };
-    Facts { hub, relay_port, relay_port_owner }
+    Facts { hub, relay_port, relay_port_owner, extension_copy: extension_files::find() }
 }
 
 /// Diagnoses the facts.
 pub fn diagnose(facts: &Facts) -> Diagnosis {
     match &facts.hub {
         HubFacts::NotFound(why) => no_hub(why, facts.relay_port, facts.relay_port_owner.as_deref()),
-        HubFacts::Running(status) => running_hub(status),
+        HubFacts::Running(status) => running_hub(status, facts.extension_copy.as_ref()),
     }
 }
 
@@ -119,7 +122,7 @@ fn no_hub(why: &NotFound, port: u16, owner: Option<&str>) -> Diagnosis {
     }
 }
 
-fn running_hub(status: &HubStatus) -> Diagnosis {
+fn running_hub(status: &HubStatus, copy: Option<&ExtensionCopy>) -> Diagnosis {
     let relay = &status.relay;
     let port = relay.port;
     let hub = short(&status.hub.instance_id);
@@ -169,15 +172,13 @@ fn running_hub(status: &HubStatus) -> Diagnosis {
                     .into(),
             ),
         ),
-        None => never_seen(relay),
+        None => never_seen(relay, copy),
     }
 }
 
-fn never_seen(relay: &RelayStatus) -> Diagnosis {
+fn never_seen(relay: &RelayStatus, copy: Option<&ExtensionCopy>) -> Diagnosis {
     let port = relay.port;
-    let mut fix = "load the extension: chrome://extensions → Developer mode → Load unpacked → the `extension` \
-                   folder that `scripts/run.sh` prints; keep its \"Connect automatically\" switch on"
-        .to_owned();
+    let mut fix = format!("load the extension: {}", extension_files::load_steps(copy));
     if port != 8787 && relay.discovery_port != Some(8787) {
         fix.push_str(&format!(
             "; this hub does not answer on the discovery port 8787, so type port {port} in the popup"
@@ -254,6 +255,7 @@ mod tests {
             hub: HubFacts::Running(Box::new(serde_json::from_value(status).expect("a hub status"))),
             relay_port: 8787,
             relay_port_owner: None,
+            extension_copy: None,
         }
     }
 
@@ -268,6 +270,7 @@ mod tests {
             hub: HubFacts::NotFound(NotFound::NoMetadata),
             relay_port: 8787,
             relay_port_owner: Some("python3 (pid 42)".into()),
+            extension_copy: None,
         };
         let d = diagnose(&facts);
         assert_eq!((d.class, d.ok), ("port_taken", false));
@@ -276,8 +279,12 @@ mod tests {
 
     #[test]
     fn no_hub_is_told_apart_from_a_stale_one() {
-        let mut facts =
-            Facts { hub: HubFacts::NotFound(NotFound::NoMetadata), relay_port: 8787, relay_port_owner: None };
+        let mut facts = Facts {
+            hub: HubFacts::NotFound(NotFound::NoMetadata),
+            relay_port: 8787,
+            relay_port_owner: None,
+            extension_copy: None,
+        };
         assert_eq!(diagnose(&facts).class, "hub_not_running");
         facts.hub = HubFacts::NotFound(NotFound::Stale("pid 7 does not answer on port 8788".into()));
         let d = diagnose(&facts);
@@ -292,6 +299,7 @@ mod tests {
             hub: HubFacts::NotFound(NotFound::Foreign { port: 8788, detail }),
             relay_port: 8787,
             relay_port_owner: Some("node (pid 9)".into()),
+            extension_copy: None,
         };
         let d = diagnose(&facts);
         assert_eq!((d.class, d.ok), ("foreign_hub", false));
@@ -331,6 +339,16 @@ mod tests {
         assert!(diagnose(&facts).fix.unwrap().contains("type port 8795 in the popup"));
         status(&mut facts).relay.discovery_port = Some(8787);
         assert!(!diagnose(&facts).fix.unwrap().contains("type port"), "discovery still finds it");
+    }
+
+    #[test]
+    fn a_never_seen_extension_is_told_where_its_copy_is_and_which_id_to_expect() {
+        let mut facts = running(json!({}));
+        facts.extension_copy =
+            Some(ExtensionCopy::Zip("/home/ada/Downloads/opendevbrowser-extension-0.1.0.zip".into()));
+        let fix = diagnose(&facts).fix.unwrap();
+        assert!(fix.contains("unzip /home/ada/Downloads/opendevbrowser-extension-0.1.0.zip"), "{fix}");
+        assert!(fix.contains("Load unpacked") && fix.contains(extension_files::EXTENSION_ID), "{fix}");
     }
 
     #[test]

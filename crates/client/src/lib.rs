@@ -5,7 +5,8 @@
 //! - [`identity`]: the user's `clientId` (`client.json`, 0600) and a per-process instance id;
 //! - [`client`]: bind / wait / renew / release, keep-alive, and commands through the hub;
 //! - [`typed`]: one typed method per daemon command, generated from the contract;
-//! - [`doctor`]: why the browser is (not) reachable, as one verdict with its fix.
+//! - [`doctor`]: why the browser is (not) reachable, as one verdict with its fix;
+//!   [`extension_files`]: where a loadable copy of the extension is, for that fix.
 //!
 //! It depends on the contract (`opendevbrowser_api`), never on the hub: a plugin that links
 //! it compiles no server, CLI parser or log subscriber.
@@ -17,6 +18,7 @@ pub mod client;
 pub mod discovery;
 pub mod doctor;
 pub mod error;
+pub mod extension_files;
 pub mod identity;
 pub mod typed;
 
