@@ -22,7 +22,8 @@ impl Drop for Browser {
     }
 }
 
-fn chromium() -> PathBuf {
+/// The Chromium the tests run (`$CHROMIUM`, else Debian's).
+pub fn chromium() -> PathBuf {
     if let Some(p) = std::env::var_os("CHROMIUM") {
         return p.into();
     }

@@ -129,3 +129,30 @@ pub fn crossframe(other: &str) -> String {
          </body></html>"
     )
 }
+
+/// `/observe`: loads `/observe.js`, which logs a warning from a named function (line 3),
+/// throws an uncaught error later (line 6), stores a theme in localStorage, sets a cookie
+/// and POSTs to `/api/echo` with its own header; the page then says "echo done".
+pub const OBSERVE: &str = r#"<!doctype html><html><head><title>Observe</title></head><body>
+<p id="state">loading</p><script src="/observe.js"></script></body></html>"#;
+
+/// The script of `/observe` (line numbers matter: the test reads them back).
+pub const OBSERVE_JS: &str = "// observe.js
+function warnNow(n) {
+  console.warn('observe warn', n);
+}
+warnNow(7);
+setTimeout(function later() { throw new Error('late boom'); }, 10);
+localStorage.setItem('theme', 'dark');
+document.cookie = 'seen=yes; path=/';
+fetch('/api/echo', {method: 'POST', headers: {'X-Client': 'e2e', 'Content-Type': 'application/json'},
+  body: JSON.stringify({ask: 'hello'})})
+  .then(r => r.json())
+  .then(j => { document.getElementById('state').textContent = 'echo done ' + j.client; });
+";
+
+/// What `/api/echo` answers: the request's `X-Client` header and body back as JSON, with
+/// an `X-Server` header and a `session` cookie.
+pub fn echo(client: &str, body: &str) -> String {
+    serde_json::json!({"client": client, "got": body, "padding": "x".repeat(200)}).to_string()
+}

@@ -58,8 +58,15 @@ async fn result(
     Html(format!("<!doctype html><html><head><title>Result</title></head><body><p id=\"out\">{line}</p></body></html>"))
 }
 
+async fn echo(headers: axum::http::HeaderMap, body: String) -> impl axum::response::IntoResponse {
+    let client = headers.get("x-client").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let reply = [("content-type", "application/json"), ("x-server", "odb-site"), ("set-cookie", "session=abc; Path=/")];
+    (reply, crate::pages::echo(client, &body))
+}
+
 impl Site {
     /// Serves the pages (`/`, `/second`, `/form`, `/result`, `/framed` + `/inner`, `/late` + `/data`, `/slow`,
+    /// `/observe` + `/observe.js` + `/api/echo`,
     /// and those of [`crate::pages`]) on a free port.
     pub async fn start() -> Site {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -85,6 +92,9 @@ impl Site {
             .route("/download", get(|| async { Html(crate::pages::DOWNLOAD) }))
             .route("/widget", get(|| async { Html(crate::pages::WIDGET) }))
             .route("/login", get(|| async { Html(crate::pages::LOGIN) }))
+            .route("/observe", get(|| async { Html(crate::pages::OBSERVE) }))
+            .route("/observe.js", get(|| async { ([("content-type", "text/javascript")], crate::pages::OBSERVE_JS) }))
+            .route("/api/echo", axum::routing::post(echo))
             .route(
                 "/crossframe",
                 get(|q: axum::extract::Query<std::collections::HashMap<String, String>>| async move {

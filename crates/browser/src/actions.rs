@@ -41,12 +41,6 @@ impl SessionOp for ConsolePoll {
     }
 }
 
-impl SessionOp for NetworkPoll {
-    async fn run(self, session: &Arc<BrowserSession>) -> Result<Events, Error> {
-        Ok(poll(&session.state().network, self.since_seq, self.max))
-    }
-}
-
 fn poll(log: &Log, since: Option<u64>, max: Option<u64>) -> Events {
     let (events, next_seq) = log.since(since.unwrap_or(0), max.unwrap_or(50) as usize);
     Events { events, next_seq }

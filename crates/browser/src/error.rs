@@ -22,7 +22,8 @@ impl BrowserError {
     /// The HTTP status it is answered with.
     pub fn http_status(&self) -> u16 {
         match self.code {
-            "unknown_session" | "unknown_ref" | "unknown_target" | "unknown_page" => 404,
+            "unknown_session" | "unknown_ref" | "unknown_target" | "unknown_page" | "no_response_body" => 404,
+            "not_supported" => 501,
             "session_not_owned" => 403,
             "stale_ref"
             | "detached_target"

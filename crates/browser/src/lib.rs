@@ -4,8 +4,10 @@
 //! - [`calls`]: the pure table of CDP calls in flight, shared by every CDP connection;
 //! - [`direct`]: a transport straight to a DevTools WebSocket; [`launcher`] starts Chromium,
 //!   found by [`chrome_paths`];
-//! - [`session`] + [`state`]: one session's targets, flat sessions, pages and logs;
-//! - [`targets`], [`nav`], [`actions`], [`input`], [`forms`], [`page_ops`]: the commands,
+//! - [`session`] + [`state`]: one session's targets, flat sessions, pages and logs, whose
+//!   entries [`event_log`] makes from CDP events;
+//! - [`targets`], [`nav`], [`actions`], [`input`], [`forms`], [`page_ops`], [`observe`]
+//!   (network bodies, cookies, web storage), [`presentation`] (emulation, PDF): the commands,
 //!   one [`SessionOp`] impl per contract type (`opendevbrowser_api::commands`), most on the
 //!   active target through `ctx::Ctx`; [`snapshot`], [`js`], [`keys`], [`dialogs`] (the
 //!   rules for JavaScript dialogs) and [`downloads`] are their helpers;
@@ -27,6 +29,7 @@ pub mod dialogs;
 pub mod direct;
 pub mod downloads;
 pub mod error;
+pub mod event_log;
 pub mod forms;
 pub mod frames;
 pub mod input;
@@ -34,7 +37,9 @@ mod js;
 pub mod keys;
 pub mod launcher;
 pub mod nav;
+pub mod observe;
 pub mod page_ops;
+pub mod presentation;
 pub mod ref_table;
 pub mod registry;
 pub mod session;

@@ -4,6 +4,7 @@
 
 use crate::dialogs;
 use crate::error::{err, Error};
+use crate::event_log;
 use crate::launcher::ManagedChromium;
 pub use crate::state::{Log, State, TargetState, Traffic};
 use crate::transport::CdpTransport;
@@ -220,26 +221,12 @@ impl BrowserSession {
             }
             _ => {}
         }
-        match event.method.as_str() {
-            "Runtime.consoleAPICalled" => {
-                let text: Vec<String> = p["args"]
-                    .as_array()
-                    .map(|a| a.iter().map(|x| x["value"].as_str().map_or_else(|| x["value"].to_string(), str::to_owned)).collect())
-                    .unwrap_or_default();
-                state.console.push(json!({"level": p["type"], "text": text.join(" "), "targetId": target, "ts": ts}));
-            }
-            "Runtime.exceptionThrown" => {
-                let d = &p["exceptionDetails"];
-                let text = d["exception"]["description"].as_str().or(d["text"].as_str()).unwrap_or("exception").to_owned();
-                state.console.push(json!({"level": "error", "text": text, "targetId": target, "ts": ts}));
-            }
-            "Network.requestWillBeSent" => state.network.push(json!({"event": "request", "requestId": p["requestId"],
-                "method": p["request"]["method"], "url": p["request"]["url"], "resourceType": p["type"], "targetId": target, "ts": ts})),
-            "Network.responseReceived" => state.network.push(json!({"event": "response", "requestId": p["requestId"],
-                "url": p["response"]["url"], "status": p["response"]["status"], "resourceType": p["type"], "targetId": target, "ts": ts})),
-            "Network.loadingFailed" => state.network.push(json!({"event": "failed", "requestId": p["requestId"],
-                "error": p["errorText"], "targetId": target, "ts": ts})),
-            _ => {}
+        if let Some(entry) = event_log::console_entry(&event.method, &p, &target, ts) {
+            state.console.push(entry);
+        }
+        let state = &mut *state;
+        if let Some(entry) = event_log::network_entry(&mut state.requests, &event.method, &p, &target, ts) {
+            state.network.push(entry);
         }
     }
 

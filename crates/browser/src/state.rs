@@ -82,6 +82,23 @@ impl Log {
         let next = events.last().and_then(|e| e["seq"].as_u64()).unwrap_or(since);
         (events, next)
     }
+
+    /// Like [`Log::since`], keeping only entries `keep` accepts; the cursor moves past the
+    /// entries it skipped too, so the next call does not look at them again.
+    pub fn since_where(&self, since: u64, max: usize, keep: impl Fn(&Value) -> bool) -> (Vec<Value>, u64) {
+        let mut next = since;
+        let mut events = Vec::new();
+        for entry in self.entries.iter().filter(|e| e["seq"].as_u64() > Some(since)) {
+            if events.len() == max {
+                break;
+            }
+            next = entry["seq"].as_u64().unwrap_or(next);
+            if keep(entry) {
+                events.push(entry.clone());
+            }
+        }
+        (events, next)
+    }
 }
 
 /// What the hub keeps per target.
@@ -134,6 +151,8 @@ pub struct State {
     pub console: Log,
     /// Network log.
     pub network: Log,
+    /// The requests the network log names, by id (URL, type, target).
+    pub requests: crate::event_log::RequestIndex,
     /// Requests in flight per target.
     pub traffic: HashMap<String, Traffic>,
     /// JavaScript dialogs open (and not yet answered) per target.
@@ -260,6 +279,20 @@ mod tests {
         t.started("stuck", 50);
         t.reset(60);
         assert_eq!(t.idle_for_ms(100), Some(40));
+    }
+
+    #[test]
+    fn a_filtered_read_moves_its_cursor_past_what_it_skipped() {
+        let mut log = Log::default();
+        for n in 0..6 {
+            log.push(json!({"n": n}));
+        }
+        let even = |e: &Value| e["n"].as_u64().unwrap().is_multiple_of(2);
+        let (first, next) = log.since_where(0, 2, even);
+        assert_eq!((first.iter().map(|e| e["n"].as_u64().unwrap()).collect::<Vec<_>>(), next), (vec![0, 2], 3));
+        let (rest, next) = log.since_where(next, 10, even);
+        assert_eq!((rest.len(), rest[0]["n"].as_u64(), next), (1, Some(4), 6), "the trailing odd entry is passed too");
+        assert_eq!(log.since_where(next, 10, even), (vec![], 6));
     }
 
     #[test]

@@ -172,6 +172,11 @@ macro_rules! in_browser_layer {
 
 in_browser_layer!(
     SessionStatus,
+    NetworkBody,
+    Cookies,
+    StorageItems,
+    Emulate,
+    Pdf,
     ListTargets,
     NewTarget,
     UseTarget,

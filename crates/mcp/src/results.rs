@@ -86,6 +86,8 @@ fn fix(code: &str) -> Option<&'static str> {
         "navigation_timeout" => "the page is still loading; try waitUntil load, or a longer timeoutMs",
         "dialog_open" => "answer it with browser_handle_dialog (action accept or dismiss; promptText for a prompt)",
         "unknown_key" => "use a key name from browser_press_key's description, modifiers joined with +",
+        "no_response_body" => "pick a requestId whose browser_network_requests entry has event finished",
+        "not_supported" => "this needs a managed browser: browser_launch with mode managed",
         _ => return None,
     })
 }

@@ -149,8 +149,8 @@ pub struct ConsolePoll {
     pub max: Option<u64>,
 }
 command!(ConsolePoll: "devtools.consolePoll", cli "console-poll", Session, -> Events,
-    "Console messages and page errors since a sequence number",
-    tool("browser_console_messages", reads, "Console messages and page errors. Pass the nextSeq of the last call as sinceSeq to get only new ones."));
+    "Console messages and page errors since a sequence number (with source location and stack)",
+    tool("browser_console_messages", reads, "Console messages and page errors: level, text, where in the source (url, line, column) and the stack. Pass the nextSeq of the last call as sinceSeq to get only new ones."));
 
 /// `devtools.networkPoll`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -161,10 +161,16 @@ pub struct NetworkPoll {
     /// At most this many (default 50).
     #[schemars(range(max = 1000))]
     pub max: Option<u64>,
+    /// Only requests whose URL contains this text, or matches it as a glob when it has a
+    /// `*` (e.g. `*/api/*`).
+    pub url_pattern: Option<String>,
+    /// Only requests of this resource type: `Document`, `XHR`, `Fetch`, `Script`,
+    /// `Stylesheet`, `Image`, `Font`, `Media`, `WebSocket`, `Other`…
+    pub resource_type: Option<String>,
 }
 command!(NetworkPoll: "devtools.networkPoll", cli "network-poll", Session, -> Events,
-    "Network requests and responses since a sequence number",
-    tool("browser_network_requests", reads, "Network requests and responses (URL, status, type). Pass the nextSeq of the last call as sinceSeq to get only new ones."));
+    "Network requests and responses since a sequence number (with headers and timing)",
+    tool("browser_network_requests", reads, "Network requests and responses: URL, method, status, type, request and response headers, timing, size. Filter with urlPattern (text or glob) and resourceType (XHR, Fetch, Document…). Read a body with browser_network_body. Pass the nextSeq of the last call as sinceSeq to get only new ones."));
 
 /// Logged events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

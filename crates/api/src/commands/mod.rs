@@ -8,6 +8,7 @@ mod forms;
 mod hub;
 mod interact;
 mod nav;
+mod observe;
 mod page;
 mod session;
 
@@ -16,6 +17,7 @@ pub use forms::*;
 pub use hub::*;
 pub use interact::*;
 pub use nav::*;
+pub use observe::*;
 pub use page::*;
 pub use session::*;
 
@@ -106,6 +108,11 @@ macro_rules! for_each_command {
             session $crate::commands::Dialog => page_dialog;
             session $crate::commands::Evaluate => page_evaluate;
             session $crate::commands::Download => page_download;
+            session $crate::commands::NetworkBody => devtools_network_body;
+            session $crate::commands::Cookies => storage_cookies;
+            session $crate::commands::StorageItems => storage_items;
+            session $crate::commands::Emulate => page_emulate;
+            session $crate::commands::Pdf => page_pdf;
         }
     };
 }

@@ -1,0 +1,189 @@
+//! Looking into the page's world and changing how it is seen: a response body from the
+//! network log, cookies and web storage of the active page's origin, viewport / device /
+//! offline emulation, and the page as a PDF.
+
+use super::command;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// `devtools.networkBody`: the body of a response the network log lists.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkBody {
+    /// The `requestId` of a `devtools.networkPoll` entry.
+    pub request_id: String,
+    /// Cut the body at this many bytes (default 100000).
+    #[schemars(range(min = 1, max = 5_000_000))]
+    pub max_bytes: Option<u64>,
+}
+command!(NetworkBody: "devtools.networkBody", cli "network-body", Session, -> ResponseBody,
+    "The body of a response in the network log (size-capped)",
+    tool("browser_network_body", reads, "The body of one response from browser_network_requests (pass its requestId). Text as is, binary as base64; cut at maxBytes (default 100000)."));
+
+/// A response body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseBody {
+    /// The request.
+    pub request_id: String,
+    /// The body (cut at `maxBytes`): text, or base64 when `base64Encoded`.
+    pub body: String,
+    /// Whether `body` is base64 (images, fonts and other binary responses).
+    pub base64_encoded: bool,
+    /// The whole body's size in bytes.
+    pub bytes: usize,
+    /// Whether `body` was cut.
+    pub truncated: bool,
+}
+
+/// `storage.cookies`: the active page's cookies (those its URL would send), and setting
+/// or deleting them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Cookies {
+    /// `list` (default), `set` (name, value and options), `delete` (name) or `clear` (every
+    /// cookie the page's URL would send).
+    #[schemars(extend("enum" = ["list", "set", "delete", "clear"]))]
+    pub action: Option<String>,
+    /// The cookie's name (set, delete).
+    pub name: Option<String>,
+    /// Its value (set).
+    pub value: Option<String>,
+    /// Its path (set; default `/`).
+    pub path: Option<String>,
+    /// Its domain (set; default the page's host only).
+    pub domain: Option<String>,
+    /// When it expires, in seconds since the epoch (set; default: a session cookie).
+    pub expires: Option<f64>,
+    /// Hidden from the page's JavaScript (set).
+    pub http_only: Option<bool>,
+    /// Sent over HTTPS only (set).
+    pub secure: Option<bool>,
+    /// `Strict`, `Lax` or `None` (set).
+    #[schemars(extend("enum" = ["Strict", "Lax", "None"]))]
+    pub same_site: Option<String>,
+}
+command!(Cookies: "storage.cookies", cli "cookies", Session, -> CookieJar,
+    "List, set, delete or clear the active page's cookies",
+    tool("browser_cookies", writes, "The cookies of the active page (action list, the default), or set one (name, value, path, expires, httpOnly, secure, sameSite), delete one by name, or clear them all. Answers the cookies after the change."));
+
+/// The cookies of a page after a `storage.cookies` call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CookieJar {
+    /// The page whose cookies these are.
+    pub url: String,
+    /// As the browser reports them: `{name, value, domain, path, expires, httpOnly,
+    /// secure, sameSite, session, size}`.
+    pub cookies: Vec<Value>,
+}
+
+/// `storage.items`: the active page's `localStorage` or `sessionStorage`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageItems {
+    /// `local` (default) or `session`.
+    #[schemars(extend("enum" = ["local", "session"]))]
+    pub area: Option<String>,
+    /// `list` (default), `set` (key, value), `remove` (key) or `clear`.
+    #[schemars(extend("enum" = ["list", "set", "remove", "clear"]))]
+    pub action: Option<String>,
+    /// The item's key (set, remove).
+    pub key: Option<String>,
+    /// Its value (set).
+    pub value: Option<String>,
+}
+command!(StorageItems: "storage.items", cli "storage", Session, -> StorageContents,
+    "List, set, remove or clear the active page's localStorage or sessionStorage",
+    tool("browser_storage", writes, "The active page's localStorage (area local, the default) or sessionStorage (area session): list, set (key, value), remove (key) or clear. Answers the items after the change."));
+
+/// A storage area after a `storage.items` call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageContents {
+    /// The page's origin (storage belongs to it).
+    pub origin: String,
+    /// `local` or `session`.
+    pub area: String,
+    /// Every item, key → value.
+    pub items: Map<String, Value>,
+}
+
+/// `page.emulate`: how the active tab presents itself: viewport, device, network.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Emulate {
+    /// A device preset: `iPhone 15`, `Pixel 7`, `iPad Mini`, `Desktop 1080p` (size, pixel
+    /// ratio, touch and user agent); the other fields override it.
+    pub device: Option<String>,
+    /// Viewport width in CSS pixels.
+    #[schemars(range(min = 1, max = 10_000))]
+    pub width: Option<u32>,
+    /// Viewport height in CSS pixels.
+    #[schemars(range(min = 1, max = 10_000))]
+    pub height: Option<u32>,
+    /// Device pixel ratio (default 1).
+    #[schemars(range(min = 0.1, max = 10.0))]
+    pub device_scale_factor: Option<f64>,
+    /// Mobile: touch events and the mobile viewport rules.
+    pub mobile: Option<bool>,
+    /// The user agent the page sees (and servers receive).
+    pub user_agent: Option<String>,
+    /// Cut the tab off the network (`true`) or bring it back (`false`).
+    pub offline: Option<bool>,
+    /// Back to the real window, device and network first.
+    pub reset: Option<bool>,
+}
+command!(Emulate: "page.emulate", cli "emulate", Session, -> Emulation,
+    "Set the active tab's viewport, device (size, pixel ratio, touch, user agent) or offline mode",
+    tool("browser_emulate", writes, "Resize the viewport (width, height), emulate a device (device \"iPhone 15\", \"Pixel 7\", \"iPad Mini\", \"Desktop 1080p\", or deviceScaleFactor, mobile, userAgent) or go offline (offline true/false); reset true returns to normal. Answers what the page now sees."));
+
+/// What the page sees after `page.emulate`, read from the page itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Emulation {
+    /// `innerWidth` (on a mobile device, a page without a viewport meta tag lays out
+    /// 980 px wide, as on a real phone).
+    pub width: u32,
+    /// `innerHeight`.
+    pub height: u32,
+    /// `devicePixelRatio`.
+    pub device_scale_factor: f64,
+    /// Whether touch is on (`navigator.maxTouchPoints > 0`).
+    pub touch: bool,
+    /// `navigator.userAgent`.
+    pub user_agent: String,
+    /// Whether the tab is cut off the network (as set by `page.emulate`).
+    pub offline: bool,
+}
+
+/// `page.pdf`: the active page printed to PDF (managed headless sessions).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Pdf {
+    /// Where to write it (default: a file in the temp dir).
+    pub path: Option<String>,
+    /// Landscape pages.
+    pub landscape: Option<bool>,
+    /// Print background colours and images.
+    pub print_background: Option<bool>,
+    /// Also answer the bytes as base64.
+    pub inline: Option<bool>,
+}
+command!(Pdf: "page.pdf", cli "pdf", Session, -> PdfFile,
+    "Print the active page to a PDF file (managed headless sessions)",
+    tool("browser_pdf", reads, "Save the page as a PDF (managed headless sessions only; the user's Chrome cannot print through the extension). Answers the file's path and size."));
+
+/// A PDF that was written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PdfFile {
+    /// Where it is.
+    pub path: String,
+    /// Its size.
+    pub bytes: usize,
+    /// The file itself, base64 (with `inline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+}
