@@ -47,6 +47,16 @@ pub fn render(data: &Value) -> String {
         let mut out = lines(events, event);
         out.push_str(&format!("\n(next: --since-seq {})", text(&map["nextSeq"])));
         out
+    } else if let Some(cookies) = map.get("cookies").and_then(Value::as_array) {
+        lines(cookies, cookie)
+    } else if let (Some(items), Some(area)) = (map.get("items").and_then(Value::as_object), map.get("area")) {
+        let head = format!("# {} storage of {}", text(area), text(&map["origin"]));
+        let rows = items.iter().map(|(k, v)| format!("{k}={}", text(v)));
+        std::iter::once(head).chain(rows).collect::<Vec<_>>().join("\n")
+    } else if let (Some(body), Some(bytes)) = (map.get("body").and_then(Value::as_str), map.get("bytes")) {
+        let cut = if map["truncated"] == true { ", cut" } else { "" };
+        let encoding = if map["base64Encoded"] == true { ", base64" } else { "" };
+        format!("{body}\n({} bytes{encoding}{cut})", text(bytes))
     } else if let Some(commands) = map.get("commands").and_then(Value::as_array) {
         lines(commands, text)
     } else {
@@ -76,14 +86,32 @@ fn snapshot(map: &serde_json::Map<String, Value>, content: &str) -> String {
 fn event(e: &Value) -> String {
     let kind = e.get("level").or_else(|| e.get("event")).map(text).unwrap_or_default();
     let detail = match (e.get("text"), e.get("url")) {
-        (Some(t), _) => text(t),
+        (Some(t), _) => match e.get("source") {
+            Some(at) => format!("{}  ({}:{}:{})", text(t), text(&at["url"]), text(&at["line"]), text(&at["column"])),
+            None => text(t),
+        },
         (None, Some(url)) => {
             let status = e.get("status").or_else(|| e.get("method")).or_else(|| e.get("error"));
-            format!("{} {}", status.map(text).unwrap_or_default(), text(url)).trim().to_owned()
+            let mut line = format!("{} {}", status.map(text).unwrap_or_default(), text(url)).trim().to_owned();
+            if let (Some(bytes), Some(ms)) = (e.get("encodedBytes"), e.get("durationMs")) {
+                line.push_str(&format!("  {} B in {} ms", text(bytes), text(ms)));
+            }
+            line
         }
         _ => e.to_string(),
     };
     format!("#{} {kind} {detail}", text(&e["seq"]))
+}
+
+fn cookie(c: &Value) -> String {
+    let flags: Vec<&str> =
+        [("httpOnly", "HttpOnly"), ("secure", "Secure")].iter().filter(|(k, _)| c[*k] == true).map(|(_, f)| *f).collect();
+    let line = format!("{}={}  {}{}", text(&c["name"]), text(&c["value"]), text(&c["domain"]), text(&c["path"]));
+    if flags.is_empty() {
+        line
+    } else {
+        format!("{line}  {}", flags.join(" "))
+    }
 }
 
 fn lines(items: &[Value], line: impl Fn(&Value) -> String) -> String {
@@ -115,6 +143,24 @@ mod tests {
             render(&data),
             "# Sign in — http://x/login\nheading \"Sign in\" level=1\n[r1] textbox \"User\"\n\
              … more of this page: opendevbrowser snapshot --cursor 120"
+        );
+    }
+
+    #[test]
+    fn cookies_storage_bodies_and_sourced_logs_read_as_lines() {
+        let jar = json!({"url": "http://x/", "cookies": [{"name": "sid", "value": "abc", "domain": "x", "path": "/",
+            "httpOnly": true, "secure": false}]});
+        assert_eq!(render(&jar), "sid=abc  x/  HttpOnly");
+        let store = json!({"origin": "http://x", "area": "local", "items": {"theme": "dark"}});
+        assert_eq!(render(&store), "# local storage of http://x\ntheme=dark");
+        let body = json!({"requestId": "7", "body": "{\"a\":1}", "base64Encoded": false, "bytes": 300, "truncated": true});
+        assert_eq!(render(&body), "{\"a\":1}\n(300 bytes, cut)");
+        let logs = json!({"nextSeq": 9, "events": [
+            {"seq": 7, "level": "warning", "text": "low", "source": {"url": "http://x/a.js", "line": 3, "column": 11}},
+            {"seq": 8, "event": "finished", "url": "http://x/api", "encodedBytes": 321, "durationMs": 25}]});
+        assert_eq!(
+            render(&logs),
+            "#7 warning low  (http://x/a.js:3:11)\n#8 finished http://x/api  321 B in 25 ms\n(next: --since-seq 9)"
         );
     }
 
