@@ -127,6 +127,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("dialog_open", "a JavaScript dialog is open on the tab: answer it with page.dialog first"),
     ("no_dialog", "page.dialog was asked to answer a dialog, but none is open"),
     ("screenshot_failed", "no image from the browser, or it could not be written"),
+    ("tab_busy", "another agent holds that tab (tab lease): the error names it, its expiry and your place in the tab's queue"),
     ("no_response_body", "devtools.networkBody: the browser keeps no body for that request (unknown id, not finished, a redirect, or evicted)"),
     ("not_supported", "the browser cannot do this in this session's mode (e.g. page.pdf through the extension)"),
     ("pdf_failed", "page.pdf: the browser made no PDF, or it could not be written"),

@@ -94,6 +94,25 @@ pub struct HubStatus {
     pub binding: Option<BindingView>,
     /// Who waits for it, in order.
     pub queue: Vec<QueueEntry>,
+    /// Tabs leased to agents (tab-scoped extension sessions), by tab.
+    #[serde(default)]
+    pub tab_leases: Vec<TabLeaseView>,
+}
+
+/// One tab lease, as `/status` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TabLeaseView {
+    /// The tab (target id).
+    pub target_id: String,
+    /// Fencing id.
+    pub lease_id: String,
+    /// Holder.
+    pub owner: Owner,
+    /// The holder's browser session.
+    pub session_id: String,
+    /// When it ends unless used (RFC 3339).
+    pub expires_at: String,
 }
 
 /// The hub process.

@@ -31,7 +31,8 @@ impl BrowserError {
             | "no_history"
             | "dialog_open"
             | "no_dialog"
-            | "check_failed" => 409,
+            | "check_failed"
+            | "tab_busy" => 409,
             "navigation_timeout" | "wait_timeout_exceeded" => 504,
             "invalid_selector" | "invalid_mode" | "unknown_key" | "file_not_found" => 400,
             _ => 502,

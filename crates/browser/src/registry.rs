@@ -27,12 +27,12 @@ impl Sessions {
         self.map.lock().expect("sessions lock").remove(id)
     }
 
-    /// Closes every session `owner` created (its process went away); returns how many.
-    pub fn remove_owned_by(&self, owner: &Owner) -> usize {
+    /// Takes out every session `owner` created (its process went away); they close when
+    /// the last handle is dropped.
+    pub fn take_owned_by(&self, owner: &Owner) -> Vec<Arc<BrowserSession>> {
         let mut map = self.map.lock().expect("sessions lock");
-        let before = map.len();
-        map.retain(|_, s| s.owner != *owner);
-        before - map.len()
+        let ids: Vec<String> = map.iter().filter(|(_, s)| s.owner == *owner).map(|(id, _)| id.clone()).collect();
+        ids.iter().filter_map(|id| map.remove(id)).collect()
     }
 
     /// Closes every session (hub shutdown).

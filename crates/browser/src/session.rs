@@ -340,6 +340,9 @@ impl BrowserSession {
         }
         for page in self.page_targets().await? {
             let Some(target) = page["targetId"].as_str() else { continue };
+            if !self.state().may_use(target) {
+                continue; // a tab-scoped session never falls back onto someone else's tab
+            }
             match self.attach(target).await {
                 Ok(session) => {
                     self.state().activate(target);
@@ -349,7 +352,7 @@ impl BrowserSession {
                 Err(other) => return Err(other),
             }
         }
-        Err(err("unknown_target", "the browser has no page: open one with targets.new"))
+        Err(err("unknown_target", "no page of this session is open: open one with targets.new"))
     }
 
     /// Forgets a closed target (the previously active one takes over if it was active).

@@ -7,7 +7,7 @@ use crate::dialogs::DialogPolicy;
 use crate::downloads::Downloads;
 use opendevbrowser_api::commands::DialogInfo;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 const LOG_CAP: usize = 1000;
 /// Most requests tracked in flight per target (a page that opens more is never idle anyway).
@@ -163,9 +163,23 @@ pub struct State {
     pub handled_dialogs: Vec<DialogInfo>,
     /// Downloads the browser reported.
     pub downloads: Downloads,
+    /// A tab-scoped session's own tabs: the only targets it may use (`None`: any).
+    pub scope: Option<BTreeSet<String>>,
 }
 
 impl State {
+    /// Whether this session may drive `target` (a tab-scoped session: only its own tabs).
+    pub fn may_use(&self, target: &str) -> bool {
+        self.scope.as_ref().is_none_or(|own| own.contains(target))
+    }
+
+    /// Adds `target` to a tab-scoped session's own tabs (no-op for other sessions).
+    pub fn own(&mut self, target: &str) {
+        if let Some(own) = &mut self.scope {
+            own.insert(target.to_owned());
+        }
+    }
+
     /// Makes `target` the one commands go to, remembering the previous one.
     pub fn activate(&mut self, target: &str) {
         self.history.retain(|t| t != target);
@@ -184,6 +198,9 @@ impl State {
         self.pages.retain(|_, t| t != target);
         self.history.retain(|t| t != target);
         self.closed.insert(target.to_owned());
+        if let Some(own) = &mut self.scope {
+            own.remove(target);
+        }
         if self.active.as_deref() == Some(target) {
             self.active = self.history.pop();
         }

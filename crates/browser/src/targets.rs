@@ -14,6 +14,7 @@ pub fn info(session: &BrowserSession) -> SessionInfo {
         session_id: session.id.clone(),
         mode: session.mode.name().to_owned(),
         active_target_id: session.state().active.clone(),
+        tab_lease_id: None,
     }
 }
 
@@ -62,6 +63,7 @@ impl SessionOp for NewTarget {
     async fn run(self, session: &Arc<BrowserSession>) -> Result<NewTargetId, Error> {
         let url = self.url.as_deref().unwrap_or("about:blank");
         let target = create_target(session, url).await?;
+        session.state().own(&target);
         session.state().activate(&target);
         session.attach(&target).await?;
         Ok(NewTargetId { target_id: target })
@@ -76,6 +78,9 @@ async fn create_target(session: &BrowserSession, url: &str) -> Result<String, Er
 impl SessionOp for UseTarget {
     async fn run(self, session: &Arc<BrowserSession>) -> Result<ActiveTarget, Error> {
         let target = self.target_id;
+        if !session.state().may_use(&target) {
+            return Err(err("tab_busy", format!("tab {target} is not one of this tab-scoped session's tabs")));
+        }
         session.attach(&target).await?;
         session.state().activate(&target);
         let _ = session.call("Target.activateTarget", json!({"targetId": target}), None).await;
@@ -123,6 +128,7 @@ impl SessionOp for OpenPage {
             Some(t) => (t, false),
             None => (create_target(session, self.url.as_deref().unwrap_or("about:blank")).await?, true),
         };
+        session.state().own(&target);
         session.attach(&target).await?;
         {
             let mut state = session.state();

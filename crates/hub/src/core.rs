@@ -10,7 +10,7 @@ use crate::lease_service::Leases;
 use crate::relay::{Relay, RelayStartError};
 use opendevbrowser_api::clock::{iso8601, now_ms, random_hex};
 use opendevbrowser_api::metadata::DaemonMetadata;
-use opendevbrowser_api::status::{HubInfo, HubStatus};
+use opendevbrowser_api::status::{HubInfo, HubStatus, TabLeaseView};
 use opendevbrowser_browser::Sessions;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -68,6 +68,18 @@ impl HubCore {
             browser_sessions: self.browser.len(),
             binding,
             queue,
+            tab_leases: self
+                .leases
+                .tab_leases()
+                .into_iter()
+                .map(|(target_id, l)| TabLeaseView {
+                    target_id,
+                    lease_id: l.lease_id,
+                    owner: l.owner,
+                    session_id: l.session_id,
+                    expires_at: iso8601(l.expires_at),
+                })
+                .collect(),
         }
     }
 

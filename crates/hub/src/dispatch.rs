@@ -130,7 +130,10 @@ impl<'a> Call<'a> {
             return Err(err("session_not_owned", message).into());
         }
         if session.mode == Mode::Extension {
-            self.require_binding()?;
+            // A tab-scoped session needs no relay binding: its tab leases are checked instead.
+            if !crate::tab_sessions::is_tab_scoped(&session) {
+                self.require_binding()?;
+            }
             self.wait_until_ready().await?;
         }
         Ok(session)
@@ -208,7 +211,14 @@ macro_rules! run_one {
     (session $ty:path, $call:ident, $params:ident) => {{
         let session = $call.session().await?;
         let command: $ty = parse($params)?;
+        let scoped = crate::tab_sessions::is_tab_scoped(&session);
+        if scoped {
+            crate::tab_sessions::before($call.leases(), &session, <$ty as Command>::NAME, $params)?;
+        }
         let out = SessionCommand::run(command, &mut $call, &session).await?;
+        if scoped && <$ty as Command>::NAME != opendevbrowser_api::commands::Disconnect::NAME {
+            crate::tab_sessions::after($call.leases(), &$call.relay(), &session).await;
+        }
         let mut answer = $call.answer(out)?;
         report_handled_dialogs(&session, &mut answer.data);
         Ok(answer)

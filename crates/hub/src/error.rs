@@ -51,6 +51,9 @@ pub enum HubError {
     /// A binding (lease) rule refused the call.
     #[error(transparent)]
     Lease(#[from] crate::lease::LeaseError),
+    /// A tab lease was refused (`tab_busy`, or `relay_busy` for the relay binding).
+    #[error(transparent)]
+    Claim(#[from] crate::exclusion::ClaimError),
     /// A browser command could not be done.
     #[error(transparent)]
     Browser(#[from] opendevbrowser_browser::BrowserError),
@@ -71,6 +74,7 @@ impl HubError {
             HubError::MethodNotAllowed => "method_not_allowed",
             HubError::Cdp(e) => e.code(),
             HubError::Lease(e) => e.code(),
+            HubError::Claim(e) => e.code(),
             HubError::Browser(e) => e.code,
         }
     }
@@ -90,7 +94,7 @@ impl HubError {
             HubError::Cdp(_) => 503,
             HubError::Lease(crate::lease::LeaseError::Required) => 428,
             HubError::Lease(crate::lease::LeaseError::WaitTimeout { .. }) => 408,
-            HubError::Lease(_) => 409,
+            HubError::Lease(_) | HubError::Claim(_) => 409,
             HubError::Browser(e) => e.http_status(),
         }
     }
@@ -98,10 +102,13 @@ impl HubError {
     /// The daemon RPC error object: `{code, message}`.
     pub fn to_rpc_error(&self) -> Value {
         let mut error = json!({"code": self.code(), "message": self.to_string()});
-        if let HubError::Lease(e) = self {
-            if let (Some(target), Value::Object(extra)) = (error.as_object_mut(), e.details()) {
-                target.extend(extra);
-            }
+        let details = match self {
+            HubError::Lease(e) => e.details(),
+            HubError::Claim(e) => e.details(),
+            _ => Value::Null,
+        };
+        if let (Some(target), Value::Object(extra)) = (error.as_object_mut(), details) {
+            target.extend(extra);
         }
         error
     }

@@ -87,6 +87,12 @@ pub enum LeaseError {
         /// The refused id.
         binding_id: String,
     },
+    /// Agents hold tabs (tab leases): the whole relay cannot be bound meanwhile.
+    #[error("relay busy: agents hold tabs of the browser ({}); relay.wait waits until their tab leases end", describe_tab_holders(holders))]
+    TabsHeld {
+        /// `(tab, holder, lease end in ms)` of each tab lease.
+        holders: Vec<(String, Owner, u64)>,
+    },
     /// The wait ended before the relay came free.
     #[error("timed out after {waited_ms} ms waiting for the relay binding (still held by {owner})")]
     WaitTimeout {
@@ -101,7 +107,7 @@ impl LeaseError {
     /// Stable code.
     pub fn code(&self) -> &'static str {
         match self {
-            LeaseError::Busy { .. } => "relay_busy",
+            LeaseError::Busy { .. } | LeaseError::TabsHeld { .. } => "relay_busy",
             LeaseError::Required => "binding_required",
             LeaseError::Stale { .. } => "binding_stale",
             LeaseError::WaitTimeout { .. } => "wait_timeout",
@@ -116,9 +122,18 @@ impl LeaseError {
                 "queueLength": queue_length,
             }),
             LeaseError::Stale { binding_id } => json!({"bindingId": binding_id}),
+            LeaseError::TabsHeld { holders } => json!({"tabHolders": holders.iter().map(|(target, owner, until)| json!({
+                "targetId": target, "owner": owner, "expiresAt": opendevbrowser_api::clock::iso8601(*until)})).collect::<Vec<_>>()}),
             _ => json!({}),
         }
     }
+}
+
+fn describe_tab_holders(holders: &[(String, Owner, u64)]) -> String {
+    let each = holders.iter().map(|(target, owner, until)| {
+        format!("{owner} on tab {target} until {}", opendevbrowser_api::clock::iso8601(*until))
+    });
+    each.collect::<Vec<_>>().join(", ")
 }
 
 #[derive(Debug, Clone)]
@@ -219,6 +234,12 @@ impl LeaseTable {
         }
         self.queue.push_back(Waiter { owner: owner.clone(), since: now, deadline });
         self.queue.len()
+    }
+
+    /// The first owner waiting in the queue, if any (after expiry at `now`).
+    pub fn first_waiter(&mut self, now: u64) -> Option<Owner> {
+        self.expire(now);
+        self.queue.front().map(|w| w.owner.clone())
     }
 
     /// Leaves the queue (a wait that timed out or was abandoned).

@@ -1,7 +1,10 @@
-//! The lease table behind a lock, with a clock and wake-ups: what the RPC uses. Waiting
-//! for the relay (`relay.wait`) sleeps until a release, an expiry or the deadline.
+//! The lease tables (relay binding and tab leases, under one lock so
+//! [`crate::exclusion`]'s rule holds) with a clock and wake-ups: what the RPC uses.
+//! Waiting for the relay (`relay.wait`) sleeps until a release, an expiry or the deadline.
 
+use crate::exclusion::{ClaimError, Leasing};
 use crate::lease::{Grant, LeaseConfig, LeaseError, LeaseTable, Owner};
+use crate::tab_leases::{TabLease, TabTable};
 use opendevbrowser_api::status::{BindingView, QueueEntry};
 use std::sync::Mutex;
 use tokio::sync::Notify;
@@ -49,7 +52,7 @@ pub fn random_unit() -> f64 {
 
 /// The hub's leases.
 pub struct Leases {
-    table: Mutex<LeaseTable>,
+    table: Mutex<Leasing>,
     changed: Notify,
     /// The clock every lease time is read from.
     pub clock: Clock,
@@ -65,7 +68,7 @@ struct QueueGuard<'a> {
 impl Drop for QueueGuard<'_> {
     fn drop(&mut self) {
         if self.armed {
-            self.leases.table().dequeue(self.owner);
+            self.leases.table().relay.dequeue(self.owner);
             self.leases.changed.notify_waiters();
         }
     }
@@ -74,16 +77,17 @@ impl Drop for QueueGuard<'_> {
 impl Leases {
     /// Leases with `config`, binding ids prefixed with `id_prefix`.
     pub fn new(config: LeaseConfig, id_prefix: &str) -> Self {
-        Leases { table: Mutex::new(LeaseTable::new(config, id_prefix)), changed: Notify::new(), clock: Clock::new() }
+        let tables = Leasing { relay: LeaseTable::new(config, id_prefix), tabs: TabTable::new(config.ttl_ms, id_prefix) };
+        Leases { table: Mutex::new(tables), changed: Notify::new(), clock: Clock::new() }
     }
 
-    fn table(&self) -> std::sync::MutexGuard<'_, LeaseTable> {
+    fn table(&self) -> std::sync::MutexGuard<'_, Leasing> {
         self.table.lock().expect("lease table lock")
     }
 
     /// The timing in force.
     pub fn config(&self) -> LeaseConfig {
-        self.table().config()
+        self.table().relay.config()
     }
 
     /// Binds now or fails with `relay_busy`.
@@ -106,26 +110,30 @@ impl Leases {
             let now = self.clock.now();
             let wake_at = {
                 let mut table = self.table();
-                let position = table.enqueue(owner, now, deadline);
+                let position = table.relay.enqueue(owner, now, deadline);
                 match table.bind(owner, now, random_unit()) {
                     Ok(grant) => {
                         guard.armed = false;
                         tracing::info!(owner = %owner, binding = %grant.binding_id, "relay binding granted");
                         return Ok(grant);
                     }
-                    Err(LeaseError::Busy { .. }) if !announced => {
+                    Err(LeaseError::Busy { .. } | LeaseError::TabsHeld { .. }) if !announced => {
                         announced = true;
                         tracing::info!(owner = %owner, position, "queued for the relay");
                     }
-                    Err(LeaseError::Busy { .. }) => {}
+                    Err(LeaseError::Busy { .. } | LeaseError::TabsHeld { .. }) => {}
                     Err(other) => return Err(other),
                 }
                 if now >= deadline {
-                    let holder =
-                        table.current(now).map_or_else(|| "the queue ahead of you".into(), |b| b.owner.to_string());
+                    let binding_holder = table.relay.current(now).map(|b| b.owner.to_string());
+                    let holder = match binding_holder {
+                        Some(owner) => owner,
+                        None if table.tabs.next_expiry(now).is_some() => "agents holding tabs".into(),
+                        None => "the queue ahead of you".into(),
+                    };
                     return Err(LeaseError::WaitTimeout { waited_ms: now - start, owner: holder });
                 }
-                table.current(now).map_or(deadline, |b| b.expires_at.min(deadline))
+                table.next_change(now).map_or(deadline, |at| at.min(deadline))
             };
             tokio::select! {
                 _ = notified => {}
@@ -136,42 +144,85 @@ impl Leases {
 
     /// Extends a binding.
     pub fn renew(&self, owner: &Owner, binding_id: &str) -> Result<Grant, LeaseError> {
-        self.table().renew(owner, binding_id, self.clock.now(), random_unit())
+        self.table().relay.renew(owner, binding_id, self.clock.now(), random_unit())
     }
 
     /// Ends a binding and wakes the queue.
     pub fn release(&self, owner: &Owner, binding_id: &str) -> Result<(), LeaseError> {
-        self.table().release(owner, binding_id, self.clock.now())?;
+        self.table().relay.release(owner, binding_id, self.clock.now())?;
         self.changed.notify_waiters();
         Ok(())
     }
 
-    /// Ends whatever `owner` holds (its session closed) and wakes the queue.
-    pub fn release_owner(&self, owner: &Owner) -> bool {
-        let released = self.table().release_owner(owner);
+    /// Ends whatever `owner` holds (its session closed) and wakes the queue: whether it held
+    /// the relay binding, and the tabs it held.
+    pub fn release_owner(&self, owner: &Owner) -> (bool, Vec<String>) {
+        let released = {
+            let mut table = self.table();
+            (table.relay.release_owner(owner), table.tabs.release_owner(owner))
+        };
         self.changed.notify_waiters();
         released
     }
 
+    /// Leases (or renews) a tab for `owner`'s `session`.
+    pub fn claim_tab(&self, target: &str, owner: &Owner, session: &str) -> Result<TabLease, ClaimError> {
+        self.table().claim_tab(target, owner, session, self.clock.now())
+    }
+
+    /// Whether `owner` could lease a new tab now (checked before opening one).
+    pub fn may_lease_tabs(&self, owner: &Owner) -> Result<(), ClaimError> {
+        let mut table = self.table();
+        let now = self.clock.now();
+        if let Some(b) = table.relay.current(now) {
+            return Err(ClaimError::RelayHeld { owner: b.owner.clone(), expires_at: b.expires_at });
+        }
+        match table.relay.first_waiter(now) {
+            Some(waiter) if waiter != *owner => Err(ClaimError::RelayWaiting { owner: waiter }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Ends the lease on a tab (it closed) and wakes relay waiters.
+    pub fn release_tab(&self, target: &str) {
+        self.table().tabs.release(target);
+        self.changed.notify_waiters();
+    }
+
+    /// Ends every tab lease of `session`; the tabs it held.
+    pub fn release_session_tabs(&self, session: &str) -> Vec<String> {
+        let released = self.table().tabs.release_session(session);
+        self.changed.notify_waiters();
+        released
+    }
+
+    /// Every live tab lease, by tab (for `/status`).
+    pub fn tab_leases(&self) -> Vec<(String, TabLease)> {
+        self.table().tabs.leases(self.clock.now())
+    }
+
     /// Checks an extension command's binding.
     pub fn require(&self, owner: &Owner, binding_id: Option<&str>) -> Result<(), LeaseError> {
-        self.table().require(owner, binding_id, self.clock.now())
+        self.table().relay.require(owner, binding_id, self.clock.now())
     }
 
     /// The holder, if any, for checks that only need to know who it is.
     pub fn holder(&self) -> Option<Owner> {
-        self.table().current(self.clock.now()).map(|b| b.owner.clone())
+        self.table().relay.current(self.clock.now()).map(|b| b.owner.clone())
     }
 
     /// Drops all bindings (hub shutdown) and wakes waiters.
     pub fn clear(&self) {
-        self.table().clear();
+        let mut table = self.table();
+        table.relay.clear();
+        table.tabs.clear();
+        drop(table);
         self.changed.notify_waiters();
     }
 
     /// `/status` view.
     pub fn snapshot(&self) -> (Option<BindingView>, Vec<QueueEntry>) {
-        self.table().snapshot(self.clock.now())
+        self.table().relay.snapshot(self.clock.now())
     }
 }
 

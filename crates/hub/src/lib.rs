@@ -5,6 +5,9 @@
 //! - [`rpc`] + [`commands`]: the daemon RPC (`POST /command`, `GET /status`, `POST /stop`);
 //! - [`server`]: start/stop, port conflicts, `daemon.json`;
 //! - [`guard`]: loopback / Host / Origin / token rules;
+//! - [`lease`] (the relay binding), [`tab_leases`] (agents' own tabs) and [`exclusion`]
+//!   (the rule between them) are pure; [`lease_service`] runs them; [`tab_sessions`] is
+//!   what a tab-scoped extension session does around each command;
 
 #![warn(missing_docs)]
 
@@ -12,6 +15,7 @@ pub mod commands;
 pub mod core;
 pub mod dispatch;
 pub mod error;
+pub mod exclusion;
 pub mod guard;
 pub mod idle_detach;
 pub mod lease;
@@ -23,6 +27,8 @@ pub mod serve_cmd;
 pub mod server;
 pub mod sessions;
 pub mod settings;
+pub mod tab_leases;
+pub mod tab_sessions;
 
 pub use error::{CdpError, HubError};
 pub use server::{start, HubOptions, RunningHub, ServeError, Started};

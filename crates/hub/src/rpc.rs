@@ -176,12 +176,16 @@ async fn session(
                 break;
             }
         }
-        if hub.leases.release_owner(&owner) {
-            tracing::info!(%owner, "client session closed: binding released");
+        let closed = hub.browser.take_owned_by(&owner);
+        for session in closed.iter().filter(|s| crate::tab_sessions::is_tab_scoped(s)) {
+            crate::tab_sessions::end(&hub.leases, &hub.relay(), session).await;
         }
-        let closed = hub.browser.remove_owned_by(&owner);
-        if closed > 0 {
-            tracing::info!(%owner, closed, "client session closed: its browser sessions were closed");
+        let (binding, tabs) = hub.leases.release_owner(&owner);
+        if binding || !tabs.is_empty() {
+            tracing::info!(%owner, binding, tabs = tabs.len(), "client session closed: its leases were released");
+        }
+        if !closed.is_empty() {
+            tracing::info!(%owner, closed = closed.len(), "client session closed: its browser sessions were closed");
         }
     })
 }

@@ -23,7 +23,7 @@ use tokio::sync::broadcast;
 
 /// The user's Chrome through the extension: calls go to whichever relay is current (it
 /// changes on `relay.restart`). Always alive: a dropped extension comes back.
-struct RelayTransport(RelayHandle);
+pub(crate) struct RelayTransport(pub(crate) RelayHandle);
 
 impl CdpTransport for RelayTransport {
     fn call<'a>(
@@ -65,6 +65,9 @@ impl HubCommand for Launch {
         };
         let id = new_session_id();
         let session = match mode {
+            Mode::Extension if self.scope.as_deref() == Some("tab") => {
+                return crate::tab_sessions::launch(call, caller, &start_url).await;
+            }
             Mode::Extension => {
                 call.require_binding()?;
                 call.wait_until_ready().await?;
@@ -110,14 +113,14 @@ impl HubCommand for Connect {
     }
 }
 
-fn new_session_id() -> String {
+pub(crate) fn new_session_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
 /// Registers a new session and makes sure it has an active target. When it cannot get one,
 /// the session is dropped again and the error (`failed_code`) carries the browser's own
 /// answer, e.g. `launch_failed: … Target.attachToTarget … Not allowed`.
-async fn open(
+pub(crate) async fn open(
     sessions: &Sessions,
     session: BrowserSession,
     failed_code: &'static str,
@@ -145,7 +148,9 @@ impl SessionCommand for Disconnect {
             let _ = session.call("Browser.close", json!({}), None).await;
         }
         let mut released = false;
-        if session.mode == Mode::Extension {
+        if crate::tab_sessions::is_tab_scoped(session) {
+            crate::tab_sessions::end(call.leases(), &call.relay(), session).await;
+        } else if session.mode == Mode::Extension {
             call.relay().send_control("detach_all");
             if let Some(binding) = call.binding_id()? {
                 released = call.leases().release(&session.owner, binding).is_ok();

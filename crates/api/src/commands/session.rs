@@ -20,6 +20,11 @@ pub struct Launch {
     /// Managed mode: the browser binary to start (default: `$OPENDEVBROWSER_CHROME`, else
     /// the first Chrome, Chromium, Edge or Brave at its standard install location).
     pub chrome_path: Option<String>,
+    /// Extension mode: `relay` (default) drives the whole browser under the relay binding;
+    /// `tab` opens this agent's own tab under a tab lease (no binding), so several agents
+    /// work side by side, each in its own tab group.
+    #[schemars(extend("enum" = ["relay", "tab"]))]
+    pub scope: Option<String>,
 }
 command!(Launch: "session.launch", cli "launch", Hub, -> SessionInfo,
     "Start a browser session: the user's Chrome via the extension, or a managed Chromium",
@@ -50,6 +55,9 @@ pub struct SessionInfo {
     pub mode: String,
     /// The target commands act on.
     pub active_target_id: Option<String>,
+    /// Tab-scoped sessions: the fencing id of the lease on the active tab.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tab_lease_id: Option<String>,
 }
 
 /// `session.disconnect`.

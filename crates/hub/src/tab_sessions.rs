@@ -1,0 +1,179 @@
+//! Tab-scoped extension sessions (`session.launch {mode: "extension", scope: "tab"}`):
+//! an agent drives tabs of its own in the user's Chrome without the relay-wide binding,
+//! so several agents work at once. Each owned tab holds a tab lease (the table is
+//! [`crate::tab_leases`], the rule against the relay binding [`crate::exclusion`]); the
+//! extension shows the agent's tabs as one Chrome tab group in the agent's colour.
+//!
+//! Around every command of such a session: [`before`] renews the lease of the tab it acts
+//! on (or answers `tab_busy`), [`after`] leases tabs the command opened, lets go of tabs it
+//! closed and regroups. [`end`] releases everything when the session or its owner goes.
+
+use crate::dispatch::Call;
+use crate::error::HubError;
+use crate::lease::Owner;
+use crate::lease_service::Leases;
+use crate::params::{req_str, Params};
+use crate::relay::Relay;
+use crate::sessions::{new_session_id, open, RelayTransport};
+use opendevbrowser_api::commands::{CloseTarget, SessionInfo, UseTarget};
+use opendevbrowser_api::Command;
+use opendevbrowser_browser::error::err;
+use opendevbrowser_browser::targets::info;
+use opendevbrowser_browser::{BrowserSession, Mode};
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long the hub waits for the extension to open, group or ungroup a tab.
+const TAB_CALL_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Chrome's tab group colours; an agent gets one by its name.
+const COLORS: [&str; 9] = ["blue", "red", "yellow", "green", "pink", "purple", "cyan", "orange", "grey"];
+
+/// Whether `session` is tab-scoped.
+pub fn is_tab_scoped(session: &BrowserSession) -> bool {
+    session.state().scope.is_some()
+}
+
+/// The tab group colour of `owner` (stable for a name).
+pub fn color_of(owner: &Owner) -> &'static str {
+    let hash = owner.to_string().bytes().fold(2166136261u32, |h, b| (h ^ u32::from(b)).wrapping_mul(16777619));
+    COLORS[hash as usize % COLORS.len()]
+}
+
+/// Opens a tab for `caller`, leases it, and starts a session scoped to it.
+pub async fn launch(call: &mut Call<'_>, caller: Owner, start_url: &str) -> Result<SessionInfo, HubError> {
+    call.leases().may_lease_tabs(&caller)?;
+    call.wait_until_ready().await?;
+    let relay = call.relay();
+    let created = relay.call("Target.createTarget", Some(json!({"url": start_url})), None, TAB_CALL_TIMEOUT).await?;
+    let target = created["targetId"].as_str().unwrap_or_default().to_owned();
+    let id = new_session_id();
+    let lease = match call.leases().claim_tab(&target, &caller, &id) {
+        Ok(lease) => lease,
+        Err(refused) => {
+            close_tab(&relay, &target).await;
+            return Err(refused.into());
+        }
+    };
+    let session = BrowserSession::new(id, Mode::Extension, caller, Arc::new(RelayTransport(call.relay_handle())), None);
+    {
+        let mut state = session.state();
+        state.scope = Some(BTreeSet::from([target.clone()]));
+        state.activate(&target);
+    }
+    let session = match open(call.sessions(), session, "launch_failed").await {
+        Ok(session) => session,
+        Err(e) => {
+            call.leases().release_tab(&target);
+            close_tab(&relay, &target).await;
+            return Err(e);
+        }
+    };
+    group(&relay, &session).await;
+    tracing::info!(owner = %session.owner, tab = %target, lease = %lease.lease_id, "tab session opened");
+    Ok(SessionInfo { tab_lease_id: Some(lease.lease_id), ..info(&session) })
+}
+
+/// Before a command: the tab it acts on must be this session's and still leased to it.
+/// `targets.use` of another tab claims that tab; closing a tab that is not one's own is
+/// refused.
+pub fn before(leases: &Leases, session: &BrowserSession, name: &str, params: &Params) -> Result<(), HubError> {
+    let claim = |target: &str| leases.claim_tab(target, &session.owner, &session.id).map(drop);
+    match name {
+        UseTarget::NAME => {
+            let target = req_str(params, "targetId")?;
+            claim(target)?;
+            session.state().own(target);
+            Ok(())
+        }
+        CloseTarget::NAME => {
+            let target = req_str(params, "targetId")?;
+            if !session.state().may_use(target) {
+                return Err(err("tab_busy", format!("tab {target} is not one of this session's tabs")).into());
+            }
+            Ok(())
+        }
+        _ => match session.state().active.clone() {
+            Some(active) => Ok(claim(&active)?),
+            None => Ok(()),
+        },
+    }
+}
+
+/// After a command: leases follow the session's own tabs (new ones leased, closed ones
+/// let go), and the tab group is redrawn when they changed.
+pub async fn after(leases: &Leases, relay: &Relay, session: &BrowserSession) {
+    let own: Vec<String> = session.state().scope.iter().flatten().cloned().collect();
+    let leased: BTreeSet<String> =
+        leases.tab_leases().into_iter().filter(|(_, l)| l.session_id == session.id).map(|(t, _)| t).collect();
+    let mut changed = false;
+    for target in &own {
+        if !leased.contains(target) {
+            changed = true;
+            if leases.claim_tab(target, &session.owner, &session.id).is_err() {
+                session.state().forget(target); // someone else's now
+            }
+        }
+    }
+    for gone in leased.iter().filter(|t| !own.contains(t)) {
+        leases.release_tab(gone);
+    }
+    if changed {
+        group(relay, session).await;
+    }
+}
+
+/// The session (or its owner) is gone: its tab leases end, its tabs leave their group and
+/// the debugger lets go of them (other agents' tabs stay attached).
+pub async fn end(leases: &Leases, relay: &Relay, session: &BrowserSession) {
+    let tabs = leases.release_session_tabs(&session.id);
+    let flat: Vec<String> = {
+        let state = session.state();
+        state.targets.values().map(|t| t.cdp_session.clone()).filter(|s| !s.is_empty()).collect()
+    };
+    if !tabs.is_empty() {
+        let ungroup = relay.call("Extension.ungroupTabs", Some(json!({"targetIds": tabs})), None, TAB_CALL_TIMEOUT);
+        if let Err(e) = ungroup.await {
+            tracing::debug!(error = %e, "the extension did not ungroup the tabs");
+        }
+    }
+    for cdp in flat {
+        let detach = relay.call("Target.detachFromTarget", Some(json!({"sessionId": cdp})), None, TAB_CALL_TIMEOUT);
+        let _ = detach.await;
+    }
+    tracing::info!(owner = %session.owner, tabs = tabs.len(), "tab session ended");
+}
+
+/// Asks the extension to show the session's tabs as one group titled with the agent's
+/// name (best effort: an extension without tab groups still works).
+async fn group(relay: &Relay, session: &BrowserSession) {
+    let tabs: Vec<String> = session.state().scope.iter().flatten().cloned().collect();
+    if tabs.is_empty() {
+        return;
+    }
+    let params = json!({"targetIds": tabs, "title": session.owner.instance_id, "color": color_of(&session.owner)});
+    if let Err(e) = relay.call("Extension.groupTabs", Some(params), None, TAB_CALL_TIMEOUT).await {
+        tracing::debug!(error = %e, "the extension did not group the tabs");
+    }
+}
+
+async fn close_tab(relay: &Relay, target: &str) {
+    let _ = relay.call("Target.closeTarget", Some(json!({"targetId": target})), None, TAB_CALL_TIMEOUT).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_agent_keeps_its_colour_and_colours_are_chromes_own() {
+        let a = Owner { client_id: "c".into(), instance_id: "claude-1".into() };
+        assert_eq!(color_of(&a), color_of(&a.clone()));
+        let seen: BTreeSet<&str> =
+            (0..40).map(|n| color_of(&Owner { client_id: "c".into(), instance_id: format!("agent-{n}") })).collect();
+        assert!(seen.len() >= 5, "names spread over the colours: {seen:?}");
+        assert!(seen.iter().all(|c| COLORS.contains(c)));
+    }
+}
