@@ -43,8 +43,29 @@ $('reconnect').addEventListener('click', () => {
   chrome.storage.local.set({ autoConnect: true });
   chrome.storage.session.set({ reconnectRequest: Date.now() });
 });
+// Agents driving tabs of their own: the tab groups the core made for them, with their tabs.
+async function renderAgents() {
+  const made = (await chrome.storage.session.get('agentGroups')).agentGroups || {};
+  const groups = await chrome.tabGroups.query({});
+  const tabs = await chrome.tabs.query({});
+  const list = $('agents');
+  list.replaceChildren();
+  for (const g of groups.filter((g) => made[g.id])) {
+    const item = document.createElement('li');
+    item.className = `agent ${g.color}`;
+    const own = tabs.filter((t) => t.groupId === g.id).map((t) => t.title || t.url);
+    item.textContent = `${g.title}: ${own.length} tab${own.length === 1 ? '' : 's'} (${own.join(', ')})`;
+    list.append(item);
+  }
+  if (!list.children.length) list.innerHTML = '<li>none</li>';
+}
+
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === 'session' && changes.relayStatus) { status = changes.relayStatus.newValue; render(); }
+  if (area === 'session' && changes.agentGroups) renderAgents();
 });
+chrome.tabGroups.onRemoved.addListener(renderAgents);
+chrome.tabGroups.onUpdated.addListener(renderAgents);
 setInterval(render, 1000);
 load();
+renderAgents();

@@ -96,6 +96,10 @@ enum Command {
         /// first Chrome, Chromium, Edge or Brave at its standard install location).
         #[arg(long, env = "OPENDEVBROWSER_CHROME")]
         chrome_path: Option<String>,
+        /// In the user's Chrome: `tab` works in a tab of this agent's own (its tab group),
+        /// beside other agents; `relay` (default) drives the whole browser, one agent at a time.
+        #[arg(long, value_parser = ["relay", "tab"])]
+        scope: Option<String>,
         /// When another agent holds the user's Chrome, wait this long for it (0: answer
         /// relay_busy at once).
         #[arg(long, default_value_t = 0)]
@@ -167,11 +171,12 @@ async fn main() -> ExitCode {
     if let Command::Serve { args } = cli.command {
         return hub::serve_cmd::run_to_exit(args, cli.json).await;
     }
-    if let Command::Mcp { mode, headed, chrome_path, wait_ms, idle_release_secs, http } = cli.command {
+    if let Command::Mcp { mode, headed, chrome_path, scope, wait_ms, idle_release_secs, http } = cli.command {
         let opts = opendevbrowser_mcp::AgentOptions {
             mode,
             headless: headed.then_some(false),
             chrome_path,
+            scope,
             wait: Duration::from_millis(wait_ms),
             idle_release: Duration::from_secs(idle_release_secs.max(1)),
             client: ClientOptions { autostart: !cli.no_autostart, ..ClientOptions::default() },

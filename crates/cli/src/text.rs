@@ -104,8 +104,11 @@ fn event(e: &Value) -> String {
 }
 
 fn cookie(c: &Value) -> String {
-    let flags: Vec<&str> =
-        [("httpOnly", "HttpOnly"), ("secure", "Secure")].iter().filter(|(k, _)| c[*k] == true).map(|(_, f)| *f).collect();
+    let flags: Vec<&str> = [("httpOnly", "HttpOnly"), ("secure", "Secure")]
+        .iter()
+        .filter(|(k, _)| c[*k] == true)
+        .map(|(_, f)| *f)
+        .collect();
     let line = format!("{}={}  {}{}", text(&c["name"]), text(&c["value"]), text(&c["domain"]), text(&c["path"]));
     if flags.is_empty() {
         line
@@ -153,7 +156,8 @@ mod tests {
         assert_eq!(render(&jar), "sid=abc  x/  HttpOnly");
         let store = json!({"origin": "http://x", "area": "local", "items": {"theme": "dark"}});
         assert_eq!(render(&store), "# local storage of http://x\ntheme=dark");
-        let body = json!({"requestId": "7", "body": "{\"a\":1}", "base64Encoded": false, "bytes": 300, "truncated": true});
+        let body =
+            json!({"requestId": "7", "body": "{\"a\":1}", "base64Encoded": false, "bytes": 300, "truncated": true});
         assert_eq!(render(&body), "{\"a\":1}\n(300 bytes, cut)");
         let logs = json!({"nextSeq": 9, "events": [
             {"seq": 7, "level": "warning", "text": "low", "source": {"url": "http://x/a.js", "line": 3, "column": 11}},

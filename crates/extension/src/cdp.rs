@@ -96,6 +96,13 @@ async fn run(cmd: &CdpCommand) -> Result<Value, String> {
                 let tabs = attachable_tabs().await;
                 Ok(with_core(|c| c.router.target_infos(&tabs)).unwrap_or(Value::Null))
             }
+            Plan::GroupTabs { tabs, title, color } => group_tabs(&tabs, &title, &color).await,
+            Plan::UngroupTabs(tabs) => {
+                if !tabs.is_empty() {
+                    chrome::tabs_ungroup(&to_js(&tabs)).await.map_err(|e| error_message(&e))?;
+                }
+                Ok(json!({}))
+            }
         };
     }
     Err("no tab could be attached".into())
@@ -116,6 +123,26 @@ fn cdp_error_message(error: &JsValue) -> String {
         .ok()
         .and_then(|v| v["message"].as_str().map(str::to_owned))
         .unwrap_or(message)
+}
+
+/// Puts an agent's tabs in one group titled with its name, and lists the group for the
+/// popup (`agentGroups` in `chrome.storage.session`: group id → title and colour).
+async fn group_tabs(tabs: &[i64], title: &str, color: &str) -> Result<Value, String> {
+    if tabs.is_empty() {
+        return Ok(json!({}));
+    }
+    let group = chrome::tabs_group(&to_js(&json!({"tabIds": tabs}))).await.map_err(|e| error_message(&e))?;
+    let group_id = group.as_f64().ok_or("chrome.tabs.group returned no group id")? as i32;
+    let props = to_js(&json!({"title": title, "color": color, "collapsed": false}));
+    chrome::tab_groups_update(group_id, &props).await.map_err(|e| error_message(&e))?;
+    let listed = with_core(|c| {
+        c.agent_groups.insert(group_id, json!({"title": title, "color": color}));
+        json!({"agentGroups": c.agent_groups})
+    });
+    if let Some(listed) = listed {
+        let _ = chrome::storage_session_set(&to_js(&listed)).await;
+    }
+    Ok(json!({"groupId": group_id}))
 }
 
 async fn create_tab(url: &str, background: bool) -> Result<Value, String> {

@@ -57,6 +57,16 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = update)]
     pub async fn tabs_update(tab_id: i32, props: &JsValue) -> Result<JsValue, JsValue>;
 
+    /// `chrome.tabs.group`: puts tabs in one group; resolves to the group's id.
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = group)]
+    pub async fn tabs_group(options: &JsValue) -> Result<JsValue, JsValue>;
+    /// `chrome.tabs.ungroup`.
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = ungroup)]
+    pub async fn tabs_ungroup(tab_ids: &JsValue) -> Result<JsValue, JsValue>;
+    /// `chrome.tabGroups.update`: a group's title and colour.
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "tabGroups"], js_name = update)]
+    pub async fn tab_groups_update(group_id: i32, props: &JsValue) -> Result<JsValue, JsValue>;
+
     /// `chrome.runtime.getManifest`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = getManifest)]
     fn runtime_get_manifest() -> Result<JsValue, JsValue>;

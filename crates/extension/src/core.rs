@@ -34,6 +34,8 @@ pub struct Core {
     pub(crate) timer: Option<gloo_timers::callback::Timeout>,
     /// `navigator.userAgent`, for `Browser.getVersion`.
     pub user_agent: String,
+    /// Tab groups made for agents (group id → `{title, color}`), listed in the popup.
+    pub agent_groups: std::collections::BTreeMap<i32, serde_json::Value>,
 }
 
 thread_local! {

@@ -46,6 +46,7 @@ pub async fn start() {
             socket: None,
             timer: None,
             user_agent: user_agent(),
+            agent_groups: Default::default(),
         });
         true
     });

@@ -210,3 +210,11 @@ rule! { fn downloads_become_browser_download_events_once_asked_for() {
     r.plan(&off, "UA");
     assert!(r.download_changed(&done).is_none());
 }}
+
+rule! { fn the_hubs_tab_group_requests_name_tabs_by_target_and_skip_gone_ones() {
+    let mut r = two_tabs();
+    let group = cmd("Extension.groupTabs", json!({"targetIds": ["T7", "T9", "GONE"], "title": "agent-a", "color": "blue"}), None);
+    assert_eq!(r.plan(&group, "UA"), Plan::GroupTabs { tabs: vec![7, 9], title: "agent-a".into(), color: "blue".into() });
+    assert_eq!(r.plan(&cmd("Extension.ungroupTabs", json!({"targetIds": ["T9"]}), None), "UA"), Plan::UngroupTabs(vec![9]));
+    assert_eq!(r.plan(&cmd("Extension.ungroupTabs", json!({}), None), "UA"), Plan::UngroupTabs(vec![]));
+}}

@@ -106,7 +106,10 @@ mod tests {
     }
 
     fn leasing() -> Leasing {
-        Leasing { relay: LeaseTable::new(LeaseConfig { ttl_ms: 1000, renew_interval_ms: 300 }, "h"), tabs: TabTable::new(1000, "h") }
+        Leasing {
+            relay: LeaseTable::new(LeaseConfig { ttl_ms: 1000, renew_interval_ms: 300 }, "h"),
+            tabs: TabTable::new(1000, "h"),
+        }
     }
 
     #[test]
@@ -147,6 +150,9 @@ mod tests {
         let busy = l.claim_tab("tab1", &who("b"), "s2", 5).unwrap_err();
         assert_eq!(busy.code(), "tab_busy");
         let d = busy.details();
-        assert_eq!((d["targetId"].as_str(), d["position"].as_u64(), d["owner"]["instanceId"].as_str()), (Some("tab1"), Some(1), Some("a")));
+        assert_eq!(
+            (d["targetId"].as_str(), d["position"].as_u64(), d["owner"]["instanceId"].as_str()),
+            (Some("tab1"), Some(1), Some("a"))
+        );
     }
 }

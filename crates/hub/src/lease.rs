@@ -88,7 +88,10 @@ pub enum LeaseError {
         binding_id: String,
     },
     /// Agents hold tabs (tab leases): the whole relay cannot be bound meanwhile.
-    #[error("relay busy: agents hold tabs of the browser ({}); relay.wait waits until their tab leases end", describe_tab_holders(holders))]
+    #[error(
+        "relay busy: agents hold tabs of the browser ({}); relay.wait waits until their tab leases end",
+        describe_tab_holders(holders)
+    )]
     TabsHeld {
         /// `(tab, holder, lease end in ms)` of each tab lease.
         holders: Vec<(String, Owner, u64)>,
@@ -122,8 +125,10 @@ impl LeaseError {
                 "queueLength": queue_length,
             }),
             LeaseError::Stale { binding_id } => json!({"bindingId": binding_id}),
-            LeaseError::TabsHeld { holders } => json!({"tabHolders": holders.iter().map(|(target, owner, until)| json!({
-                "targetId": target, "owner": owner, "expiresAt": opendevbrowser_api::clock::iso8601(*until)})).collect::<Vec<_>>()}),
+            LeaseError::TabsHeld { holders } => {
+                json!({"tabHolders": holders.iter().map(|(target, owner, until)| json!({
+                "targetId": target, "owner": owner, "expiresAt": opendevbrowser_api::clock::iso8601(*until)})).collect::<Vec<_>>()})
+            }
             _ => json!({}),
         }
     }

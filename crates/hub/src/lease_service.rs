@@ -77,7 +77,8 @@ impl Drop for QueueGuard<'_> {
 impl Leases {
     /// Leases with `config`, binding ids prefixed with `id_prefix`.
     pub fn new(config: LeaseConfig, id_prefix: &str) -> Self {
-        let tables = Leasing { relay: LeaseTable::new(config, id_prefix), tabs: TabTable::new(config.ttl_ms, id_prefix) };
+        let tables =
+            Leasing { relay: LeaseTable::new(config, id_prefix), tabs: TabTable::new(config.ttl_ms, id_prefix) };
         Leases { table: Mutex::new(tables), changed: Notify::new(), clock: Clock::new() }
     }
 

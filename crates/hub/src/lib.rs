@@ -25,6 +25,7 @@ pub mod relay;
 pub mod rpc;
 pub mod serve_cmd;
 pub mod server;
+pub mod session_open;
 pub mod sessions;
 pub mod settings;
 pub mod tab_leases;

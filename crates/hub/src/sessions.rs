@@ -1,52 +1,20 @@
 //! Browser sessions as the hub runs them: opening (`session.launch`, `session.connect`)
 //! and closing (`session.disconnect`) need the hub's relay, leases and session registry;
 //! every other session command is the browser layer's (`opendevbrowser_browser`) and is
-//! handed to it once `dispatch` has checked the caller. The extension relay is a
-//! [`CdpTransport`] here, so browser code never sees the relay itself.
+//! handed to it once `dispatch` has checked the caller. How a session is opened is
+//! [`crate::session_open`]; tab-scoped extension sessions are [`crate::tab_sessions`].
 
-use crate::core::RelayHandle;
 use crate::dispatch::{Call, HubCommand, SessionCommand};
 use crate::error::HubError;
+use crate::session_open::{new_session_id, open, RelayTransport};
 use opendevbrowser_api::commands::*;
-use opendevbrowser_api::CdpError;
 use opendevbrowser_browser::direct::{browser_ws_url, DirectCdp};
-use opendevbrowser_browser::error::{err, Error as BrowserFailure};
+use opendevbrowser_browser::error::err;
 use opendevbrowser_browser::launcher::ManagedChromium;
 use opendevbrowser_browser::targets::info;
-use opendevbrowser_browser::transport::CallFuture;
-use opendevbrowser_browser::{nav, BrowserSession, CdpTransport, Mode, SessionOp, Sessions};
-use pairing::wire::CdpEvent;
-use serde_json::{json, Value};
+use opendevbrowser_browser::{nav, BrowserSession, Mode, SessionOp};
+use serde_json::json;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::broadcast;
-
-/// The user's Chrome through the extension: calls go to whichever relay is current (it
-/// changes on `relay.restart`). Always alive: a dropped extension comes back.
-pub(crate) struct RelayTransport(pub(crate) RelayHandle);
-
-impl CdpTransport for RelayTransport {
-    fn call<'a>(
-        &'a self,
-        method: &'a str,
-        params: Value,
-        session: Option<&'a str>,
-        timeout: Duration,
-    ) -> CallFuture<'a> {
-        Box::pin(async move {
-            let relay = self.0.current();
-            relay.call(method, Some(params), session.map(str::to_owned), timeout).await
-        })
-    }
-
-    fn events(&self) -> broadcast::Receiver<CdpEvent> {
-        self.0.current().subscribe_events()
-    }
-
-    fn alive(&self) -> bool {
-        true
-    }
-}
 
 impl HubCommand for Launch {
     async fn run(self, call: &mut Call<'_>) -> Result<SessionInfo, HubError> {
@@ -66,7 +34,10 @@ impl HubCommand for Launch {
         let id = new_session_id();
         let session = match mode {
             Mode::Extension if self.scope.as_deref() == Some("tab") => {
-                return crate::tab_sessions::launch(call, caller, &start_url).await;
+                call.leases().may_lease_tabs(&caller)?;
+                call.wait_until_ready().await?;
+                let handles = (call.leases().as_ref(), call.relay_handle(), call.sessions().as_ref());
+                return crate::tab_sessions::launch(handles, caller, &start_url).await;
             }
             Mode::Extension => {
                 call.require_binding()?;
@@ -111,34 +82,6 @@ impl HubCommand for Connect {
         let session = open(call.sessions(), session, "connect_failed").await?;
         Ok(info(&session))
     }
-}
-
-pub(crate) fn new_session_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-/// Registers a new session and makes sure it has an active target. When it cannot get one,
-/// the session is dropped again and the error (`failed_code`) carries the browser's own
-/// answer, e.g. `launch_failed: … Target.attachToTarget … Not allowed`.
-pub(crate) async fn open(
-    sessions: &Sessions,
-    session: BrowserSession,
-    failed_code: &'static str,
-) -> Result<Arc<BrowserSession>, HubError> {
-    let session = Arc::new(session);
-    session.start_event_pump();
-    sessions.insert(session.clone());
-    if let Err(e) = session.active().await {
-        sessions.remove(&session.id);
-        let e = match e {
-            BrowserFailure::Cdp(CdpError::Protocol { .. }) => {
-                err(failed_code, format!("the session could not attach to a page: {e}"))
-            }
-            other => other,
-        };
-        return Err(e.into());
-    }
-    Ok(session)
 }
 
 impl SessionCommand for Disconnect {

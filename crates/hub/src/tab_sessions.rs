@@ -8,18 +8,18 @@
 //! on (or answers `tab_busy`), [`after`] leases tabs the command opened, lets go of tabs it
 //! closed and regroups. [`end`] releases everything when the session or its owner goes.
 
-use crate::dispatch::Call;
+use crate::core::RelayHandle;
 use crate::error::HubError;
 use crate::lease::Owner;
 use crate::lease_service::Leases;
 use crate::params::{req_str, Params};
 use crate::relay::Relay;
-use crate::sessions::{new_session_id, open, RelayTransport};
+use crate::session_open::{new_session_id, open, RelayTransport};
 use opendevbrowser_api::commands::{CloseTarget, SessionInfo, UseTarget};
 use opendevbrowser_api::Command;
 use opendevbrowser_browser::error::err;
 use opendevbrowser_browser::targets::info;
-use opendevbrowser_browser::{BrowserSession, Mode};
+use opendevbrowser_browser::{BrowserSession, Mode, Sessions};
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -42,31 +42,34 @@ pub fn color_of(owner: &Owner) -> &'static str {
     COLORS[hash as usize % COLORS.len()]
 }
 
-/// Opens a tab for `caller`, leases it, and starts a session scoped to it.
-pub async fn launch(call: &mut Call<'_>, caller: Owner, start_url: &str) -> Result<SessionInfo, HubError> {
-    call.leases().may_lease_tabs(&caller)?;
-    call.wait_until_ready().await?;
-    let relay = call.relay();
+/// Opens a tab for `caller`, leases it, and starts a session scoped to it (the caller
+/// checked that tabs may be leased and waited for the extension).
+pub async fn launch(
+    (leases, relay_handle, sessions): (&Leases, RelayHandle, &Sessions),
+    caller: Owner,
+    start_url: &str,
+) -> Result<SessionInfo, HubError> {
+    let relay = relay_handle.current();
     let created = relay.call("Target.createTarget", Some(json!({"url": start_url})), None, TAB_CALL_TIMEOUT).await?;
     let target = created["targetId"].as_str().unwrap_or_default().to_owned();
     let id = new_session_id();
-    let lease = match call.leases().claim_tab(&target, &caller, &id) {
+    let lease = match leases.claim_tab(&target, &caller, &id) {
         Ok(lease) => lease,
         Err(refused) => {
             close_tab(&relay, &target).await;
             return Err(refused.into());
         }
     };
-    let session = BrowserSession::new(id, Mode::Extension, caller, Arc::new(RelayTransport(call.relay_handle())), None);
+    let session = BrowserSession::new(id, Mode::Extension, caller, Arc::new(RelayTransport(relay_handle)), None);
     {
         let mut state = session.state();
         state.scope = Some(BTreeSet::from([target.clone()]));
         state.activate(&target);
     }
-    let session = match open(call.sessions(), session, "launch_failed").await {
+    let session = match open(sessions, session, "launch_failed").await {
         Ok(session) => session,
         Err(e) => {
-            call.leases().release_tab(&target);
+            leases.release_tab(&target);
             close_tab(&relay, &target).await;
             return Err(e);
         }

@@ -24,6 +24,9 @@ pub struct AgentOptions {
     pub headless: Option<bool>,
     /// The browser binary a managed session starts (default: the hub finds one).
     pub chrome_path: Option<String>,
+    /// Extension sessions: `tab` (a tab of this agent's own under a tab lease, beside other
+    /// agents) or `relay` (the whole browser under the relay binding; the default).
+    pub scope: Option<String>,
     /// How long to wait in the binding queue when another agent holds the user's Chrome
     /// (0: answer `relay_busy` at once).
     pub wait: Duration,
@@ -39,6 +42,7 @@ impl Default for AgentOptions {
             mode: None,
             headless: None,
             chrome_path: None,
+            scope: None,
             wait: Duration::ZERO,
             idle_release: Duration::from_secs(60),
             client: ClientOptions::default(),
@@ -147,6 +151,9 @@ impl Agent {
         }
         if let Some(path) = &self.opts.chrome_path {
             launch.insert("chromePath".into(), json!(path));
+        }
+        if let Some(scope) = &self.opts.scope {
+            launch.insert("scope".into(), json!(scope));
         }
         let data = self.call_in(client, Launch::NAME, launch, None, progress).await?;
         let id = data["sessionId"].as_str().unwrap_or_default().to_owned();

@@ -77,6 +77,17 @@ pub enum Plan {
     AttachActiveThenRetry,
     /// List the browser's tabs and answer with [`Router::target_infos`].
     ListTabs,
+    /// Show these tabs as one tab group (an agent's tabs), answer `{groupId}`.
+    GroupTabs {
+        /// The tabs.
+        tabs: Vec<i64>,
+        /// The group's title (the agent's name).
+        title: String,
+        /// Its colour (`blue`, `red`, …).
+        color: String,
+    },
+    /// Take these tabs out of their group, answer `{}`.
+    UngroupTabs(Vec<i64>),
 }
 
 /// A tab as `chrome.tabs.query` reports it, with its target id from

@@ -29,6 +29,13 @@ impl Router {
             "Target.attachToBrowserTarget" => Plan::Reply(Ok(json!({"sessionId": BROWSER_SESSION}))),
             "Target.setDiscoverTargets" => self.set_discover(params.get("discover") == Some(&Value::Bool(true))),
             "Target.getTargets" => Plan::ListTabs,
+            // The hub's own requests (not CDP): show an agent's tabs as a tab group.
+            "Extension.groupTabs" => Plan::GroupTabs {
+                tabs: self.tabs_of(&params),
+                title: params.get("title").and_then(Value::as_str).unwrap_or("agent").to_owned(),
+                color: params.get("color").and_then(Value::as_str).unwrap_or("grey").to_owned(),
+            },
+            "Extension.ungroupTabs" => Plan::UngroupTabs(self.tabs_of(&params)),
             "Target.getTargetInfo" => Plan::Reply(Ok(json!({"targetInfo": self.target_info_for(&params, session)}))),
             "Target.setAutoAttach" | "Target.attachToTarget" if flat_refused => {
                 Plan::Reply(Err(FLAT_SESSIONS_REQUIRED.into()))
@@ -115,6 +122,12 @@ impl Router {
             }
         }
         Plan::Reply(Ok(json!({})))
+    }
+
+    /// The tabs of `params.targetIds` this router knows (gone ones are skipped).
+    fn tabs_of(&self, params: &Value) -> Vec<i64> {
+        let ids = params.get("targetIds").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        ids.iter().filter_map(|t| self.tab_of_target(t.as_str()?)).collect()
     }
 
     fn with_root_target(&self, params: &Value, plan: fn(i64) -> Plan) -> Plan {
