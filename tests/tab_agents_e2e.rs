@@ -192,6 +192,20 @@ async fn two_agents_drive_their_own_tabs_at_once_in_the_users_chrome() {
     let refused = third.call("session.launch", json!({"mode": "extension", "scope": "tab"})).await;
     assert_eq!(refused["error"]["code"], "relay_busy");
     assert_eq!(refused["error"]["owner"]["instanceId"], "whole", "no tab lease while the relay is bound: {refused}");
+
+    // And a tab agent waits for the relay binding: served when it is released.
+    let patient = tokio::spawn({
+        let (port, token) = (hub.daemon_port, hub.token.clone());
+        let launch = json!({"clientId": CLIENT_ID, "instanceId": "agent-c", "mode": "extension", "scope": "tab",
+            "startUrl": site.url("/second"), "waitMs": 30000});
+        async move { rpc(port, &token, "session.launch", launch).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!patient.is_finished(), "the tab agent waits while the relay is bound");
+    let binding = granted["data"]["bindingId"].clone();
+    hub.rpc("relay.release", json!({"clientId": CLIENT_ID, "instanceId": "whole", "bindingId": binding})).await;
+    let launched = patient.await.unwrap();
+    assert_eq!(launched["ok"], true, "served once the relay was released: {launched}");
     a.kill();
     drop(third);
 }

@@ -213,7 +213,7 @@ macro_rules! run_one {
         let command: $ty = parse($params)?;
         let scoped = crate::tab_sessions::is_tab_scoped(&session);
         if scoped {
-            crate::tab_sessions::before($call.leases(), &session, <$ty as Command>::NAME, $params)?;
+            crate::tab_sessions::before($call.leases(), &session, <$ty as Command>::NAME, $params).await?;
         }
         let out = SessionCommand::run(command, &mut $call, &session).await?;
         if scoped && <$ty as Command>::NAME != opendevbrowser_api::commands::Disconnect::NAME {

@@ -171,16 +171,68 @@ impl Leases {
         self.table().claim_tab(target, owner, session, self.clock.now())
     }
 
-    /// Whether `owner` could lease a new tab now (checked before opening one).
-    pub fn may_lease_tabs(&self, owner: &Owner) -> Result<(), ClaimError> {
-        let mut table = self.table();
-        let now = self.clock.now();
-        if let Some(b) = table.relay.current(now) {
-            return Err(ClaimError::RelayHeld { owner: b.owner.clone(), expires_at: b.expires_at });
+    /// Leases a tab, waiting up to `timeout_ms` in the tab's FIFO queue while another
+    /// agent holds it (or while the relay binding is in the way).
+    pub async fn wait_tab(
+        &self,
+        target: &str,
+        owner: &Owner,
+        session: &str,
+        timeout_ms: u64,
+    ) -> Result<TabLease, ClaimError> {
+        let deadline = self.clock.now() + timeout_ms;
+        let result = self
+            .wait_for(deadline, |t, now| {
+                t.tabs.enqueue(target, owner, now, deadline);
+                t.claim_tab(target, owner, session, now)
+            })
+            .await;
+        if result.is_err() {
+            self.table().tabs.dequeue(target, owner);
         }
-        match table.relay.first_waiter(now) {
-            Some(waiter) if waiter != *owner => Err(ClaimError::RelayWaiting { owner: waiter }),
-            _ => Ok(()),
+        result
+    }
+
+    /// Waits up to `timeout_ms` until `owner` may lease a new tab: no relay binding held,
+    /// nobody else waiting for one (checked before opening a tab).
+    pub async fn may_lease_tabs(&self, owner: &Owner, timeout_ms: u64) -> Result<(), ClaimError> {
+        let deadline = self.clock.now() + timeout_ms;
+        self.wait_for(deadline, |t, now| {
+            if let Some(b) = t.relay.current(now) {
+                return Err(ClaimError::RelayHeld { owner: b.owner.clone(), expires_at: b.expires_at });
+            }
+            match t.relay.first_waiter(now) {
+                Some(waiter) if waiter != *owner => Err(ClaimError::RelayWaiting { owner: waiter }),
+                _ => Ok(()),
+            }
+        })
+        .await
+    }
+
+    /// Tries `attempt` until it succeeds or `deadline` passes, looking again whenever a
+    /// lease is released or one ends; the last refusal when time is up.
+    async fn wait_for<T>(
+        &self,
+        deadline: u64,
+        mut attempt: impl FnMut(&mut Leasing, u64) -> Result<T, ClaimError>,
+    ) -> Result<T, ClaimError> {
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let now = self.clock.now();
+            let wake_at = {
+                let mut table = self.table();
+                match attempt(&mut table, now) {
+                    Ok(done) => return Ok(done),
+                    Err(refused) if now >= deadline => return Err(refused),
+                    Err(_) => table.next_change(now).map_or(deadline, |at| at.min(deadline)),
+                }
+            };
+            tokio::select! {
+                _ = notified => {}
+                _ = tokio::time::sleep_until(self.clock.instant(wake_at)) => {}
+            }
         }
     }
 
@@ -310,5 +362,39 @@ mod tests {
         task.abort();
         let _ = task.await;
         assert!(leases.snapshot().1.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_tab_waiter_gets_the_tab_when_its_holder_lets_go_and_times_out_otherwise() {
+        let leases = Arc::new(Leases::new(LeaseConfig::default(), "h"));
+        leases.claim_tab("tab1", &owner("a"), "s1").unwrap();
+        let late = leases.wait_tab("tab1", &owner("c"), "s3", 1_000).await.unwrap_err();
+        assert_eq!(late.code(), "tab_busy");
+        let waiter = tokio::spawn({
+            let leases = leases.clone();
+            async move { leases.wait_tab("tab1", &owner("b"), "s2", 30_000).await }
+        });
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(!waiter.is_finished());
+        assert_eq!(leases.release_session_tabs("s1"), vec!["tab1".to_owned()]);
+        assert_eq!(waiter.await.unwrap().unwrap().owner, owner("b"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn tabs_wait_for_the_relay_binding_and_the_binding_waits_for_tabs() {
+        let leases = Arc::new(Leases::new(LeaseConfig::default(), "h"));
+        let whole = leases.bind(&owner("r")).unwrap();
+        let tab_agent = tokio::spawn({
+            let leases = leases.clone();
+            async move { leases.may_lease_tabs(&owner("a"), 30_000).await }
+        });
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(!tab_agent.is_finished(), "no tab while the relay is bound");
+        leases.release(&owner("r"), &whole.binding_id).unwrap();
+        tab_agent.await.unwrap().unwrap();
+        leases.claim_tab("tab1", &owner("a"), "s1").unwrap();
+        let started = leases.clock.now();
+        leases.wait(&owner("r"), 100_000).await.unwrap();
+        assert_eq!(leases.clock.now() - started, 60_000, "bound once the unused tab lease ran out");
     }
 }

@@ -34,7 +34,7 @@ impl HubCommand for Launch {
         let id = new_session_id();
         let session = match mode {
             Mode::Extension if self.scope.as_deref() == Some("tab") => {
-                call.leases().may_lease_tabs(&caller)?;
+                call.leases().may_lease_tabs(&caller, self.wait_ms.unwrap_or(0)).await?;
                 call.wait_until_ready().await?;
                 let handles = (call.leases().as_ref(), call.relay_handle(), call.sessions().as_ref());
                 return crate::tab_sessions::launch(handles, caller, &start_url).await;

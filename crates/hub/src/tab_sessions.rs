@@ -12,10 +12,10 @@ use crate::core::RelayHandle;
 use crate::error::HubError;
 use crate::lease::Owner;
 use crate::lease_service::Leases;
-use crate::params::{req_str, Params};
+use crate::params::{opt_u64, req_str, Params};
 use crate::relay::Relay;
 use crate::session_open::{new_session_id, open, RelayTransport};
-use opendevbrowser_api::commands::{CloseTarget, SessionInfo, UseTarget};
+use opendevbrowser_api::commands::{CloseTarget, SessionInfo, UseTarget, MAX_TIMEOUT_MS};
 use opendevbrowser_api::Command;
 use opendevbrowser_browser::error::err;
 use opendevbrowser_browser::targets::info;
@@ -80,14 +80,15 @@ pub async fn launch(
 }
 
 /// Before a command: the tab it acts on must be this session's and still leased to it.
-/// `targets.use` of another tab claims that tab; closing a tab that is not one's own is
-/// refused.
-pub fn before(leases: &Leases, session: &BrowserSession, name: &str, params: &Params) -> Result<(), HubError> {
+/// `targets.use` of another tab claims that tab (waiting `waitMs` in its queue); closing a
+/// tab that is not one's own is refused.
+pub async fn before(leases: &Leases, session: &BrowserSession, name: &str, params: &Params) -> Result<(), HubError> {
     let claim = |target: &str| leases.claim_tab(target, &session.owner, &session.id).map(drop);
     match name {
         UseTarget::NAME => {
             let target = req_str(params, "targetId")?;
-            claim(target)?;
+            let wait = opt_u64(params, "waitMs", MAX_TIMEOUT_MS)?.unwrap_or(0);
+            leases.wait_tab(target, &session.owner, &session.id, wait).await?;
             session.state().own(target);
             Ok(())
         }

@@ -25,6 +25,10 @@ pub struct Launch {
     /// work side by side, each in its own tab group.
     #[schemars(extend("enum" = ["relay", "tab"]))]
     pub scope: Option<String>,
+    /// `scope: tab`: wait up to this long (ms) while the whole relay is bound or waited for
+    /// (default 0: answer `relay_busy` at once).
+    #[schemars(range(max = 120_000))]
+    pub wait_ms: Option<u64>,
 }
 command!(Launch: "session.launch", cli "launch", Hub, -> SessionInfo,
     "Start a browser session: the user's Chrome via the extension, or a managed Chromium",
@@ -164,6 +168,10 @@ pub struct UseTarget {
     /// The tab (from `targets.list`).
     #[schemars(length(min = 1))]
     pub target_id: String,
+    /// Tab-scoped sessions: wait up to this long (ms) for a tab another agent holds, in
+    /// that tab's FIFO queue (default 0: answer `tab_busy` at once).
+    #[schemars(range(max = 120_000))]
+    pub wait_ms: Option<u64>,
 }
 command!(UseTarget: "targets.use", cli "target-use", Session, -> ActiveTarget, "Make a tab the active one",
     tool("browser_tab_select", writes, "Make a tab from browser_tabs the active one; later tools act on it."));
