@@ -8,8 +8,15 @@ mod system_bench;
 
 use serde_json::{json, Value};
 
-const STEPS: [&str; 6] =
-    ["relay_throughput", "event_fan_in", "lease_handover", "hub_memory", "extension", "evaluate_round_trip"];
+const STEPS: [&str; 7] = [
+    "relay_throughput",
+    "event_fan_in",
+    "lease_handover",
+    "hub_memory",
+    "extension",
+    "evaluate_round_trip",
+    "parallel_agents",
+];
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
@@ -38,6 +45,7 @@ async fn main() {
             "lease_handover" => relay_bench::lease_handover(quick).await,
             "hub_memory" => system_bench::memory().await,
             "extension" => system_bench::extension(quick).await,
+            "parallel_agents" => system_bench::parallel_agents(quick).await,
             _ => system_bench::evaluate_round_trip(quick).await,
         };
         print_section(name, &value);

@@ -175,3 +175,64 @@ async fn worker_websocket_floor(browser: &Browser, site: &Site, n: usize) -> Val
     echo.abort();
     floor
 }
+
+/// 1, 2 and 4 agents at once in the user's Chrome (the real extension), each in a tab of
+/// its own (tab-scoped sessions, no relay binding), each running `page.evaluate` in a loop:
+/// commands per second over all agents, and the latency of one command.
+pub async fn parallel_agents(quick: bool) -> Value {
+    let per_agent = if quick { 30 } else { 300 };
+    let dirs = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    let hub = HubProcess::start(dirs.path(), 8787).await;
+    let _browser = Browser::launch(&site.url("/")).await;
+    hub.wait_for_extension().await;
+    let mut out = serde_json::Map::new();
+    let mut rate_of_one = 0.0;
+    for agents in [1usize, 2, 4] {
+        let mut sessions = Vec::new();
+        for i in 0..agents {
+            let who = json!({"clientId": "bench", "instanceId": format!("agent-{i}")});
+            let mut launch = who.clone();
+            launch.as_object_mut().unwrap().extend(
+                json!({"mode": "extension", "scope": "tab", "startUrl": site.url("/")}).as_object().unwrap().clone(),
+            );
+            let reply = hub.rpc("session.launch", launch).await;
+            let session = reply["data"]["sessionId"].clone();
+            assert!(session.is_string(), "{reply}");
+            sessions.push((who, session));
+        }
+        let started = Instant::now();
+        let runs = sessions.iter().map(|(who, session)| {
+            let hub = &hub;
+            async move {
+                let mut times = Vec::with_capacity(per_agent);
+                let mut params = who.clone();
+                params["sessionId"] = session.clone();
+                params["expression"] = json!("1+1");
+                for _ in 0..per_agent {
+                    let t = Instant::now();
+                    let reply = hub.rpc("page.evaluate", params.clone()).await;
+                    assert_eq!(reply["data"]["value"], 2, "{reply}");
+                    times.push(t.elapsed());
+                }
+                times
+            }
+        });
+        let mut times: Vec<Duration> = futures_util::future::join_all(runs).await.into_iter().flatten().collect();
+        let wall = started.elapsed().as_secs_f64();
+        let rate = times.len() as f64 / wall;
+        if agents == 1 {
+            rate_of_one = rate;
+        }
+        let mut row = summary(&mut times);
+        row["commands_per_s"] = json!(rate.round());
+        row["vs_one_agent"] = json!(((rate / rate_of_one.max(1.0)) * 100.0).round() / 100.0);
+        out.insert(format!("agents_{agents}"), row);
+        for (who, session) in sessions {
+            let mut params = who;
+            params["sessionId"] = session;
+            hub.rpc("session.disconnect", params).await;
+        }
+    }
+    Value::Object(out)
+}
