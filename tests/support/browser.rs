@@ -35,8 +35,10 @@ pub fn chromium() -> PathBuf {
     panic!("Chromium not found: run scripts/setup.sh (or set CHROMIUM)");
 }
 
+/// The unpacked extension to load: `extension/`, or `$E2E_EXTENSION_DIR` (the benchmarks
+/// use it to measure another build side by side).
 fn extension_dir() -> PathBuf {
-    let dir = crate::workspace().join("extension");
+    let dir = std::env::var_os("E2E_EXTENSION_DIR").map_or_else(|| crate::workspace().join("extension"), PathBuf::from);
     assert!(dir.join("pkg/extension_bg.wasm").exists(), "extension/pkg is missing: run scripts/build-extension.sh");
     dir
 }

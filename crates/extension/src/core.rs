@@ -36,6 +36,8 @@ pub struct Core {
     pub user_agent: String,
     /// Tab groups made for agents (group id → `{title, color}`), listed in the popup.
     pub agent_groups: std::collections::BTreeMap<i32, serde_json::Value>,
+    /// Whether this worker has paired since it started (for `workerTiming`).
+    pub paired_once: bool,
 }
 
 thread_local! {

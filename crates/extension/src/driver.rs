@@ -47,6 +47,7 @@ pub async fn start() {
             timer: None,
             user_agent: user_agent(),
             agent_groups: Default::default(),
+            paired_once: false,
         });
         true
     });
@@ -151,9 +152,26 @@ fn report(status: &Status) {
             let _ = chrome::alarms_create(WATCHDOG_ALARM, &info).await;
         }
     });
-    if !on {
+    if on {
+        record_first_pairing();
+    } else {
         crate::cdp::detach_all();
     }
+}
+
+/// Writes `workerTiming: {startedAt, pairedAt}` (ms since the epoch) to `storage.session`
+/// the first time this worker pairs: how long a worker start takes to reach the hub,
+/// apart from the browser's own start (`startedAt` is the worker's `performance.timeOrigin`).
+fn record_first_pairing() {
+    if with_core(|c| std::mem::replace(&mut c.paired_once, true)) != Some(false) {
+        return;
+    }
+    let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
+    let origin = performance.and_then(|p| js_sys::Reflect::get(&p, &"timeOrigin".into()).ok()?.as_f64());
+    let record = json!({"workerTiming": {"startedAt": origin, "pairedAt": js_sys::Date::now()}});
+    spawn_local(async move {
+        let _ = chrome::storage_session_set(&chrome::to_js(&record)).await;
+    });
 }
 
 fn close_socket(code: u16, reason: &str) {

@@ -381,7 +381,13 @@ impl Step<'_> {
 
     /// Waits before the next attempt. Never gives up while auto-connect is on.
     fn retry(&mut self, port: RelayPort, reason: RetryReason) {
-        let at_ms = self.machine.schedule.next_retry_at(self.now_ms, self.jitter);
+        // Nothing listening, or a connection that dropped: most likely a hub restarting.
+        let went_away = match &reason {
+            RetryReason::HubNotRunning | RetryReason::Timeout => true,
+            RetryReason::SocketClosed { code, .. } => !matches!(code, 1002 | 1008),
+            RetryReason::Refused(_) | RetryReason::BadResponse(_) => false,
+        };
+        let at_ms = self.machine.schedule.next_retry_at(self.now_ms, self.jitter, went_away);
         self.machine.phase = Phase::Waiting { port };
         self.machine.timer_at = Some(at_ms);
         self.push(Action::SetTimer { at_ms });

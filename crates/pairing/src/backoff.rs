@@ -65,22 +65,38 @@ impl Backoff {
     }
 }
 
-/// The extension's reconnect schedule. It never gives up: callers stop asking when
-/// auto-connect is turned off, and [`reset`](Self::reset) it after a successful pairing.
+/// The extension's reconnect schedule. A relay that went away is usually a hub that is
+/// restarting, so after a dropped connection or a refused one the schedule first tries at
+/// once, then every [`QUICK_RETRY_MS`] for [`QUICK_RETRIES`] attempts (a restarted hub is
+/// paired within that much of listening), and only then backs off. Refusals (a wrong token,
+/// a version mismatch) skip the quick phase: asking again at once would not change the
+/// answer. It never gives up: callers stop asking when auto-connect is turned off, and
+/// [`reset`](Self::reset) it after a successful pairing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReconnectSchedule {
     backoff: Backoff,
+    quick: u32,
     attempt: u32,
 }
 
+/// Quick retries after the relay went away, before the backoff starts.
+pub const QUICK_RETRIES: u32 = 40;
+/// The spacing of quick retries.
+pub const QUICK_RETRY_MS: u64 = 50;
+
 impl ReconnectSchedule {
-    /// A schedule that uses `backoff`.
+    /// A schedule that uses `backoff` after the quick phase.
     pub fn new(backoff: Backoff) -> Self {
-        ReconnectSchedule { backoff, attempt: 0 }
+        ReconnectSchedule { backoff, quick: 0, attempt: 0 }
     }
 
-    /// The time of the next attempt (absolute ms), advancing the schedule.
-    pub fn next_retry_at(&mut self, now_ms: u64, jitter: &mut dyn JitterSource) -> u64 {
+    /// The time of the next attempt (absolute ms), advancing the schedule: quick retries
+    /// first when `relay_went_away` (the first at once), backoff otherwise.
+    pub fn next_retry_at(&mut self, now_ms: u64, jitter: &mut dyn JitterSource, relay_went_away: bool) -> u64 {
+        if relay_went_away && self.quick < QUICK_RETRIES {
+            self.quick += 1;
+            return now_ms + if self.quick == 1 { 0 } else { QUICK_RETRY_MS };
+        }
         let delay = self.backoff.delay_ms(self.attempt, jitter.next_unit());
         self.attempt = self.attempt.saturating_add(1);
         now_ms.saturating_add(delay)
@@ -88,11 +104,12 @@ impl ReconnectSchedule {
 
     /// How many retries have been scheduled since the last reset.
     pub fn attempts(&self) -> u32 {
-        self.attempt
+        self.quick + self.attempt
     }
 
-    /// Back to the first (shortest) delay.
+    /// Back to the first (quickest) delay.
     pub fn reset(&mut self) {
+        self.quick = 0;
         self.attempt = 0;
     }
 }

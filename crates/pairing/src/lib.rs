@@ -24,7 +24,7 @@ pub mod version;
 pub mod wire;
 
 pub use autopair::{Action, AutoPair, Event, FetchFailure, Settings};
-pub use backoff::{Backoff, JitterSource, ReadinessWait, ReconnectSchedule, SplitMix};
+pub use backoff::{Backoff, JitterSource, ReadinessWait, ReconnectSchedule, SplitMix, QUICK_RETRIES, QUICK_RETRY_MS};
 pub use identity::{check_ack, pair_from_discovery, InstanceId, PairedRelay};
 pub use port::{decide_port_after_ack, port_from_storage, PortDecision, RelayPort};
 pub use refusal::PairingRefusal;

@@ -82,6 +82,7 @@ impl Status {
     /// The status line a person reads, e.g. `hub not running on port 8787, retrying in 3 s`.
     pub fn describe(&self, now_ms: u64) -> String {
         match self {
+            Status::Retrying { at_ms, .. } if *at_ms <= now_ms + 100 => format!("{}, retrying now", self.headline()),
             Status::Retrying { at_ms, .. } => {
                 format!("{}, retrying in {} s", self.headline(), at_ms.saturating_sub(now_ms).div_ceil(1000))
             }

@@ -136,12 +136,25 @@ rule! { fn reconnect_schedule_never_gives_up_and_resets() {
     let mut j = fixed_jitter();
     let mut now = 0;
     for _ in 0..1000 {
-        let at = s.next_retry_at(now, &mut j);
+        let at = s.next_retry_at(now, &mut j, false);
         assert!(at > now && at - now <= 5000);
         now = at;
     }
     s.reset();
-    assert_eq!(s.next_retry_at(now, &mut j) - now, 500);
+    assert_eq!(s.next_retry_at(now, &mut j, false) - now, 500);
+}}
+
+rule! { fn a_relay_that_went_away_is_retried_at_once_then_quickly_then_with_backoff() {
+    let mut s = ReconnectSchedule::default();
+    let mut j = fixed_jitter();
+    let delays: Vec<u64> = (0..QUICK_RETRIES + 2).map(|_| s.next_retry_at(1_000, &mut j, true) - 1_000).collect();
+    assert_eq!(delays[0], 0, "the first retry is immediate");
+    assert!(delays[1..QUICK_RETRIES as usize].iter().all(|d| *d == QUICK_RETRY_MS), "{delays:?}");
+    assert_eq!(&delays[QUICK_RETRIES as usize..], &[500, 1000], "then the backoff, from its start");
+    s.reset();
+    assert_eq!(s.next_retry_at(0, &mut j, true), 0, "a successful pairing restores the quick phase");
+    let mut refused = ReconnectSchedule::default();
+    assert_eq!(refused.next_retry_at(0, &mut j, false), 500, "a refusal is not retried at once");
 }}
 
 rule! { fn readiness_wait_clamps_short_timeouts_with_a_warning() {
@@ -232,12 +245,22 @@ rule! { fn hub_down_reports_port_and_retry_delay() {
     let mut j = fixed_jitter();
     m.handle(0, Event::Start, &mut j);
     m.handle(5, Event::ConfigFetched(Err(FetchFailure::Unreachable)), &mut j);
-    assert_eq!(m.status().describe(5), "hub not running on port 8787, retrying in 1 s");
-    assert_eq!(m.timer_at(), Some(505));
-    let early = m.handle(100, Event::TimerFired, &mut j);
+    assert_eq!(m.status().describe(5), "hub not running on port 8787, retrying now");
+    assert_eq!(m.timer_at(), Some(5), "the first retry is at once");
+    m.handle(5, Event::TimerFired, &mut j);
+    m.handle(6, Event::ConfigFetched(Err(FetchFailure::Unreachable)), &mut j);
+    assert_eq!(m.timer_at(), Some(56), "then every 50 ms for a while");
+    let early = m.handle(30, Event::TimerFired, &mut j);
     assert!(early.is_empty(), "an early timer fire is ignored");
-    let a = m.handle(505, Event::TimerFired, &mut j);
+    let a = m.handle(56, Event::TimerFired, &mut j);
     assert!(has(&a, |x| matches!(x, Action::FetchConfig { .. })));
+    for n in 0..QUICK_RETRIES - 2 {
+        let now = 100 + u64::from(n) * 100;
+        m.handle(now, Event::ConfigFetched(Err(FetchFailure::Unreachable)), &mut j);
+        m.handle(m.timer_at().unwrap(), Event::TimerFired, &mut j);
+    }
+    m.handle(9_000, Event::ConfigFetched(Err(FetchFailure::Unreachable)), &mut j);
+    assert_eq!(m.status().describe(9_000), "hub not running on port 8787, retrying in 1 s", "backing off at last");
 }}
 
 rule! { fn socket_close_after_connect_re_pairs_and_invalid_token_is_cleared() {
