@@ -42,6 +42,8 @@ async fn a_hub_killed_mid_command_leaves_the_outcome_unknown_and_the_next_call_r
             serve_args: vec!["--daemon-port".into(), "0".into()],
             timeout: Duration::from_secs(20),
         },
+        // Over the persistent channel: a call in flight when the hub dies is lost with it.
+        channel: true,
     };
     let client = Arc::new(HubClient::connect(opts, &|_| {}).await.unwrap());
     assert_eq!(client.source(), HubSource::Discovered);

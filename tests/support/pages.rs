@@ -156,3 +156,52 @@ fetch('/api/echo', {method: 'POST', headers: {'X-Client': 'e2e', 'Content-Type':
 pub fn echo(client: &str, body: &str) -> String {
     serde_json::json!({"client": client, "got": body, "padding": "x".repeat(200)}).to_string()
 }
+
+/// `/big`: a large page (about 5,000 elements) for the snapshot benchmark: a data table,
+/// a long form, nested lists, navigation, and a shadow-DOM widget with its own controls.
+pub fn big_page() -> String {
+    let mut html = String::from("<!doctype html><html><head><title>Big page</title></head><body>\n");
+    html.push_str("<header><nav aria-label=\"Main\"><ul>");
+    for i in 0..40 {
+        html.push_str(&format!("<li><a href=\"/section/{i}\">Section {i}</a></li>"));
+    }
+    html.push_str("</ul></nav></header><main><h1>Quarterly report</h1>\n<table><caption>Orders</caption><thead><tr>");
+    for h in ["Id", "Customer", "Item", "Qty", "Price", "Status"] {
+        html.push_str(&format!("<th>{h}</th>"));
+    }
+    html.push_str("</tr></thead><tbody>\n");
+    for r in 0..300 {
+        html.push_str(&format!(
+            "<tr><td>{r}</td><td>Customer {r}</td><td>Item {}</td><td>{}</td><td>{}.00</td>\
+             <td><button>Ship {r}</button></td></tr>\n",
+            r % 17,
+            r % 9 + 1,
+            r * 3 % 100
+        ));
+    }
+    html.push_str("</tbody></table>\n<form aria-label=\"Settings\"><h2>Settings</h2>\n");
+    for f in 0..120 {
+        html.push_str(&format!(
+            "<p><label for=\"f{f}\">Field {f}</label> <input id=\"f{f}\" name=\"f{f}\" placeholder=\"value {f}\"> \
+             <label><input type=\"checkbox\" name=\"c{f}\"> Enable {f}</label></p>\n"
+        ));
+    }
+    html.push_str("<select aria-label=\"Region\">");
+    for o in 0..50 {
+        html.push_str(&format!("<option>Region {o}</option>"));
+    }
+    html.push_str("</select><button type=\"submit\">Save settings</button></form>\n<section><h2>Catalogue</h2><ul>");
+    for a in 0..40 {
+        html.push_str(&format!("<li>Group {a}<ul>"));
+        for b in 0..12 {
+            html.push_str(&format!("<li><span>Entry {a}.{b}</span> <a href=\"/entry/{a}/{b}\">open</a></li>"));
+        }
+        html.push_str("</ul></li>");
+    }
+    html.push_str("</ul></section>\n<div id=\"widget\"></div></main>\n<script>\n\
+        const root = document.getElementById('widget').attachShadow({mode: 'open'});\n\
+        let inner = '<h2>Widget</h2>';\n\
+        for (let i = 0; i < 60; i++) inner += `<p>Row ${i} <button>Act ${i}</button> <input aria-label=\"Note ${i}\"></p>`;\n\
+        root.innerHTML = inner;\n</script></body></html>");
+    html
+}

@@ -66,7 +66,7 @@ async fn echo(headers: axum::http::HeaderMap, body: String) -> impl axum::respon
 
 impl Site {
     /// Serves the pages (`/`, `/second`, `/form`, `/result`, `/framed` + `/inner`, `/late` + `/data`, `/slow`,
-    /// `/observe` + `/observe.js` + `/api/echo`,
+    /// `/observe` + `/observe.js` + `/api/echo`, `/big`,
     /// and those of [`crate::pages`]) on a free port.
     pub async fn start() -> Site {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -93,6 +93,7 @@ impl Site {
             .route("/widget", get(|| async { Html(crate::pages::WIDGET) }))
             .route("/login", get(|| async { Html(crate::pages::LOGIN) }))
             .route("/observe", get(|| async { Html(crate::pages::OBSERVE) }))
+            .route("/big", get(|| async { Html(crate::pages::big_page()) }))
             .route("/observe.js", get(|| async { ([("content-type", "text/javascript")], crate::pages::OBSERVE_JS) }))
             .route("/api/echo", axum::routing::post(echo))
             .route(

@@ -2,13 +2,14 @@
 //! and prints a table (and JSON to `target/bench/results.json`). Not a test: it asserts
 //! nothing, it reports numbers.
 
+mod agent_bench;
 mod relay_bench;
 mod stats;
 mod system_bench;
 
 use serde_json::{json, Value};
 
-const STEPS: [&str; 7] = [
+const STEPS: [&str; 8] = [
     "relay_throughput",
     "event_fan_in",
     "lease_handover",
@@ -16,6 +17,7 @@ const STEPS: [&str; 7] = [
     "extension",
     "evaluate_round_trip",
     "parallel_agents",
+    "snapshot_economy",
 ];
 
 #[tokio::main(flavor = "multi_thread")]
@@ -45,7 +47,8 @@ async fn main() {
             "lease_handover" => relay_bench::lease_handover(quick).await,
             "hub_memory" => system_bench::memory().await,
             "extension" => system_bench::extension(quick).await,
-            "parallel_agents" => system_bench::parallel_agents(quick).await,
+            "parallel_agents" => agent_bench::parallel_agents(quick).await,
+            "snapshot_economy" => agent_bench::snapshot_economy(quick).await,
             _ => system_bench::evaluate_round_trip(quick).await,
         };
         print_section(name, &value);

@@ -18,7 +18,7 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -100,6 +100,7 @@ pub async fn evaluate_round_trip(quick: bool) -> Value {
             via_hub.push(t.elapsed());
         }
     }
+    let (channel, pipelined) = over_the_channel(&hub, &params, n).await;
     let ws = browser_ws_url("127.0.0.1", browser.devtools_port).await.unwrap();
     let cdp = DirectCdp::connect(&ws).await.unwrap();
     let timeout = Duration::from_secs(10);
@@ -141,8 +142,59 @@ pub async fn evaluate_round_trip(quick: bool) -> Value {
     let ws_floor = worker_websocket_floor(&browser, &site, n).await;
     let (hub_s, direct_s) = (summary(&mut via_hub), summary(&mut direct));
     let ratio = hub_s["median_us"].as_f64().unwrap() / direct_s["median_us"].as_f64().unwrap().max(1.0);
-    json!({"via_hub_and_extension": hub_s, "direct_cdp": direct_s, "median_ratio": (ratio * 100.0).round() / 100.0,
+    json!({"via_hub_and_extension": hub_s, "via_hub_channel": channel, "pipelined_8_in_flight": pipelined,
+        "direct_cdp": direct_s, "median_ratio": (ratio * 100.0).round() / 100.0,
         "chrome_debugger_alone_in_worker": floor, "worker_floor": ws_floor})
+}
+
+/// The same `cdp.send` over the persistent channel (`/channel`) one at a time, then 8 in
+/// flight at once over the channel and over 8 concurrent HTTP requests (commands/s).
+async fn over_the_channel(hub: &HubProcess, params: &Value, n: usize) -> (Value, Value) {
+    use opendevbrowser_client::channel::Channel;
+    use opendevbrowser_client::discovery::HubEndpoint;
+    let endpoint = HubEndpoint {
+        port: hub.daemon_port,
+        token: hub.token.clone(),
+        hub_instance_id: String::new(),
+        pid: hub.pid(),
+        relay_port: hub.relay_port,
+    };
+    let channel = Channel::open(&endpoint).await.expect("the hub's /channel");
+    // The e2e owner already holds the binding: binding again returns the same id.
+    let owner = json!({"clientId": system_tests::hub_process::CLIENT_ID, "instanceId": "e2e"});
+    let bound = hub.rpc("relay.bind", owner.clone()).await;
+    let mut call = params.clone();
+    call["clientId"] = owner["clientId"].clone();
+    call["instanceId"] = owner["instanceId"].clone();
+    call["bindingId"] = bound["data"]["bindingId"].clone();
+    let mut times = Vec::new();
+    for i in 0..(n + n / 10) {
+        let t = Instant::now();
+        let data = channel.call("cdp.send", call.clone()).await.expect("cdp.send over the channel");
+        assert_eq!(data["result"]["value"], 2, "{data}");
+        if i >= n / 10 {
+            times.push(t.elapsed());
+        }
+    }
+    let rate = |started: Instant, count: usize| json!((count as f64 / started.elapsed().as_secs_f64()).round());
+    let rounds = n / 8;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        let calls = (0..8).map(|_| channel.call("cdp.send", call.clone()));
+        for answer in futures_util::future::join_all(calls).await {
+            assert!(answer.is_ok(), "a pipelined call failed");
+        }
+    }
+    let over_channel = rate(started, rounds * 8);
+    let started = Instant::now();
+    for _ in 0..rounds {
+        let calls = (0..8).map(|_| hub.rpc("cdp.send", call.clone()));
+        for answer in futures_util::future::join_all(calls).await {
+            assert_eq!(answer["ok"], true, "{answer}");
+        }
+    }
+    let over_http = rate(started, rounds * 8);
+    (summary(&mut times), json!({"channel_commands_per_s": over_channel, "http_commands_per_s": over_http}))
 }
 
 /// What any extension relay pays inside the worker, with none of our code in the path: a
@@ -180,65 +232,4 @@ async fn worker_websocket_floor(browser: &Browser, site: &Site, n: usize) -> Val
     let floor = browser.eval_in_extension(&script).await;
     echo.abort();
     floor
-}
-
-/// 1, 2 and 4 agents at once in the user's Chrome (the real extension), each in a tab of
-/// its own (tab-scoped sessions, no relay binding), each running `page.evaluate` in a loop:
-/// commands per second over all agents, and the latency of one command.
-pub async fn parallel_agents(quick: bool) -> Value {
-    let per_agent = if quick { 30 } else { 300 };
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), 8787).await;
-    let _browser = Browser::launch(&site.url("/")).await;
-    hub.wait_for_extension().await;
-    let mut out = serde_json::Map::new();
-    let mut rate_of_one = 0.0;
-    for agents in [1usize, 2, 4] {
-        let mut sessions = Vec::new();
-        for i in 0..agents {
-            let who = json!({"clientId": "bench", "instanceId": format!("agent-{i}")});
-            let mut launch = who.clone();
-            launch.as_object_mut().unwrap().extend(
-                json!({"mode": "extension", "scope": "tab", "startUrl": site.url("/")}).as_object().unwrap().clone(),
-            );
-            let reply = hub.rpc("session.launch", launch).await;
-            let session = reply["data"]["sessionId"].clone();
-            assert!(session.is_string(), "{reply}");
-            sessions.push((who, session));
-        }
-        let started = Instant::now();
-        let runs = sessions.iter().map(|(who, session)| {
-            let hub = &hub;
-            async move {
-                let mut times = Vec::with_capacity(per_agent);
-                let mut params = who.clone();
-                params["sessionId"] = session.clone();
-                params["expression"] = json!("1+1");
-                for _ in 0..per_agent {
-                    let t = Instant::now();
-                    let reply = hub.rpc("page.evaluate", params.clone()).await;
-                    assert_eq!(reply["data"]["value"], 2, "{reply}");
-                    times.push(t.elapsed());
-                }
-                times
-            }
-        });
-        let mut times: Vec<Duration> = futures_util::future::join_all(runs).await.into_iter().flatten().collect();
-        let wall = started.elapsed().as_secs_f64();
-        let rate = times.len() as f64 / wall;
-        if agents == 1 {
-            rate_of_one = rate;
-        }
-        let mut row = summary(&mut times);
-        row["commands_per_s"] = json!(rate.round());
-        row["vs_one_agent"] = json!(((rate / rate_of_one.max(1.0)) * 100.0).round() / 100.0);
-        out.insert(format!("agents_{agents}"), row);
-        for (who, session) in sessions {
-            let mut params = who;
-            params["sessionId"] = session;
-            hub.rpc("session.disconnect", params).await;
-        }
-    }
-    Value::Object(out)
 }

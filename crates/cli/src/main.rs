@@ -261,6 +261,8 @@ async fn connect(cli: &Global, autostart: bool) -> Result<HubClient, ClientError
     let opts = ClientOptions {
         instance_id: Some(cli.instance_id.clone()),
         autostart: autostart && !cli.no_autostart,
+        // One command per process: a POST is cheaper than a WebSocket handshake.
+        channel: false,
         ..ClientOptions::default()
     };
     HubClient::connect(opts, &progress).await

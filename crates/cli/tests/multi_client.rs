@@ -44,6 +44,7 @@ fn client_options(dir: &Path, relay_port: u16) -> ClientOptions {
             ],
             timeout: Duration::from_secs(20),
         },
+        channel: true,
     }
 }
 

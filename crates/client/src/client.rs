@@ -2,7 +2,9 @@
 //! who it is, holds and renews its binding, and routes every browser command through
 //! the hub's RPC.
 
+use crate::answer::unwrap_answer;
 use crate::autostart::{ensure_hub, AutostartOptions, HubSource};
+use crate::channel::{Channel, ChannelError};
 use crate::discovery::HubEndpoint;
 use crate::error::ClientError;
 use crate::identity::{load_or_create_client_id, new_instance_id};
@@ -25,6 +27,10 @@ pub struct ClientOptions {
     pub autostart: bool,
     /// How to start it.
     pub autostart_options: AutostartOptions,
+    /// Send commands over one persistent, pipelined WebSocket (`/channel`) instead of an
+    /// HTTP request each (default true; a one-shot CLI call is cheaper over HTTP). Falls
+    /// back to HTTP when the hub has no channel.
+    pub channel: bool,
 }
 
 impl Default for ClientOptions {
@@ -34,6 +40,7 @@ impl Default for ClientOptions {
             instance_id: None,
             autostart: true,
             autostart_options: AutostartOptions::default(),
+            channel: true,
         }
     }
 }
@@ -59,6 +66,8 @@ pub struct HubClient {
     background: Mutex<Vec<JoinHandle<()>>>,
     /// The `/session` socket that ties this process's bindings to its life (one per client).
     session_socket: Mutex<Option<JoinHandle<()>>>,
+    /// The command channel, once opened (`None` inside: not opened yet or gone).
+    channel: tokio::sync::Mutex<Option<Arc<Channel>>>,
 }
 
 impl Drop for HubClient {
@@ -97,6 +106,7 @@ impl HubClient {
             binding: Arc::new(Mutex::new(None)),
             background: Mutex::new(Vec::new()),
             session_socket: Mutex::new(None),
+            channel: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -138,6 +148,11 @@ impl HubClient {
             params.insert("bindingId".into(), json!(b.binding_id));
         }
         let params = Value::Object(params);
+        if self.opts.channel {
+            if let Some(answer) = self.call_on_channel(name, &params).await {
+                return answer;
+            }
+        }
         match raw_call(&self.http, &self.endpoint(), name, params.clone()).await {
             // Nothing reached the hub: find (or start) the current one and try once more.
             Err(ClientError::Unreachable { .. }) if self.opts.autostart => {
@@ -146,6 +161,24 @@ impl HubClient {
                 raw_call(&self.http, &endpoint, name, params).await
             }
             other => other,
+        }
+    }
+
+    /// Runs a command on the channel (opening it if needed); `None` when nothing was sent
+    /// that way (no channel could be opened, or it had ended), so the caller uses HTTP.
+    async fn call_on_channel(&self, name: &str, params: &Value) -> Option<Result<Value, ClientError>> {
+        let channel = {
+            let mut slot = self.channel.lock().await;
+            if !slot.as_ref().is_some_and(|c| c.is_open()) {
+                *slot = Channel::open(&self.endpoint()).await.ok().map(Arc::new);
+            }
+            slot.clone()?
+        };
+        match channel.call(name, params.clone()).await {
+            Ok(data) => Some(Ok(data)),
+            Err(ChannelError::Answer(e)) => Some(Err(e)),
+            Err(ChannelError::Lost) => Some(Err(ClientError::OutcomeUnknown { command: name.to_owned() })),
+            Err(ChannelError::Closed) => None,
         }
     }
 
@@ -304,20 +337,5 @@ pub async fn raw_call(
         })?;
     let status = response.status().as_u16();
     let body: Value = response.json().await.map_err(|_| ClientError::OutcomeUnknown { command: name.to_owned() })?;
-    if body["ok"] == true {
-        return Ok(body["data"].clone());
-    }
-    let error = &body["error"];
-    if !error["code"].is_string() {
-        // Our hub always sends `{"error": {"code", "message"}}`; a bare string is another
-        // program's format (upstream's Node daemon answers `{"ok":false,"error":"…"}`).
-        let detail = format!("it answered `{name}` with {}", crate::discovery::describe_foreign(status, &body));
-        return Err(ClientError::ForeignHub { port: endpoint.port, detail });
-    }
-    Err(ClientError::Hub {
-        code: error["code"].as_str().unwrap_or("unknown").to_owned(),
-        message: error["message"].as_str().unwrap_or("the hub refused the command").to_owned(),
-        status,
-        details: error.clone(),
-    })
+    unwrap_answer(endpoint.port, name, status, &body)
 }

@@ -3,7 +3,8 @@
 //! - [`discovery`]: find the running hub from `daemon.json` and its `/status`;
 //! - [`autostart`]: start one when none runs, under a lock so two plugins never race;
 //! - [`identity`]: the user's `clientId` (`client.json`, 0600) and a per-process instance id;
-//! - [`client`]: bind / wait / renew / release, keep-alive, and commands through the hub;
+//! - [`client`]: bind / wait / renew / release, keep-alive, and commands through the hub,
+//!   over the pipelined [`channel`] (or HTTP); [`answer`] reads the hub's answers;
 //! - [`typed`]: one typed method per daemon command, generated from the contract;
 //! - [`doctor`]: why the browser is (not) reachable, as one verdict with its fix;
 //!   [`extension_files`]: where a loadable copy of the extension is, for that fix.
@@ -13,7 +14,9 @@
 
 #![warn(missing_docs)]
 
+pub mod answer;
 pub mod autostart;
+pub mod channel;
 pub mod client;
 pub mod discovery;
 pub mod doctor;

@@ -2,7 +2,8 @@
 //!
 //! - [`relay`]: `/config`, `/pair`, `/status`, `/extension`, `/cdp`, wire-compatible with
 //!   upstream, and the hub's own CDP calls over the extension socket;
-//! - [`rpc`] + [`commands`]: the daemon RPC (`POST /command`, `GET /status`, `POST /stop`);
+//! - [`rpc`] + [`commands`]: the daemon RPC (`POST /command`, `GET /status`, `POST /stop`),
+//!   and [`channel`], the persistent pipelined command socket; [`rpc_wire`] is what they share;
 //! - [`server`]: start/stop, port conflicts, `daemon.json`;
 //! - [`guard`]: loopback / Host / Origin / token rules;
 //! - [`lease`] (the relay binding), [`tab_leases`] (agents' own tabs) and [`exclusion`]
@@ -11,6 +12,7 @@
 
 #![warn(missing_docs)]
 
+pub mod channel;
 pub mod commands;
 pub mod core;
 pub mod dispatch;
@@ -23,6 +25,7 @@ pub mod lease_service;
 pub mod params;
 pub mod relay;
 pub mod rpc;
+pub mod rpc_wire;
 pub mod serve_cmd;
 pub mod server;
 pub mod session_open;

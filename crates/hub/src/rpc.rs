@@ -1,11 +1,13 @@
-//! The daemon RPC on loopback: `POST /command`, `GET /status`, `POST /stop`, each behind
-//! a bearer token (from `daemon.json`). Answers are `{ok:true,data}` or
-//! `{ok:false,error:{code,message}}`.
+//! The daemon RPC on loopback: `POST /command`, `GET /status`, `POST /stop`, the
+//! `/session` socket and the `/channel` socket ([`crate::channel`]), each behind a bearer
+//! token (from `daemon.json`). Answers are `{ok:true,data}` or
+//! `{ok:false,error:{code,message}}` ([`crate::rpc_wire`]).
 
 use crate::core::HubCore;
 use crate::dispatch::{dispatch, Answer};
 use crate::error::HubError;
-use crate::guard::{check_host, tokens_equal};
+pub use crate::rpc_wire::parse_command;
+use crate::rpc_wire::{answer_body, authorize};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
@@ -25,6 +27,7 @@ pub fn router(hub: Arc<HubCore>) -> Router {
         .route("/stop", post(stop))
         .route("/command", post(command))
         .route("/session", get(session))
+        .route("/channel", get(crate::channel::channel))
         .fallback(not_found)
         .method_not_allowed_fallback(|| async { reply(Err(HubError::MethodNotAllowed)) })
         .layer(DefaultBodyLimit::max(MAX_CLIENT_FRAME_BYTES))
@@ -36,44 +39,11 @@ fn reply(result: Result<Value, HubError>) -> Response {
 }
 
 fn reply_answer(result: Result<Answer, HubError>) -> Response {
-    let (status, body) = match result {
-        Ok(Answer { data, warnings }) if warnings.is_empty() => (StatusCode::OK, json!({"ok": true, "data": data})),
-        Ok(Answer { data, warnings }) => (StatusCode::OK, json!({"ok": true, "data": data, "warnings": warnings})),
-        Err(e) => (
-            StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
-            json!({"ok": false, "error": e.to_rpc_error()}),
-        ),
-    };
+    let (status, body) = answer_body(result);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut response = (status, axum::Json(body)).into_response();
     response.headers_mut().insert("cache-control", axum::http::HeaderValue::from_static("no-store"));
     response
-}
-
-/// Loopback peer, loopback Host, no browser Origin at all, and the bearer token.
-fn authorize(hub: &HubCore, peer: SocketAddr, headers: &HeaderMap) -> Result<(), HubError> {
-    if !peer.ip().is_loopback() {
-        return Err(HubError::Forbidden {
-            code: "non_loopback_peer",
-            message: "Forbidden: local requests only".into(),
-        });
-    }
-    check_host(headers)?;
-    if headers.contains_key("origin") {
-        return Err(HubError::Forbidden {
-            code: "origin_forbidden",
-            message: "Forbidden: the daemon RPC does not accept browser requests".into(),
-        });
-    }
-    let given = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if tokens_equal(given.trim(), &hub.token) {
-        Ok(())
-    } else {
-        Err(HubError::Unauthorized("send `Authorization: Bearer <token>` with the token from daemon.json".into()))
-    }
 }
 
 async fn status(
@@ -122,26 +92,6 @@ async fn command(
         Err(e) => return reply(Err(e)),
     };
     reply_answer(dispatch(&hub, &name, &params).await)
-}
-
-/// Parses `{name, params?}`; `params` must be an object when present.
-pub fn parse_command(body: &[u8]) -> Result<(String, serde_json::Map<String, Value>), HubError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        HubError::InvalidRequest(format!("body is not valid JSON ({e}); send {{\"name\":…,\"params\":{{…}}}}"))
-    })?;
-    let Value::Object(mut map) = value else {
-        return Err(HubError::InvalidRequest("body must be a JSON object {\"name\":…,\"params\":{…}}".into()));
-    };
-    let name = match map.remove("name") {
-        Some(Value::String(n)) if !n.trim().is_empty() => n,
-        _ => return Err(HubError::InvalidRequest("`name` must be a non-empty string".into())),
-    };
-    let params = match map.remove("params") {
-        None | Some(Value::Null) => Default::default(),
-        Some(Value::Object(p)) => p,
-        Some(_) => return Err(HubError::InvalidRequest("`params` must be an object".into())),
-    };
-    Ok((name, params))
 }
 
 /// `GET /session?clientId=…&instanceId=…` (WebSocket): ties a binding and browser sessions

@@ -1,0 +1,103 @@
+//! `GET /channel` (WebSocket, same bearer token and checks as every RPC route): one
+//! persistent, pipelined command channel per plugin, instead of an HTTP request per
+//! command. A request is a text frame `{id, name, params?}` (`id` any JSON value the caller
+//! picks); its answer is a text frame with the same body `POST /command` answers plus `id`
+//! and the HTTP `status` it would have had: `{id, status, ok, data | error}`. Requests run
+//! concurrently (at most [`MAX_IN_FLIGHT`] per socket) and each answer is sent as soon as
+//! it is ready, so answers may come back in another order than the requests.
+
+use crate::core::HubCore;
+use crate::dispatch::dispatch;
+use crate::error::HubError;
+use crate::rpc_wire::{answer_body, authorize, command_of};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
+use pairing::wire::MAX_CLIENT_FRAME_BYTES;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::{mpsc, Semaphore};
+
+/// Commands one channel may have running at once; more wait for a free slot.
+pub const MAX_IN_FLIGHT: usize = 256;
+
+/// The `/channel` upgrade.
+pub async fn channel(
+    State(hub): State<Arc<HubCore>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    if let Err(e) = authorize(&hub, peer, &headers) {
+        let (status, body) = answer_body(Err(e));
+        return (StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN), axum::Json(body)).into_response();
+    }
+    match ws {
+        Ok(ws) => ws.max_message_size(MAX_CLIENT_FRAME_BYTES).on_upgrade(move |socket| serve(hub, socket)),
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+/// Reads requests, runs each in its own task, and writes answers as they finish.
+async fn serve(hub: Arc<HubCore>, socket: WebSocket) {
+    let (mut sink, mut stream) = socket.split();
+    let (answers, mut outbox) = mpsc::channel::<Message>(MAX_IN_FLIGHT);
+    tokio::spawn(async move {
+        while let Some(message) = outbox.recv().await {
+            if sink.send(message).await.is_err() {
+                return;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    while let Some(Ok(message)) = stream.next().await {
+        let frame = match message {
+            Message::Text(text) => text,
+            Message::Close(_) => break,
+            Message::Binary(_) => {
+                let refused = Err(HubError::InvalidRequest("send each request as a text frame".into()));
+                let _ = answers.send(frame_of(Value::Null, refused)).await;
+                continue;
+            }
+            _ => continue,
+        };
+        let Ok(slot) = slots.clone().acquire_owned().await else { break };
+        let (hub, answers) = (hub.clone(), answers.clone());
+        tokio::spawn(async move {
+            let answer = run(&hub, frame.as_str()).await;
+            let _ = answers.send(answer).await;
+            drop(slot);
+        });
+    }
+}
+
+/// One request frame to its answer frame.
+async fn run(hub: &Arc<HubCore>, frame: &str) -> Message {
+    let request = match serde_json::from_str::<Value>(frame) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) | Err(_) => {
+            let bad = HubError::InvalidRequest(
+                "each frame must be a JSON object {\"id\":…,\"name\":…,\"params\":{…}}".into(),
+            );
+            return frame_of(Value::Null, Err(bad));
+        }
+    };
+    let mut request = request;
+    let id = request.remove("id").unwrap_or(Value::Null);
+    let result = match command_of(request) {
+        Ok((name, params)) => dispatch(hub, &name, &params).await,
+        Err(e) => Err(e),
+    };
+    frame_of(id, result)
+}
+
+fn frame_of(id: Value, result: Result<crate::dispatch::Answer, HubError>) -> Message {
+    let (status, mut body) = answer_body(result);
+    body["id"] = id;
+    body["status"] = json!(status);
+    Message::Text(body.to_string().into())
+}

@@ -1,0 +1,75 @@
+//! What every RPC route shares: who may call (loopback peer, loopback `Host`, no browser
+//! `Origin`, the bearer token), how a command body `{name, params?}` is read, and the
+//! answer body `{ok, data | error}` with its HTTP status.
+
+use crate::core::HubCore;
+use crate::dispatch::Answer;
+use crate::error::HubError;
+use crate::guard::{check_host, tokens_equal};
+use axum::http::HeaderMap;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+
+/// Loopback peer, loopback Host, no browser Origin at all, and the bearer token.
+pub fn authorize(hub: &HubCore, peer: SocketAddr, headers: &HeaderMap) -> Result<(), HubError> {
+    if !peer.ip().is_loopback() {
+        return Err(HubError::Forbidden {
+            code: "non_loopback_peer",
+            message: "Forbidden: local requests only".into(),
+        });
+    }
+    check_host(headers)?;
+    if headers.contains_key("origin") {
+        return Err(HubError::Forbidden {
+            code: "origin_forbidden",
+            message: "Forbidden: the daemon RPC does not accept browser requests".into(),
+        });
+    }
+    let given = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if tokens_equal(given.trim(), &hub.token) {
+        Ok(())
+    } else {
+        Err(HubError::Unauthorized("send `Authorization: Bearer <token>` with the token from daemon.json".into()))
+    }
+}
+
+/// Parses `{name, params?}`; `params` must be an object when present.
+pub fn parse_command(body: &[u8]) -> Result<(String, serde_json::Map<String, Value>), HubError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        HubError::InvalidRequest(format!("body is not valid JSON ({e}); send {{\"name\":…,\"params\":{{…}}}}"))
+    })?;
+    let Value::Object(map) = value else {
+        return Err(HubError::InvalidRequest("body must be a JSON object {\"name\":…,\"params\":{…}}".into()));
+    };
+    command_of(map)
+}
+
+/// `name` and `params` out of a parsed request object.
+pub fn command_of(
+    mut map: serde_json::Map<String, Value>,
+) -> Result<(String, serde_json::Map<String, Value>), HubError> {
+    let name = match map.remove("name") {
+        Some(Value::String(n)) if !n.trim().is_empty() => n,
+        _ => return Err(HubError::InvalidRequest("`name` must be a non-empty string".into())),
+    };
+    let params = match map.remove("params") {
+        None | Some(Value::Null) => Default::default(),
+        Some(Value::Object(p)) => p,
+        Some(_) => return Err(HubError::InvalidRequest("`params` must be an object".into())),
+    };
+    Ok((name, params))
+}
+
+/// The HTTP status and body of an answer: `{ok:true, data, warnings?}` or
+/// `{ok:false, error:{code, message, …}}`.
+pub fn answer_body(result: Result<Answer, HubError>) -> (u16, Value) {
+    match result {
+        Ok(Answer { data, warnings }) if warnings.is_empty() => (200, json!({"ok": true, "data": data})),
+        Ok(Answer { data, warnings }) => (200, json!({"ok": true, "data": data, "warnings": warnings})),
+        Err(e) => (e.http_status(), json!({"ok": false, "error": e.to_rpc_error()})),
+    }
+}
