@@ -142,8 +142,20 @@ pub async fn evaluate_round_trip(quick: bool) -> Value {
     let ws_floor = worker_websocket_floor(&browser, &site, n).await;
     let (hub_s, direct_s) = (summary(&mut via_hub), summary(&mut direct));
     let ratio = hub_s["median_us"].as_f64().unwrap() / direct_s["median_us"].as_f64().unwrap().max(1.0);
+    // The targets: the channel's median against the worker floor (echo + chrome.debugger),
+    // and its p99 against its own median; and what any hub must add to that floor, the
+    // plugin → hub hop, measured on the same channel.
+    let round = |x: f64| (x * 100.0).round() / 100.0;
+    let worker = ws_floor["websocket_echo_then_debugger"]["median_us"].as_f64().unwrap_or(f64::NAN);
+    let (median, p99) =
+        (channel["median_us"].as_f64().unwrap_or(f64::NAN), channel["p99_us"].as_f64().unwrap_or(f64::NAN));
+    let hop = channel["hub_hop_alone"]["median_us"].as_f64().unwrap_or(f64::NAN);
+    let targets = json!({"channel_median_vs_worker_floor": round(median / worker),
+        "channel_median_vs_worker_floor_plus_hub_hop": round(median / (worker + hop)),
+        "channel_p99_vs_own_median": round(p99 / median),
+        "http_p99_vs_own_median": round(hub_s["p99_us"].as_f64().unwrap_or(f64::NAN) / hub_s["median_us"].as_f64().unwrap_or(f64::NAN))});
     json!({"via_hub_and_extension": hub_s, "via_hub_channel": channel, "pipelined_8_in_flight": pipelined,
-        "direct_cdp": direct_s, "median_ratio": (ratio * 100.0).round() / 100.0,
+        "direct_cdp": direct_s, "median_ratio": round(ratio), "targets": targets,
         "chrome_debugger_alone_in_worker": floor, "worker_floor": ws_floor})
 }
 
@@ -176,6 +188,15 @@ async fn over_the_channel(hub: &HubProcess, params: &Value, n: usize) -> (Value,
             times.push(t.elapsed());
         }
     }
+    // The plugin → hub hop alone: a command the hub answers itself.
+    let mut hop = Vec::new();
+    for i in 0..(n + n / 10) {
+        let t = Instant::now();
+        channel.call("relay.status", json!({})).await.expect("relay.status over the channel");
+        if i >= n / 10 {
+            hop.push(t.elapsed());
+        }
+    }
     let rate = |started: Instant, count: usize| json!((count as f64 / started.elapsed().as_secs_f64()).round());
     let rounds = n / 8;
     let started = Instant::now();
@@ -194,7 +215,9 @@ async fn over_the_channel(hub: &HubProcess, params: &Value, n: usize) -> (Value,
         }
     }
     let over_http = rate(started, rounds * 8);
-    (summary(&mut times), json!({"channel_commands_per_s": over_channel, "http_commands_per_s": over_http}))
+    let mut channel = summary(&mut times);
+    channel["hub_hop_alone"] = summary(&mut hop);
+    (channel, json!({"channel_commands_per_s": over_channel, "http_commands_per_s": over_http}))
 }
 
 /// What any extension relay pays inside the worker, with none of our code in the path: a
