@@ -197,6 +197,19 @@ async fn over_the_channel(hub: &HubProcess, params: &Value, n: usize) -> (Value,
             hop.push(t.elapsed());
         }
     }
+    // Plugin → hub → extension and back for a command the extension answers itself (no
+    // chrome.debugger): the relay path without the browser.
+    let mut local = Vec::new();
+    let mut version = call.clone();
+    version["method"] = json!("Browser.getVersion");
+    version["params"] = json!({});
+    for i in 0..(n + n / 10) {
+        let t = Instant::now();
+        channel.call("cdp.send", version.clone()).await.expect("Browser.getVersion over the channel");
+        if i >= n / 10 {
+            local.push(t.elapsed());
+        }
+    }
     let rate = |started: Instant, count: usize| json!((count as f64 / started.elapsed().as_secs_f64()).round());
     let rounds = n / 8;
     let started = Instant::now();
@@ -217,6 +230,7 @@ async fn over_the_channel(hub: &HubProcess, params: &Value, n: usize) -> (Value,
     let over_http = rate(started, rounds * 8);
     let mut channel = summary(&mut times);
     channel["hub_hop_alone"] = summary(&mut hop);
+    channel["extension_answers_itself"] = summary(&mut local);
     (channel, json!({"channel_commands_per_s": over_channel, "http_commands_per_s": over_http}))
 }
 
