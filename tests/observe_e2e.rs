@@ -6,7 +6,7 @@
 //! answers `not_supported`, which `presentation.rs` unit-tests).
 
 use serde_json::{json, Value};
-use system_tests::hub_process::{HubProcess, CLIENT_ID};
+use system_tests::hub_process::HubProcess;
 use system_tests::rpc::{ok, Driver};
 use system_tests::site::Site;
 use system_tests::{World, SERIAL};
@@ -150,11 +150,7 @@ async fn every_case(d: &Driver<'_>, site: &Site) {
 #[tokio::test]
 async fn observation_tools_work_in_the_users_chrome() {
     let world = World::start(8787).await;
-    let hub = &world.hub;
-    let bound = hub.rpc("relay.bind", json!({"clientId": CLIENT_ID, "instanceId": "e2e"})).await;
-    let binding = bound["data"]["bindingId"].clone();
-    let launched = ok(hub, &binding, "session.launch", json!({"mode": "extension"})).await;
-    let driver = Driver { hub, binding, session: launched["sessionId"].clone() };
+    let driver = Driver::in_users_chrome(&world.hub).await;
     every_case(&driver, &world.site).await;
 }
 

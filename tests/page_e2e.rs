@@ -3,7 +3,7 @@
 //! runs on a local page made for it and asserts the page's own result.
 
 use serde_json::{json, Value};
-use system_tests::hub_process::{HubProcess, CLIENT_ID};
+use system_tests::hub_process::HubProcess;
 use system_tests::rpc::{ok, ref_of, Driver};
 use system_tests::site::Site;
 use system_tests::{World, SERIAL};
@@ -242,11 +242,7 @@ async fn every_case(d: &Driver<'_>, site: &Site) {
 #[tokio::test]
 async fn real_pages_never_stall_the_agent_in_the_users_chrome() {
     let world = World::start(8787).await;
-    let hub = &world.hub;
-    let bound = hub.rpc("relay.bind", json!({"clientId": CLIENT_ID, "instanceId": "e2e"})).await;
-    let binding = bound["data"]["bindingId"].clone();
-    let launched = ok(hub, &binding, "session.launch", json!({"mode": "extension"})).await;
-    let driver = Driver { hub, binding, session: launched["sessionId"].clone() };
+    let driver = Driver::in_users_chrome(&world.hub).await;
     every_case(&driver, &world.site).await;
 }
 

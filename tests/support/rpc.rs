@@ -49,7 +49,16 @@ pub struct Driver<'a> {
     pub session: Value,
 }
 
-impl Driver<'_> {
+impl<'a> Driver<'a> {
+    /// Binds the relay as the e2e client and launches a session in the user's Chrome
+    /// (through the extension).
+    pub async fn in_users_chrome(hub: &'a HubProcess) -> Driver<'a> {
+        let bound = hub.rpc("relay.bind", json!({"clientId": CLIENT_ID, "instanceId": "e2e"})).await;
+        let binding = bound["data"]["bindingId"].clone();
+        let launched = ok(hub, &binding, "session.launch", json!({"mode": "extension"})).await;
+        Driver { hub, binding, session: launched["sessionId"].clone() }
+    }
+
     /// Runs `name` in the session; its data.
     pub async fn ok(&self, name: &str, extra: Value) -> Value {
         ok(self.hub, &self.binding, name, in_session(&self.session, extra)).await

@@ -6,7 +6,6 @@ mod common;
 use common::*;
 use futures_util::SinkExt;
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 /// The RPC's bearer token (the relay's pairing token is another).
@@ -15,16 +14,7 @@ fn rpc_token(hub: &TestHub) -> String {
 }
 
 async fn channel(hub: &TestHub, token: &str, origin: Option<&str>) -> Result<Ws, u16> {
-    let mut request = format!("ws://127.0.0.1:{}/channel", hub.daemon_port()).into_client_request().unwrap();
-    request.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
-    if let Some(origin) = origin {
-        request.headers_mut().insert("origin", origin.parse().unwrap());
-    }
-    match tokio_tungstenite::connect_async(request).await {
-        Ok((ws, _)) => Ok(ws),
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
-        Err(e) => panic!("unexpected ws error: {e}"),
-    }
+    ws_connect_with(&format!("ws://127.0.0.1:{}/channel", hub.daemon_port()), origin, Some(token)).await
 }
 
 #[tokio::test]

@@ -194,9 +194,17 @@ pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStre
 
 /// Opens a WebSocket with an optional Origin; Err carries the HTTP status of a refusal.
 pub async fn ws_connect(url: &str, origin: Option<&str>) -> Result<Ws, u16> {
+    ws_connect_with(url, origin, None).await
+}
+
+/// [`ws_connect`], also sending `Authorization: Bearer <token>`.
+pub async fn ws_connect_with(url: &str, origin: Option<&str>, token: Option<&str>) -> Result<Ws, u16> {
     let mut request = url.into_client_request().unwrap();
     if let Some(o) = origin {
         request.headers_mut().insert("origin", o.parse().unwrap());
+    }
+    if let Some(token) = token {
+        request.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
     }
     match tokio_tungstenite::connect_async(request).await {
         Ok((ws, _)) => Ok(ws),
