@@ -114,3 +114,61 @@ async fn the_same_agent_works_over_streamable_http_and_browsers_are_refused() {
     assert_eq!(findings["mode"], "extension", "{findings}");
     println!("mcp over http findings: {findings}");
 }
+
+/// The next phase line `tab_agents.py` prints.
+async fn next_phase(
+    lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+) -> serde_json::Value {
+    let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line()).await;
+    let line = line.expect("the agents report in time").unwrap().expect("a line from tab_agents.py");
+    serde_json::from_str(&line).unwrap()
+}
+
+/// `{group title: tab count}` of the tab groups Chrome shows.
+async fn tab_groups(world: &World) -> serde_json::Value {
+    let read = "Promise.all([chrome.tabGroups.query({}), chrome.tabs.query({})]).then(([gs, ts]) =>
+        Object.fromEntries(gs.map(g => [g.title, ts.filter(t => t.groupId === g.id).length])))";
+    world.browser.eval_in_extension(read).await
+}
+
+#[tokio::test]
+async fn two_mcp_agents_with_scope_tab_work_at_once_each_in_its_own_tab_group() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let world = World::start(8787).await;
+    let site = world.site.url("");
+    let mut command = tokio::process::Command::new(python());
+    command.arg(workspace().join("tests/mcp/tab_agents.py")).args(["--binary", &cli_binary(), "--site", &site]);
+    let mut child = in_world(&mut command, &world)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let filled = next_phase(&mut lines).await;
+    assert_eq!(filled["phase"], "filled", "{filled}");
+    assert_eq!(
+        (filled["signedUp"].as_str(), filled["signedIn"].as_str()),
+        (Some("name=Ada;color=red;agree=yes"), Some("Welcome, grace"))
+    );
+    assert!(!filled["tabsOfA"].as_str().unwrap().contains("/login"), "A's tabs are its own: {filled}");
+    let groups = tab_groups(&world).await;
+    let titled = |prefix: &str| groups.as_object().unwrap().iter().any(|(t, n)| t.starts_with(prefix) && n == 1);
+    assert!(titled("agent-a-") && titled("agent-b-"), "each agent's tab in a group named after it: {groups}");
+    let leases = world.hub.rpc("hub.status", serde_json::json!({})).await["data"]["tabLeases"].clone();
+    assert_eq!(leases.as_array().map(Vec::len), Some(2), "{leases}");
+
+    stdin.write_all(b"next\n").await.unwrap();
+    assert_eq!(next_phase(&mut lines).await["phase"], "b_gone");
+    let left = system_tests::wait_for("agent B's group to go", || async {
+        let groups = tab_groups(&world).await;
+        (!groups.as_object().unwrap().keys().any(|t| t.starts_with("agent-b-"))).then_some(groups)
+    })
+    .await;
+    assert!(left.as_object().unwrap().keys().any(|t| t.starts_with("agent-a-")), "A keeps its group: {left}");
+    stdin.write_all(b"next\n").await.unwrap();
+    let done = next_phase(&mut lines).await;
+    assert_eq!((done["phase"].as_str(), done["title"].as_str()), (Some("done"), Some("Second Page")), "{done}");
+    assert!(child.wait().await.unwrap().success());
+}

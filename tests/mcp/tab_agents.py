@@ -1,0 +1,94 @@
+"""Two agents at once in the user's Chrome, one `opendevbrowser mcp --scope tab` process
+each (official Python MCP SDK): each works in a tab of its own and fills a different form
+at the same time. The Rust side (tests/mcp_e2e.rs) checks the tab groups between phases;
+this script prints one JSON line per phase and waits for a line on stdin to go on:
+
+  filled  both forms done (agent A's sign-up, agent B's sign-in)
+  b_gone  agent B's process ended (its stdin closed)
+  done    agent A still works in its tab
+
+usage: tab_agents.py --binary PATH --site URL
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sys
+from contextlib import AsyncExitStack
+
+from mcp import ClientSession, StdioServerParameters, types
+from mcp.client.stdio import stdio_client
+
+from checks import check, text_of
+
+
+async def agent(stack, binary, name):
+    args = ["mcp", "--no-autostart", "--mode", "extension", "--scope", "tab"]
+    server = StdioServerParameters(command=binary, args=args, env=dict(os.environ))
+    read, write = await stack.enter_async_context(stdio_client(server))
+    info = types.Implementation(name=name, version="1.0")
+    session = await stack.enter_async_context(ClientSession(read, write, client_info=info))
+    await session.initialize()
+    return session
+
+
+async def call(session, name, args=None):
+    result = await session.call_tool(name, args or {})
+    check(not result.is_error, f"{name} {args}: {text_of(result)}")
+    return text_of(result)
+
+
+async def ref(session, needle):
+    outline = await call(session, "browser_snapshot")
+    line = next((l for l in outline.splitlines() if needle in l), None)
+    check(line is not None, f"{needle!r} in\n{outline}")
+    return re.search(r"\[(r\d+)\]", line).group(1)
+
+
+async def sign_up(a, site):
+    await call(a, "browser_navigate", {"url": site + "/form"})
+    fields = [{"ref": await ref(a, 'textbox "Name"'), "value": "Ada"},
+              {"ref": await ref(a, 'checkbox "I agree"'), "value": True}]
+    await call(a, "browser_fill_form", {"fields": fields})
+    await call(a, "browser_click", {"ref": await ref(a, 'button "Send"')})
+    await call(a, "browser_wait_for", {"text": "name=Ada", "timeoutMs": 10000})
+    out = await call(a, "browser_evaluate", {"expression": "document.getElementById('out').textContent"})
+    return json.loads(out)["value"]
+
+
+async def sign_in(b, site):
+    await call(b, "browser_navigate", {"url": site + "/login"})
+    fields = [{"ref": await ref(b, 'textbox "User"'), "value": "grace"},
+              {"ref": await ref(b, 'textbox "Password"'), "value": "secret"}]
+    await call(b, "browser_fill_form", {"fields": fields})
+    await call(b, "browser_click", {"ref": await ref(b, 'button "Sign in"')})
+    await call(b, "browser_wait_for", {"text": "Welcome, grace", "timeoutMs": 10000})
+    return "Welcome, grace"
+
+
+def say(phase, **found):
+    print(json.dumps({"phase": phase, **found}), flush=True)
+    sys.stdin.readline()
+
+
+async def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--binary", required=True)
+    p.add_argument("--site", required=True)
+    a = p.parse_args()
+    async with AsyncExitStack() as a_stack:
+        first = await agent(a_stack, a.binary, "agent-a")
+        async with AsyncExitStack() as b_stack:
+            second = await agent(b_stack, a.binary, "agent-b")
+            signed_up, signed_in = await asyncio.gather(sign_up(first, a.site), sign_in(second, a.site))
+            tabs_a = await call(first, "browser_tabs")
+            say("filled", signedUp=signed_up, signedIn=signed_in, tabsOfA=tabs_a)
+        say("b_gone")
+        await call(first, "browser_navigate", {"url": a.site + "/second"})
+        title = await call(first, "browser_evaluate", {"expression": "document.title"})
+        print(json.dumps({"phase": "done", "title": json.loads(title)["value"]}), flush=True)
+
+
+asyncio.run(main())
