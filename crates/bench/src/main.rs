@@ -6,16 +6,18 @@ mod agent_bench;
 mod relay_bench;
 mod stats;
 mod system_bench;
+mod worker_bench;
 
 use serde_json::{json, Value};
 
-const STEPS: [&str; 8] = [
+const STEPS: [&str; 9] = [
     "relay_throughput",
     "event_fan_in",
     "lease_handover",
     "hub_memory",
     "extension",
     "evaluate_round_trip",
+    "worker_breakdown",
     "parallel_agents",
     "snapshot_economy",
 ];
@@ -49,6 +51,7 @@ async fn main() {
             "extension" => system_bench::extension(quick).await,
             "parallel_agents" => agent_bench::parallel_agents(quick).await,
             "snapshot_economy" => agent_bench::snapshot_economy(quick).await,
+            "worker_breakdown" => worker_bench::worker_breakdown(quick).await,
             _ => system_bench::evaluate_round_trip(quick).await,
         };
         print_section(name, &value);

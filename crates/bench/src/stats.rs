@@ -9,5 +9,7 @@ pub fn summary(samples: &mut [Duration]) -> Value {
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     let pick =
         |q: f64| samples.get(((samples.len() as f64 - 1.0) * q).round() as usize).copied().map(us).unwrap_or(0.0);
-    json!({"n": samples.len(), "median_us": pick(0.5).round(), "p99_us": pick(0.99).round(), "min_us": pick(0.0).round()})
+    let mean = samples.iter().copied().map(us).sum::<f64>() / samples.len().max(1) as f64;
+    json!({"n": samples.len(), "median_us": pick(0.5).round(), "p99_us": pick(0.99).round(), "min_us": pick(0.0).round(),
+        "mean_us": mean.round()})
 }

@@ -159,9 +159,9 @@ pub async fn evaluate_round_trip(quick: bool) -> Value {
         "chrome_debugger_alone_in_worker": floor, "worker_floor": ws_floor})
 }
 
-/// The same `cdp.send` over the persistent channel (`/channel`) one at a time, then 8 in
-/// flight at once over the channel and over 8 concurrent HTTP requests (commands/s).
-async fn over_the_channel(hub: &HubProcess, params: &Value, n: usize) -> (Value, Value) {
+/// A channel to the hub and the fields that make a `cdp.send` on it hold the binding (the
+/// e2e owner's; binding again returns the same id).
+pub async fn bound_channel(hub: &HubProcess) -> (opendevbrowser_client::channel::Channel, Value) {
     use opendevbrowser_client::channel::Channel;
     use opendevbrowser_client::discovery::HubEndpoint;
     let endpoint = HubEndpoint {
@@ -172,13 +172,21 @@ async fn over_the_channel(hub: &HubProcess, params: &Value, n: usize) -> (Value,
         relay_port: hub.relay_port,
     };
     let channel = Channel::open(&endpoint).await.expect("the hub's /channel");
-    // The e2e owner already holds the binding: binding again returns the same id.
     let owner = json!({"clientId": system_tests::hub_process::CLIENT_ID, "instanceId": "e2e"});
     let bound = hub.rpc("relay.bind", owner.clone()).await;
+    let call = json!({"clientId": owner["clientId"], "instanceId": owner["instanceId"],
+        "bindingId": bound["data"]["bindingId"]});
+    (channel, call)
+}
+
+/// The same `cdp.send` over the persistent channel (`/channel`) one at a time, then 8 in
+/// flight at once over the channel and over 8 concurrent HTTP requests (commands/s).
+async fn over_the_channel(hub: &HubProcess, params: &Value, n: usize) -> (Value, Value) {
+    let (channel, owner) = bound_channel(hub).await;
     let mut call = params.clone();
-    call["clientId"] = owner["clientId"].clone();
-    call["instanceId"] = owner["instanceId"].clone();
-    call["bindingId"] = bound["data"]["bindingId"].clone();
+    for key in ["clientId", "instanceId", "bindingId"] {
+        call[key] = owner[key].clone();
+    }
     let mut times = Vec::new();
     for i in 0..(n + n / 10) {
         let t = Instant::now();
