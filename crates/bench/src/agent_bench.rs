@@ -15,11 +15,7 @@ use system_tests::site::Site;
 /// commands per second over all agents, and the latency of one command.
 pub async fn parallel_agents(quick: bool) -> Value {
     let per_agent = if quick { 30 } else { 300 };
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), 8787).await;
-    let _browser = Browser::launch(&site.url("/")).await;
-    hub.wait_for_extension().await;
+    let crate::paired::Paired { site, hub, .. } = &crate::paired::Paired::start().await;
     let mut out = serde_json::Map::new();
     let mut rate_of_one = 0.0;
     for agents in [1usize, 2, 4] {

@@ -3,6 +3,7 @@
 //! nothing, it reports numbers.
 
 mod agent_bench;
+mod paired;
 mod relay_bench;
 mod stats;
 mod system_bench;

@@ -85,11 +85,7 @@ pub async fn extension(quick: bool) -> Value {
 /// `Runtime.evaluate("1+1")` on a real page: plugin → hub → extension, vs direct CDP.
 pub async fn evaluate_round_trip(quick: bool) -> Value {
     let n = if quick { 50 } else { 500 };
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), 8787).await;
-    let browser = Browser::launch(&site.url("/")).await;
-    hub.wait_for_extension().await;
+    let crate::paired::Paired { site, hub, browser, .. } = &crate::paired::Paired::start().await;
     let params = json!({"method": "Runtime.evaluate", "params": {"expression": "1+1", "returnByValue": true}});
     let mut via_hub = Vec::new();
     for i in 0..(n + n / 10) {
@@ -100,7 +96,7 @@ pub async fn evaluate_round_trip(quick: bool) -> Value {
             via_hub.push(t.elapsed());
         }
     }
-    let (channel, pipelined) = over_the_channel(&hub, &params, n).await;
+    let (channel, pipelined) = over_the_channel(hub, &params, n).await;
     let ws = browser_ws_url("127.0.0.1", browser.devtools_port).await.unwrap();
     let cdp = DirectCdp::connect(&ws).await.unwrap();
     let timeout = Duration::from_secs(10);
@@ -129,17 +125,8 @@ pub async fn evaluate_round_trip(quick: bool) -> Value {
             direct.push(t.elapsed());
         }
     }
-    let floor = browser
-        .eval_in_extension(&format!(
-            "(async () => {{ const [tab] = await chrome.tabs.query({{url: '{}'}}); const t = []; \
-             for (let i = 0; i < {n}; i++) {{ const s = performance.now(); \
-               await chrome.debugger.sendCommand({{tabId: tab.id}}, 'Runtime.evaluate', {{expression: '1+1', returnByValue: true}}); \
-               t.push(performance.now() - s); }} \
-             t.sort((a, b) => a - b); return {{median_us: Math.round(t[t.length >> 1] * 1000), p99_us: Math.round(t[Math.floor(t.length * 0.99)] * 1000)}}; }})()",
-            site.url("/")
-        ))
-        .await;
-    let ws_floor = worker_websocket_floor(&browser, &site, n).await;
+    let floor = plain_js_debugger(browser, site, n).await;
+    let ws_floor = worker_websocket_floor(browser, site, n).await;
     let (hub_s, direct_s) = (summary(&mut via_hub), summary(&mut direct));
     let ratio = hub_s["median_us"].as_f64().unwrap() / direct_s["median_us"].as_f64().unwrap().max(1.0);
     // The targets: the channel's median against the worker floor (echo + chrome.debugger),
@@ -157,6 +144,23 @@ pub async fn evaluate_round_trip(quick: bool) -> Value {
     json!({"via_hub_and_extension": hub_s, "via_hub_channel": channel, "pipelined_8_in_flight": pipelined,
         "direct_cdp": direct_s, "median_ratio": round(ratio), "targets": targets,
         "chrome_debugger_alone_in_worker": floor, "worker_floor": ws_floor})
+}
+
+/// `Runtime.evaluate("1+1")` by `chrome.debugger` from plain JS in the extension's worker,
+/// `n` times on the site's front page (timed in the worker, whose clock has 100 µs steps).
+pub async fn plain_js_debugger(browser: &Browser, site: &Site, n: usize) -> Value {
+    browser
+        .eval_in_extension(&format!(
+            "(async () => {{ const [tab] = await chrome.tabs.query({{url: '{}'}}); const t = []; \
+             for (let i = 0; i < {n}; i++) {{ const s = performance.now(); \
+               await chrome.debugger.sendCommand({{tabId: tab.id}}, 'Runtime.evaluate', {{expression: '1+1', returnByValue: true}}); \
+               t.push(performance.now() - s); }} \
+             t.sort((a, b) => a - b); return {{median_us: Math.round(t[t.length >> 1] * 1000), \
+               p99_us: Math.round(t[Math.floor(t.length * 0.99)] * 1000), \
+               mean_us: Math.round(t.reduce((a, b) => a + b, 0) / t.length * 1000)}}; }})()",
+            site.url("/")
+        ))
+        .await
 }
 
 /// A channel to the hub and the fields that make a `cdp.send` on it hold the binding (the

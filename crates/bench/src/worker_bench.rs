@@ -9,9 +9,6 @@
 use crate::stats::summary;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-use system_tests::browser::Browser;
-use system_tests::hub_process::HubProcess;
-use system_tests::site::Site;
 
 /// Installs the stamps: one record per relay message (`e` event time, `d` our handler read
 /// it), the debugger call's start/end (`s0`, `s1`) and the reply's send (`w`) on the record
@@ -42,12 +39,8 @@ const READ: &str = "(() => { const rs = globalThis.__odbStamps.records.filter(r 
 /// debugger call in the same worker for comparison.
 pub async fn worker_breakdown(quick: bool) -> Value {
     let n = if quick { 50 } else { 500 };
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), 8787).await;
-    let browser = Browser::launch(&site.url("/")).await;
-    hub.wait_for_extension().await;
-    let (channel, call) = crate::system_bench::bound_channel(&hub).await;
+    let crate::paired::Paired { site, hub, browser, .. } = &crate::paired::Paired::start().await;
+    let (channel, call) = crate::system_bench::bound_channel(hub).await;
     let evaluate = |call: &Value| {
         let mut call = call.clone();
         call["method"] = json!("Runtime.evaluate");
@@ -87,17 +80,7 @@ pub async fn worker_breakdown(quick: bool) -> Value {
             .collect();
         summary(&mut samples)
     };
-    let plain_js = browser
-        .eval_in_extension(&format!(
-            "(async () => {{ const [tab] = await chrome.tabs.query({{url: '{}'}}); const t = []; \
-             for (let i = 0; i < {n}; i++) {{ const s = performance.now(); \
-               await chrome.debugger.sendCommand({{tabId: tab.id}}, 'Runtime.evaluate', {{expression: '1+1', returnByValue: true}}); \
-               t.push(performance.now() - s); }} \
-             t.sort((a, b) => a - b); return {{median_us: Math.round(t[t.length >> 1] * 1000), \
-             mean_us: Math.round(t.reduce((a, b) => a + b, 0) / t.length * 1000)}}; }})()",
-            site.url("/")
-        ))
-        .await;
+    let plain_js = crate::system_bench::plain_js_debugger(browser, site, n).await;
     // The worker's clock is coarsened (no cross-origin isolation): stamps are multiples of
     // this, so medians of short segments read 0 and means are the better figure.
     let resolution = browser
