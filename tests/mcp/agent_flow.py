@@ -12,9 +12,7 @@ import asyncio
 import base64
 import json
 import os
-import re
 import struct
-import sys
 import time
 
 from jsonschema import Draft202012Validator
@@ -22,19 +20,13 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
-from checks import check, text_of
+from checks import check, ref_of, text_of
 
 
 async def call(session, name, args=None, expect_error=False):
     result = await session.call_tool(name, args or {})
     check(bool(result.is_error) == expect_error, f"{name} {args}: isError={result.is_error}: {text_of(result)}")
     return result
-
-
-def ref_of(outline, needle):
-    line = next((l for l in outline.splitlines() if needle in l), None)
-    check(line is not None, f"{needle!r} in the snapshot:\n{outline}")
-    return re.search(r"\[(r\d+)\]", line).group(1)
 
 
 async def main():

@@ -11,12 +11,11 @@ import argparse
 import asyncio
 import json
 import os
-import re
 
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from checks import check, text_of
+from checks import check, ref_of, text_of
 
 
 async def main():
@@ -38,10 +37,7 @@ async def main():
                 return text_of(result)
 
             async def ref(needle):
-                outline = await call("browser_snapshot")
-                line = next((l for l in outline.splitlines() if needle in l), None)
-                check(line is not None, f"{needle!r} in\n{outline}")
-                return re.search(r"\[(r\d+)\]", line).group(1)
+                return ref_of(await call("browser_snapshot"), needle)
 
             async def shows(text):
                 await call("browser_wait_for", {"text": text, "timeoutMs": 10000})

@@ -13,25 +13,13 @@ usage: tab_agents.py --binary PATH --site URL
 import argparse
 import asyncio
 import json
-import os
-import re
 import sys
 from contextlib import AsyncExitStack
 
-from mcp import ClientSession, StdioServerParameters, types
-from mcp.client.stdio import stdio_client
-
-from checks import check, text_of
+from checks import agent, check, ref_of, text_of
 
 
-async def agent(stack, binary, name):
-    args = ["mcp", "--no-autostart", "--mode", "extension", "--scope", "tab"]
-    server = StdioServerParameters(command=binary, args=args, env=dict(os.environ))
-    read, write = await stack.enter_async_context(stdio_client(server))
-    info = types.Implementation(name=name, version="1.0")
-    session = await stack.enter_async_context(ClientSession(read, write, client_info=info))
-    await session.initialize()
-    return session
+TAB_AGENT = ["--no-autostart", "--mode", "extension", "--scope", "tab"]
 
 
 async def call(session, name, args=None):
@@ -41,10 +29,7 @@ async def call(session, name, args=None):
 
 
 async def ref(session, needle):
-    outline = await call(session, "browser_snapshot")
-    line = next((l for l in outline.splitlines() if needle in l), None)
-    check(line is not None, f"{needle!r} in\n{outline}")
-    return re.search(r"\[(r\d+)\]", line).group(1)
+    return ref_of(await call(session, "browser_snapshot"), needle)
 
 
 async def sign_up(a, site):
@@ -79,9 +64,9 @@ async def main():
     p.add_argument("--site", required=True)
     a = p.parse_args()
     async with AsyncExitStack() as a_stack:
-        first = await agent(a_stack, a.binary, "agent-a")
+        first = await agent(a_stack, a.binary, TAB_AGENT, "agent-a")
         async with AsyncExitStack() as b_stack:
-            second = await agent(b_stack, a.binary, "agent-b")
+            second = await agent(b_stack, a.binary, TAB_AGENT, "agent-b")
             signed_up, signed_in = await asyncio.gather(sign_up(first, a.site), sign_in(second, a.site))
             tabs_a = await call(first, "browser_tabs")
             say("filled", signedUp=signed_up, signedIn=signed_in, tabsOfA=tabs_a)

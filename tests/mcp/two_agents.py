@@ -11,21 +11,9 @@ usage: two_agents.py --binary PATH --site URL
 import argparse
 import asyncio
 import json
-import os
 from contextlib import AsyncExitStack
 
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
-
-from checks import check, text_of
-
-
-async def agent(stack, binary, extra=()):
-    server = StdioServerParameters(command=binary, args=["mcp", *extra], env=dict(os.environ))
-    read, write = await stack.enter_async_context(stdio_client(server))
-    session = await stack.enter_async_context(ClientSession(read, write))
-    await session.initialize()
-    return session
+from checks import agent, check, text_of
 
 
 async def main():

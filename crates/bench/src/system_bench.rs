@@ -3,6 +3,7 @@
 
 use crate::stats::summary;
 use opendevbrowser_browser::direct::{browser_ws_url, DirectCdp};
+use opendevbrowser_client::channel::Channel;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use system_tests::browser::Browser;
@@ -165,8 +166,7 @@ pub async fn plain_js_debugger(browser: &Browser, site: &Site, n: usize) -> Valu
 
 /// A channel to the hub and the fields that make a `cdp.send` on it hold the binding (the
 /// e2e owner's; binding again returns the same id).
-pub async fn bound_channel(hub: &HubProcess) -> (opendevbrowser_client::channel::Channel, Value) {
-    use opendevbrowser_client::channel::Channel;
+pub async fn bound_channel(hub: &HubProcess) -> (Channel, Value) {
     use opendevbrowser_client::discovery::HubEndpoint;
     let endpoint = HubEndpoint {
         port: hub.daemon_port,
@@ -191,37 +191,16 @@ async fn over_the_channel(hub: &HubProcess, params: &Value, n: usize) -> (Value,
     for key in ["clientId", "instanceId", "bindingId"] {
         call[key] = owner[key].clone();
     }
-    let mut times = Vec::new();
-    for i in 0..(n + n / 10) {
-        let t = Instant::now();
-        let data = channel.call("cdp.send", call.clone()).await.expect("cdp.send over the channel");
-        assert_eq!(data["result"]["value"], 2, "{data}");
-        if i >= n / 10 {
-            times.push(t.elapsed());
-        }
-    }
+    let evaluated = |data: &Value| assert_eq!(data["result"]["value"], 2, "{data}");
+    let mut channel_times = time_calls(&channel, "cdp.send", &call, n, evaluated).await;
     // The plugin → hub hop alone: a command the hub answers itself.
-    let mut hop = Vec::new();
-    for i in 0..(n + n / 10) {
-        let t = Instant::now();
-        channel.call("relay.status", json!({})).await.expect("relay.status over the channel");
-        if i >= n / 10 {
-            hop.push(t.elapsed());
-        }
-    }
+    let hop = hub_hop(&channel, n).await;
     // Plugin → hub → extension and back for a command the extension answers itself (no
     // chrome.debugger): the relay path without the browser.
-    let mut local = Vec::new();
     let mut version = call.clone();
     version["method"] = json!("Browser.getVersion");
     version["params"] = json!({});
-    for i in 0..(n + n / 10) {
-        let t = Instant::now();
-        channel.call("cdp.send", version.clone()).await.expect("Browser.getVersion over the channel");
-        if i >= n / 10 {
-            local.push(t.elapsed());
-        }
-    }
+    let local = time_calls(&channel, "cdp.send", &version, n, |_| {}).await;
     let rate = |started: Instant, count: usize| json!((count as f64 / started.elapsed().as_secs_f64()).round());
     let rounds = n / 8;
     let started = Instant::now();
@@ -240,10 +219,30 @@ async fn over_the_channel(hub: &HubProcess, params: &Value, n: usize) -> (Value,
         }
     }
     let over_http = rate(started, rounds * 8);
-    let mut channel = summary(&mut times);
-    channel["hub_hop_alone"] = summary(&mut hop);
-    channel["extension_answers_itself"] = summary(&mut local);
-    (channel, json!({"channel_commands_per_s": over_channel, "http_commands_per_s": over_http}))
+    channel_times["hub_hop_alone"] = hop;
+    channel_times["extension_answers_itself"] = local;
+    (channel_times, json!({"channel_commands_per_s": over_channel, "http_commands_per_s": over_http}))
+}
+
+/// Times `n` calls of `name` with `params` on the channel, one at a time, after `n / 10`
+/// untimed warm-up calls; `check` looks at each answer.
+pub async fn time_calls(channel: &Channel, name: &str, params: &Value, n: usize, check: impl Fn(&Value)) -> Value {
+    let mut times = Vec::new();
+    for i in 0..(n + n / 10) {
+        let t = Instant::now();
+        let data =
+            channel.call(name, params.clone()).await.unwrap_or_else(|e| panic!("{name} over the channel: {e:?}"));
+        check(&data);
+        if i >= n / 10 {
+            times.push(t.elapsed());
+        }
+    }
+    summary(&mut times)
+}
+
+/// The plugin → hub hop alone on a channel: a command the hub answers itself.
+pub async fn hub_hop(channel: &Channel, n: usize) -> Value {
+    time_calls(channel, "relay.status", &json!({}), n, |_| {}).await
 }
 
 /// What any extension relay pays inside the worker, with none of our code in the path: a

@@ -7,8 +7,9 @@
 //! the first calls after pairing apart from warm ones.
 
 use crate::stats::summary;
+use crate::system_bench::{bound_channel, hub_hop, plain_js_debugger, time_calls};
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Installs the stamps: one record per relay message (`e` event time, `d` our handler read
 /// it), the debugger call's start/end (`s0`, `s1`) and the reply's send (`w`) on the record
@@ -40,35 +41,17 @@ const READ: &str = "(() => { const rs = globalThis.__odbStamps.records.filter(r 
 pub async fn worker_breakdown(quick: bool) -> Value {
     let n = if quick { 50 } else { 500 };
     let crate::paired::Paired { site, hub, browser, .. } = &crate::paired::Paired::start().await;
-    let (channel, call) = crate::system_bench::bound_channel(hub).await;
-    let evaluate = |call: &Value| {
-        let mut call = call.clone();
-        call["method"] = json!("Runtime.evaluate");
-        call["params"] = json!({"expression": "1+1", "returnByValue": true});
-        call
-    };
-    let call = evaluate(&call);
-    let round_trip = |label: &'static str| {
-        let (channel, call) = (&channel, call.clone());
-        async move {
-            let mut times = Vec::new();
-            for i in 0..(n + n / 10) {
-                let t = Instant::now();
-                channel.call("cdp.send", call.clone()).await.unwrap_or_else(|e| panic!("{label}: {e:?}"));
-                if i >= n / 10 {
-                    times.push(t.elapsed());
-                }
-            }
-            summary(&mut times)
-        }
-    };
+    let (channel, mut call) = bound_channel(hub).await;
+    call["method"] = json!("Runtime.evaluate");
+    call["params"] = json!({"expression": "1+1", "returnByValue": true});
+    let round_trip = || time_calls(&channel, "cdp.send", &call, n, |_| {});
     // The first calls after pairing run while V8 still warms the worker's code; later
     // batches show the steady state.
-    let first = round_trip("first calls after pairing").await;
-    round_trip("warming").await;
-    let warm = round_trip("warm").await;
+    let first = round_trip().await;
+    round_trip().await;
+    let warm = round_trip().await;
     assert_eq!(browser.eval_in_extension(HOOKS).await, json!(true), "stamps installed in the worker");
-    let hooked = round_trip("with stamps").await;
+    let hooked = round_trip().await;
     let records = browser.eval_in_extension(READ).await;
     let segment = |name: &str| {
         let mut samples: Vec<Duration> = records
@@ -80,7 +63,7 @@ pub async fn worker_breakdown(quick: bool) -> Value {
             .collect();
         summary(&mut samples)
     };
-    let plain_js = crate::system_bench::plain_js_debugger(browser, site, n).await;
+    let plain_js = plain_js_debugger(browser, site, n).await;
     // The worker's clock is coarsened (no cross-origin isolation): stamps are multiples of
     // this, so medians of short segments read 0 and means are the better figure.
     let resolution = browser
@@ -102,15 +85,4 @@ pub async fn worker_breakdown(quick: bool) -> Value {
         "queued_before_handler": segment("queued"), "ours_before_debugger": segment("before"),
         "debugger_call_from_core": segment("debugger"), "ours_after_debugger": segment("after"),
         "in_worker": in_worker, "debugger_call_from_plain_js": plain_js})
-}
-
-/// The plugin → hub hop alone on the same channel: a command the hub answers itself.
-async fn hub_hop(channel: &opendevbrowser_client::channel::Channel, n: usize) -> Value {
-    let mut times = Vec::new();
-    for _ in 0..n {
-        let t = Instant::now();
-        channel.call("relay.status", json!({})).await.expect("relay.status over the channel");
-        times.push(t.elapsed());
-    }
-    summary(&mut times)
 }
