@@ -68,7 +68,7 @@ impl<'a> Ctx<'a> {
         self.session.check_ref(&self.target, r)?;
         let args = [json!(op), arg];
         let mut result =
-            crate::frames::call_on_ref(self.session, &self.target, &self.cdp, r, js::REF_OP, &args, true).await?;
+            crate::frames::call_on_ref(self.session, &self.target, &self.cdp, r, &js::ref_op(), &args, true).await?;
         if let (Some(frame), true) =
             (crate::frames::frame_of_ref(self.session, &self.target, r), result.get("x").is_some())
         {

@@ -28,6 +28,7 @@ mod ctx;
 pub mod dialogs;
 pub mod direct;
 pub mod downloads;
+pub mod element_js;
 pub mod error;
 pub mod event_log;
 pub mod forms;

@@ -229,7 +229,8 @@ async fn wait(session: &Arc<BrowserSession>, w: Wait) -> Result<Timing, Error> {
 /// element that left the page counts as hidden (and not attached).
 async fn ref_state(session: &BrowserSession, target: &str, cdp: &str, r: &str, state: &str) -> Result<Value, Error> {
     let seen =
-        crate::frames::call_on_ref(session, target, cdp, r, js::REF_OP, &[json!("visible"), Value::Null], true).await?;
+        crate::frames::call_on_ref(session, target, cdp, r, &js::ref_op(), &[json!("visible"), Value::Null], true)
+            .await?;
     let (attached, visible) = (seen["stale"] != true, seen["value"] == true);
     Ok(Value::Bool(match state {
         "attached" => attached,
