@@ -29,6 +29,25 @@ impl Drop for HubProcess {
     }
 }
 
+/// One test process at a time on this machine runs hubs and browsers: they share the
+/// discovery port 8787 and the extension's default relay. Taken by the first hub a test
+/// process starts and held until it exits, so two test binaries run one after the other
+/// instead of colliding.
+async fn machine_lock() {
+    static HELD: tokio::sync::OnceCell<std::fs::File> = tokio::sync::OnceCell::const_new();
+    HELD.get_or_init(|| async {
+        let path = std::env::temp_dir().join("opendevbrowser-e2e.lock");
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(path).expect("lock file");
+        tokio::task::spawn_blocking(move || {
+            file.lock().expect("lock the e2e lock file");
+            file
+        })
+        .await
+        .expect("lock task")
+    })
+    .await;
+}
+
 fn hub_binary() -> PathBuf {
     let path = std::env::var_os("OPENDEVBROWSER_HUB_BIN")
         .map(PathBuf::from)
@@ -46,6 +65,7 @@ impl HubProcess {
 
     /// [`start`](Self::start) with extra `serve` flags.
     pub async fn start_with(dirs: &Path, relay_port: u16, extra: &[&str]) -> HubProcess {
+        machine_lock().await;
         let cache = dirs.join("cache");
         let _ = std::fs::remove_file(cache.join("daemon.json"));
         let log = std::fs::File::create(dirs.join(format!("hub-{relay_port}.log"))).unwrap();

@@ -3,8 +3,8 @@
 
 use crate::ctx::{on_active_target, Ctx};
 use crate::error::{err, Error};
-use crate::frames;
-use crate::js;
+use crate::outline::{Mode, Options};
+use crate::page_outline;
 use crate::session::BrowserSession;
 use crate::snapshot::page;
 use crate::state::Log;
@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 on_active_target!(Snapshot => PageSnapshot, |cmd, ctx| ctx.snapshot(cmd).await);
+on_active_target!(Find => Found, |cmd, ctx| ctx.find(cmd).await);
 on_active_target!(GetHtml => Html, |cmd, ctx| {
     let (outer_html, truncated) = ctx.read_text(&cmd.element, "html", cmd.max_chars).await?;
     Ok(Html { outer_html, truncated })
@@ -49,34 +50,58 @@ fn poll(log: &Log, since: Option<u64>, max: Option<u64>) -> Events {
 impl Ctx<'_> {
     async fn snapshot(&self, cmd: Snapshot) -> Result<PageSnapshot, Error> {
         let started = Instant::now();
-        let mode = cmd.mode.as_deref().unwrap_or("outline");
+        let mode = match cmd.mode.as_deref() {
+            None | Some("outline") => Mode::Outline,
+            Some("actionables") => Mode::Actionables,
+            Some(other) => return Err(Error::param("mode", format!("must be outline or actionables, not {other:?}"))),
+        };
         let max_chars = cmd.max_chars.unwrap_or(16_000).max(100) as usize;
         let cursor = cmd
             .cursor
             .map_or(Ok(0), |c| c.parse::<usize>())
             .map_err(|_| Error::param("cursor", "must be the nextCursor of a previous snapshot"))?;
-        let base = self.session.state().targets.get(&self.target).map_or(0, |t| t.max_ref);
-        let opts = [json!({"mode": mode, "base": base})];
-        let snap = crate::ref_table::call(self.session, &self.target, &self.cdp, js::SNAPSHOT, &opts, true).await?;
-        let mut lines: Vec<String> = snap["lines"]
-            .as_array()
-            .map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default();
-        if let Some(t) = self.session.state().targets.get_mut(&self.target) {
-            t.max_ref = t.max_ref.max(snap["maxRef"].as_u64().unwrap_or(0));
+        let opts = Options { mode, max_depth: cmd.depth.map(|d| d as usize), urls: cmd.urls == Some(true) };
+        let out = page_outline::take(self.session, &self.target, &self.cdp, cmd.element.as_deref(), opts).await?;
+        if cmd.element.is_none() && mode == Mode::Outline && cmd.depth.is_none() {
+            if let Some(t) = self.session.state().targets.get_mut(&self.target) {
+                t.last_outline = out.lines.clone();
+            }
         }
-        frames::expand(self.session, &self.target, &self.cdp, &snap, &mut lines, mode).await?;
-        let p = page(&lines, cursor, max_chars);
-        let text = |k: &str| snap[k].as_str().map(str::to_owned);
+        let p = page(&out.lines, cursor, max_chars);
+        let here = self.eval("({url: location.href, title: document.title})").await.unwrap_or_default();
+        let text = |k: &str| here[k].as_str().map(str::to_owned);
         Ok(PageSnapshot {
             url: text("url"),
             title: text("title"),
             content: p.content,
             truncated: p.truncated,
             next_cursor: p.next_cursor,
-            ref_count: snap["refCount"].as_number().cloned(),
+            ref_count: Some(out.ref_count.into()),
             timing_ms: started.elapsed().as_millis() as u64,
         })
+    }
+
+    async fn find(&self, cmd: Find) -> Result<Found, Error> {
+        let started = Instant::now();
+        if cmd.text.is_none() && cmd.role.is_none() {
+            return Err(Error::param("text", "give a text, a role, or both"));
+        }
+        let out = page_outline::take(self.session, &self.target, &self.cdp, None, Options::default()).await?;
+        let wanted = cmd.text.as_deref().map(str::to_lowercase);
+        let matching: Vec<String> = out
+            .lines
+            .iter()
+            .map(|l| l.trim_start())
+            .filter(|l| {
+                let words = page_outline::without_ref(l);
+                let role_ok = cmd.role.as_deref().is_none_or(|r| words.split([' ', ':']).next() == Some(r));
+                role_ok && wanted.as_deref().is_none_or(|w| words.to_lowercase().contains(w))
+            })
+            .map(str::to_owned)
+            .collect();
+        let count = matching.len();
+        let matches = matching.into_iter().take(cmd.max.unwrap_or(50) as usize).collect();
+        Ok(Found { matches, count, timing_ms: started.elapsed().as_millis() as u64 })
     }
 
     async fn screenshot(&self, cmd: Screenshot) -> Result<Shot, Error> {

@@ -2,8 +2,7 @@
 //! session, and the helpers they share (evaluate, one op on a ref, one input call).
 //! [`on_active_target!`] turns a closure over a [`Ctx`] into a command's `SessionOp`.
 
-use crate::error::{err, Error};
-use crate::js;
+use crate::error::Error;
 use crate::session::BrowserSession;
 use opendevbrowser_api::commands::Reading;
 use serde_json::{json, Value};
@@ -62,27 +61,24 @@ impl<'a> Ctx<'a> {
         self.session.call(method, params, Some(&self.cdp)).await
     }
 
-    /// Runs `op` on the element `r`: unknown refs (never issued) and stale refs (issued,
-    /// but gone from the page) are told apart.
+    /// Runs `op` on the element `r` (`element_js::ELEMENT_OP`): unknown refs (never
+    /// issued) and stale refs (issued, but gone from the page) are told apart.
     pub(crate) async fn ref_op(&self, r: &str, op: &str, arg: Value) -> Result<Value, Error> {
-        self.session.check_ref(&self.target, r)?;
         let args = [json!(op), arg];
+        let function = crate::element_js::ELEMENT_OP;
         let mut result =
-            crate::frames::call_on_ref(self.session, &self.target, &self.cdp, r, &js::ref_op(), &args, true).await?;
+            crate::frames::call_on_ref(self.session, &self.target, &self.cdp, r, function, &args, true).await?;
         if let (Some(frame), true) =
             (crate::frames::frame_of_ref(self.session, &self.target, r), result.get("x").is_some())
         {
-            // In a cross-origin iframe: its coordinates start at the iframe's content box.
+            // In an iframe: its coordinates start at the iframe's content box.
             let (dx, dy) = crate::frames::offset(self.session, &self.cdp, &frame).await?;
             let shift = |v: &Value, d: f64| json!(v.as_f64().unwrap_or(0.0) + d);
             result["x"] = shift(&result["x"], dx);
             result["y"] = shift(&result["y"], dy);
         }
         if result["stale"] == true {
-            return Err(err(
-                "stale_ref",
-                format!("ref {r} is no longer in the page (it changed since the snapshot): take a new snapshot"),
-            ));
+            return Err(crate::frames::stale(r));
         }
         Ok(result)
     }

@@ -9,10 +9,15 @@
 //! - [`targets`], [`nav`], [`actions`], [`input`], [`forms`], [`page_ops`], [`observe`]
 //!   (network bodies, cookies, web storage), [`presentation`] (emulation, PDF): the commands,
 //!   one [`SessionOp`] impl per contract type (`opendevbrowser_api::commands`), most on the
-//!   active target through `ctx::Ctx`; [`snapshot`], [`js`], [`keys`], [`dialogs`] (the
-//!   rules for JavaScript dialogs) and [`downloads`] are their helpers;
-//! - [`ref_table`]: where refs live (a table in the page's heap the hub holds, nothing in
-//!   the DOM); [`frames`]: cross-origin iframes entered through the browser;
+//!   active target through `ctx::Ctx`; [`snapshot`] (paging), [`js`], [`element_js`],
+//!   [`keys`], [`dialogs`] (the rules for JavaScript dialogs) and [`downloads`] are their
+//!   helpers;
+//! - the snapshot: [`page_outline`] reads each document's accessibility tree and
+//!   [`dom_facts`] (clickable elements without a role, iframes) and [`outline`] renders
+//!   them as lines; [`changes`] tells what an action changed;
+//! - refs: [`refs`] (the hub holds each as a backend node id, nothing in the page),
+//!   [`frames`] (resolving a ref to its element, in whichever frame it is), [`ref_table`]
+//!   (the hub's object `page.evaluate` runs on);
 //! - [`registry`]: every open session;
 //! - [`error`]: what a command answers when it cannot be done.
 //!
@@ -23,10 +28,12 @@
 
 pub mod actions;
 pub mod calls;
+pub mod changes;
 pub mod chrome_paths;
 mod ctx;
 pub mod dialogs;
 pub mod direct;
+pub mod dom_facts;
 pub mod downloads;
 pub mod element_js;
 pub mod error;
@@ -39,9 +46,12 @@ pub mod keys;
 pub mod launcher;
 pub mod nav;
 pub mod observe;
+pub mod outline;
 pub mod page_ops;
+pub mod page_outline;
 pub mod presentation;
 pub mod ref_table;
+pub mod refs;
 pub mod registry;
 pub mod session;
 pub mod snapshot;

@@ -3,6 +3,7 @@
 //! networkidle (counted from the tab's own requests in flight), and `nav.wait` for a
 //! selector, ref or text.
 
+use crate::element_js::ELEMENT_OP;
 use crate::error::{err, Error};
 use crate::js;
 use crate::session::{BrowserSession, Traffic};
@@ -229,8 +230,12 @@ async fn wait(session: &Arc<BrowserSession>, w: Wait) -> Result<Timing, Error> {
 /// element that left the page counts as hidden (and not attached).
 async fn ref_state(session: &BrowserSession, target: &str, cdp: &str, r: &str, state: &str) -> Result<Value, Error> {
     let seen =
-        crate::frames::call_on_ref(session, target, cdp, r, &js::ref_op(), &[json!("visible"), Value::Null], true)
-            .await?;
+        match crate::frames::call_on_ref(session, target, cdp, r, ELEMENT_OP, &[json!("visible"), Value::Null], true)
+            .await
+        {
+            Err(Error::Browser(e)) if e.code == "stale_ref" => json!({"stale": true}),
+            other => other?,
+        };
     let (attached, visible) = (seen["stale"] != true, seen["value"] == true);
     Ok(Value::Bool(match state {
         "attached" => attached,

@@ -8,7 +8,7 @@ use crate::js;
 use crate::session::BrowserSession;
 use crate::SessionOp;
 use opendevbrowser_api::commands::{Click, Dialog, DialogAnswer, Download, Downloaded, Evaluate, Evaluated};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,9 +60,12 @@ impl SessionOp for Evaluate {
         let args = self.args.unwrap_or_default();
         let function = js::evaluate(&self.expression);
         let result = match &self.element {
-            Some(r) => crate::frames::call_on_ref(session, &target, &cdp, r, &function, &[json!(args)], true).await?,
+            Some(r) => {
+                crate::frames::call_on_ref(session, &target, &cdp, r, &function, &[json!(true), json!(args)], true)
+                    .await?
+            }
             None => {
-                crate::ref_table::call(session, &target, &cdp, &function, &[Value::Null, json!(args)], true).await?
+                crate::ref_table::call(session, &target, &cdp, &function, &[json!(false), json!(args)], true).await?
             }
         };
         if result["stale"] == true {

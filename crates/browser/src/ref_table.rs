@@ -1,6 +1,6 @@
-//! The ref table of a tab's current document (`js::REF_TABLE`): made on first use, held
-//! by its remote object id in the target's state, made again when its document is gone.
-//! Every function that acts on refs runs as a method of it.
+//! The hub's object in a tab's current document (`js::REF_TABLE`) that `page.evaluate`
+//! without a ref runs on: made on first use, held by its remote object id in the target's
+//! state, made again when its document is gone.
 
 use crate::error::{err, Error};
 use crate::session::{js_result, BrowserSession};

@@ -207,6 +207,8 @@ impl BrowserSession {
                 // A new document: its ref table is made afresh on the next command.
                 if let Some(t) = state.targets.get_mut(&target) {
                     t.ref_table.clear();
+                    t.refs.retire_all();
+                    t.last_outline.clear();
                 }
                 return;
             }
@@ -263,17 +265,9 @@ impl BrowserSession {
         std::mem::take(&mut self.state().handled_dialogs)
     }
 
-    /// Checks that `r` is a ref issued for `target` (`unknown_ref` otherwise).
+    /// Checks that `r` names an element of `target` now (`unknown_ref`, `stale_ref` otherwise).
     pub fn check_ref(&self, target: &str, r: &str) -> Result<(), Error> {
-        let n: u64 = r.strip_prefix('r').and_then(|n| n.parse().ok()).unwrap_or(0);
-        let issued = self.state().targets.get(target).map_or(0, |t| t.max_ref);
-        if n == 0 || n > issued {
-            return Err(err(
-                "unknown_ref",
-                format!("unknown ref {r:?} for this page: take a snapshot (nav.snapshot) first"),
-            ));
-        }
-        Ok(())
+        crate::frames::node_of_ref(self, target, r).map(drop)
     }
 
     /// Attaches (once) to `target_id` with a flat session and enables what the commands use.

@@ -107,29 +107,16 @@ pub struct TargetState {
     /// The flat CDP session attached to it; empty once the browser detached it (the next
     /// command attaches again).
     pub cdp_session: String,
-    /// The last ref issued for this target (refs are never reused, across documents too).
-    pub max_ref: u64,
-    /// The remote object id of the current document's ref table (`js::REF_TABLE`); empty
-    /// until the first command that needs it, and again after a navigation.
+    /// The refs issued for this target's elements (never reused, across documents too).
+    pub refs: crate::refs::RefMap,
+    /// The remote object id of the current document's ref table (`js::REF_TABLE`, the
+    /// object `page.evaluate` runs on); empty until the first command that needs it, and
+    /// again after a navigation.
     pub ref_table: String,
-    /// Refs of elements in cross-origin iframes, and where their ref table is.
-    pub frame_refs: HashMap<String, FrameRef>,
     /// Flat sessions of this target's out-of-process iframes, by frame id.
     pub frame_sessions: HashMap<String, String>,
-    /// The ref table of each cross-origin iframe walked so far, by frame id.
-    pub frame_tables: HashMap<String, FrameRef>,
-}
-
-/// Where the element of a ref in a cross-origin iframe lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FrameRef {
-    /// The frame.
-    pub frame_id: String,
-    /// The CDP session its ref table is reached through (the page's own, or the frame's
-    /// target for an out-of-process iframe).
-    pub cdp_session: String,
-    /// The table's remote object id.
-    pub table: String,
+    /// The lines of the last full snapshot, for telling what an action changed.
+    pub last_outline: Vec<String>,
 }
 
 /// Mutable session state.
@@ -263,7 +250,7 @@ mod tests {
     #[test]
     fn forgetting_a_target_drops_its_page_name_and_session() {
         let mut s = State::default();
-        s.targets.insert("t".into(), TargetState { cdp_session: "S".into(), max_ref: 3, ..TargetState::default() });
+        s.targets.insert("t".into(), TargetState { cdp_session: "S".into(), ..TargetState::default() });
         s.pages.insert("docs".into(), "t".into());
         s.activate("t");
         s.forget("t");

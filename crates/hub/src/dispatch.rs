@@ -201,6 +201,29 @@ fn report_handled_dialogs(session: &BrowserSession, data: &mut Value) {
     }
 }
 
+/// The commands whose answer says what they changed on the page.
+const CHANGING: &[&str] = &[
+    "interact.click",
+    "interact.type",
+    "interact.press",
+    "interact.select",
+    "interact.fill",
+    "interact.check",
+    "interact.drag",
+    "interact.upload",
+];
+
+/// Lists what an action changed on the page under `changes` in its result (lines of the
+/// snapshot that appeared, went or changed since the agent's last snapshot).
+async fn report_changes(session: &BrowserSession, name: &str, data: &mut Value) {
+    if !CHANGING.contains(&name) {
+        return;
+    }
+    if let (Value::Object(map), Some(changes)) = (data, opendevbrowser_browser::changes::after_action(session).await) {
+        map.insert("changes".into(), serde_json::to_value(changes).unwrap_or_default());
+    }
+}
+
 /// Runs one command of kind `hub` or `session`.
 macro_rules! run_one {
     (hub $ty:path, $call:ident, $params:ident) => {{
@@ -221,6 +244,7 @@ macro_rules! run_one {
         }
         let mut answer = $call.answer(out)?;
         report_handled_dialogs(&session, &mut answer.data);
+        report_changes(&session, <$ty as Command>::NAME, &mut answer.data).await;
         Ok(answer)
     }};
 }

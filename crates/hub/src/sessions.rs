@@ -138,6 +138,7 @@ in_browser_layer!(
     Reload,
     Wait,
     Snapshot,
+    Find,
     Click,
     Hover,
     Drag,

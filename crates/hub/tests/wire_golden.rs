@@ -37,18 +37,23 @@ fn browser(cmd: &CdpCommand) -> SimReply {
             {"id": 2, "url": "http://golden.test/next", "title": "Next"}]})),
         "Page.captureScreenshot" => SimReply::Result(json!({"data": PNG_B64})),
         "Performance.getMetrics" => SimReply::Result(json!({"metrics": [{"name": "Nodes", "value": 12}]})),
+        "Accessibility.getFullAXTree" => SimReply::Result(json!({"nodes": [
+            ax_node(1, "RootWebArea", "Golden", &[2, 3, 4, 5]),
+            ax_node(2, "heading", "Golden", &[]),
+            ax_node(3, "button", "Go", &[]),
+            ax_node(4, "textbox", "Name", &[]),
+            ax_node(5, "combobox", "Color", &[])]})),
+        "DOM.resolveNode" if p["backendNodeId"] == 5 => SimReply::Error("No node with given id found".into()),
+        "DOM.resolveNode" => {
+            SimReply::Result(json!({"object": {"type": "object", "objectId": format!("el-{}", p["backendNodeId"])}}))
+        }
         "Runtime.callFunctionOn" => {
             let f = p["functionDeclaration"].as_str().unwrap_or("");
             let arg = |i: usize| p["arguments"][i]["value"].clone();
-            if f.starts_with("function (opts)") {
-                return value(json!({"lines": ["- heading \"Golden\"", "- button \"Go\" [ref=r1]",
-                    "- textbox \"Name\" [ref=r2]", "- combobox \"Color\" [ref=r3]"],
-                    "url": "http://golden.test/", "title": "Golden", "refCount": 3, "maxRef": 3}));
+            if f.starts_with("function (op, arg)") {
+                return value(element_op(arg(0).as_str().unwrap_or("")));
             }
-            if f.starts_with("function (ref, op, arg)") {
-                return value(ref_op(arg(0).as_str().unwrap_or(""), arg(1).as_str().unwrap_or("")));
-            }
-            if f.starts_with("async function (ref, args)") && f.contains("(6 * 7") {
+            if f.starts_with("async function (onElement, args)") && f.contains("(6 * 7") {
                 return value(json!({"type": "number", "value": 42}));
             }
             SimReply::Result(json!({"result": {"type": "undefined"}}))
@@ -59,7 +64,7 @@ fn browser(cmd: &CdpCommand) -> SimReply {
                 return SimReply::Result(json!({"result": {"type": "object"},
                     "exceptionDetails": {"text": "Uncaught", "exception": {"description": "Error: boom"}}}));
             }
-            if e.starts_with("({byRef") {
+            if e == "({})" {
                 return SimReply::Result(json!({"result": {"type": "object", "objectId": "ref-table-1"}}));
             }
             if e == "1+1" {
@@ -88,11 +93,20 @@ fn browser(cmd: &CdpCommand) -> SimReply {
     }
 }
 
-/// What the page-side ref function answers: `r3` is stale, the rest exist.
-fn ref_op(r: &str, op: &str) -> Value {
-    if r == "r3" {
-        return json!({"stale": true});
+/// One accessibility node as the browser sends it (its backend node id is its node id).
+fn ax_node(id: i64, role: &str, name: &str, children: &[i64]) -> Value {
+    let mut node = json!({"nodeId": id.to_string(), "ignored": false, "role": {"type": "role", "value": role},
+        "name": {"type": "computedString", "value": name}, "backendDOMNodeId": id,
+        "childIds": children.iter().map(|c| c.to_string()).collect::<Vec<_>>()});
+    if id != 1 {
+        node["parentId"] = json!("1");
     }
+    node
+}
+
+/// What the page-side element function answers (the combobox, `r3`, is gone: the
+/// browser no longer resolves it).
+fn element_op(op: &str) -> Value {
     match op {
         "center" => json!({"x": 40, "y": 20, "visible": true}),
         "rect" => json!({"x": 10, "y": 5, "width": 60, "height": 30, "scrollX": 0, "scrollY": 0, "visible": true}),

@@ -83,6 +83,7 @@ macro_rules! for_each_command {
             session $crate::commands::Reload => nav_reload;
             session $crate::commands::Wait => nav_wait;
             session $crate::commands::Snapshot => nav_snapshot;
+            session $crate::commands::Find => nav_find;
             session $crate::commands::Click => interact_click;
             session $crate::commands::Hover => interact_hover;
             session $crate::commands::Drag => interact_drag;

@@ -111,10 +111,18 @@ command!(Wait: "nav.wait", cli "wait", Session, -> Timing, "Wait for a selector,
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Snapshot {
-    /// `outline` (default: headings, landmarks and interactive elements) or `actionables`
-    /// (interactive elements only).
+    /// `outline` (default: the page's text, structure and every element a person can act
+    /// on) or `actionables` (only what can be acted on).
     #[schemars(extend("enum" = ["outline", "actionables"]))]
     pub mode: Option<String>,
+    /// Only this element (a ref) and what is inside it.
+    #[serde(rename = "ref")]
+    pub element: Option<String>,
+    /// Levels below the top to show (deeper lines end in …).
+    #[schemars(range(max = 100))]
+    pub depth: Option<u64>,
+    /// Show link URLs.
+    pub urls: Option<bool>,
     /// Page size in characters (default 16000).
     #[schemars(range(max = 1_000_000))]
     pub max_chars: Option<u64>,
@@ -122,8 +130,36 @@ pub struct Snapshot {
     pub cursor: Option<String>,
 }
 command!(Snapshot: "nav.snapshot", cli "snapshot", Session, -> PageSnapshot,
-    "The page as an outline whose elements carry refs (r1, r2, …) for the interact and dom commands",
-    tool("browser_snapshot", reads, "The page as a text outline. Interactive elements carry refs like [r5]: pass them to browser_click, browser_type, browser_select_option. Take a new snapshot after each navigation or page change (old refs go stale). Long pages come in parts: pass the cursor it gives."));
+    "The page as a person perceives it: its text and structure, with a ref (r1, r2, …) on everything that can be acted on",
+    tool("browser_snapshot", reads, "The page as text: its words, headings, lists, tables and forms, with a ref like [r5] on everything that can be clicked, typed into or selected (pass refs to the other tools). States and values are shown (checked, selected, disabled, value=\"…\"); a select lists its options. Refs stay valid until the page changes them; long pages come in parts (pass nextCursor)."));
+
+/// `nav.find`: the snapshot lines that match.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Find {
+    /// Text the line must contain (its name, value or text; case-insensitive).
+    pub text: Option<String>,
+    /// The role the line must have (`button`, `link`, `textbox`, `option`, `text`, …).
+    pub role: Option<String>,
+    /// Most lines to answer (default 50).
+    #[schemars(range(max = 10_000))]
+    pub max: Option<u64>,
+}
+command!(Find: "nav.find", cli "find", Session, -> Found,
+    "The snapshot lines matching a text and/or a role, with their refs",
+    tool("browser_find", reads, "Find elements by text and/or role without reading the whole page: answers the matching snapshot lines with their refs (e.g. text \"Submit\", role \"button\")."));
+
+/// What `nav.find` found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Found {
+    /// The matching lines, as the snapshot prints them.
+    pub matches: Vec<String>,
+    /// How many lines matched in all.
+    pub count: usize,
+    /// Milliseconds.
+    pub timing_ms: u64,
+}
 
 /// One page of a snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
