@@ -117,7 +117,9 @@ async fn forms_in_one_call(d: &Driver<'_>, site: &Site) {
     let page = d.snapshot().await;
     let r = |needle: &str| ref_of(&page, needle);
     let agree = r("checkbox \"I agree\"");
-    assert_eq!(d.ok("interact.check", json!({"ref": agree})).await, json!({"checked": true, "changed": true}));
+    let checked = d.ok("interact.check", json!({"ref": agree})).await;
+    assert_eq!((&checked["checked"], &checked["changed"]), (&json!(true), &json!(true)), "{checked}");
+    assert!(checked["changes"][0].as_str().unwrap().contains("checkbox \"I agree\" checked"), "{checked}");
     assert_eq!(d.ok("interact.check", json!({"ref": agree})).await["changed"], false, "already checked");
     assert_eq!(d.ok("interact.check", json!({"ref": agree, "checked": false})).await["checked"], false);
     d.fails("interact.check", json!({"ref": r("textbox \"Name\"")}), "check_failed").await;

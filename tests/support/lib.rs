@@ -7,6 +7,7 @@ pub mod hub_process;
 pub mod pages;
 pub mod rpc;
 pub mod site;
+pub mod truth_pages;
 
 use std::path::PathBuf;
 use std::time::Duration;

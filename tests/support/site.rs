@@ -92,6 +92,7 @@ impl Site {
             .route("/download", get(|| async { Html(crate::pages::DOWNLOAD) }))
             .route("/widget", get(|| async { Html(crate::pages::WIDGET) }))
             .route("/login", get(|| async { Html(crate::pages::LOGIN) }))
+            .route("/truth", get(|| async { Html(crate::truth_pages::TRUTH) }))
             .route("/observe", get(|| async { Html(crate::pages::OBSERVE) }))
             .route("/big", get(|| async { Html(crate::pages::big_page()) }))
             .route("/observe.js", get(|| async { ([("content-type", "text/javascript")], crate::pages::OBSERVE_JS) }))

@@ -32,9 +32,11 @@ impl BrowserError {
             | "dialog_open"
             | "no_dialog"
             | "check_failed"
+            | "action_failed"
             | "tab_busy" => 409,
             "navigation_timeout" | "wait_timeout_exceeded" => 504,
-            "invalid_selector" | "invalid_mode" | "unknown_key" | "file_not_found" => 400,
+            "invalid_selector" | "invalid_mode" | "unknown_key" | "file_not_found" | "option_not_found"
+            | "invalid_value" | "not_editable" => 400,
             _ => 502,
         }
     }

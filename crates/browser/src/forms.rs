@@ -9,20 +9,38 @@ use serde_json::{json, Value};
 use std::path::Path;
 
 on_active_target!(Select => Selected, |cmd, ctx| {
-    let r = ctx.ref_op(&cmd.element, "select", json!(cmd.values)).await?;
-    Ok(Selected { selected: r["selected"].as_number().cloned() })
+    let r = &cmd.element;
+    let done = ctx.ref_op(r, "select", json!(cmd.values)).await?;
+    refused(&done, "values", "", r, "")?;
+    Ok(Selected { selected: done["selected"].as_number().cloned() })
 });
 on_active_target!(Check => CheckState, |cmd, ctx| ctx.check(&cmd.element, cmd.checked.unwrap_or(true)).await);
 on_active_target!(Fill => Filled, |cmd, ctx| {
     for (i, field) in cmd.fields.iter().enumerate() {
-        let done = ctx.ref_op(&field.element, "fill", field.value.clone()).await?;
-        if let Some(problem) = done["error"].as_str() {
-            return Err(Error::param(&format!("fields[{i}]"), format!("ref {}: {problem}", field.element)));
-        }
+        let r = &field.element;
+        let done = ctx.ref_op(r, "fill", field.value.clone()).await?;
+        let before = if i == 0 { "" } else { " (the fields before it were filled)" };
+        refused(&done, &format!("fields[{i}].value"), &format!("fields[{i}]: "), r, before)?;
     }
     Ok(Filled { filled: cmd.fields.len() })
 });
 on_active_target!(Upload => Uploaded, |cmd, ctx| ctx.upload(&cmd.element, &cmd.files).await);
+
+/// The page's `{error, code}` answer to an op on ref `r` as a typed error with that code:
+/// `{lead}ref {r} {error}{tail}`, the page's `error` being a predicate about the element
+/// (`is a button, which cannot take text`); `invalid_param` becomes a parameter error on
+/// `param`. `Ok` when the op answered no error.
+fn refused(answer: &Value, param: &str, lead: &str, r: &str, tail: &str) -> Result<(), Error> {
+    let Some(problem) = answer["error"].as_str() else { return Ok(()) };
+    let code = match answer["code"].as_str().unwrap_or_default() {
+        "invalid_param" => return Err(Error::param(param, format!("ref {r} {problem}"))),
+        "not_editable" => "not_editable",
+        "option_not_found" => "option_not_found",
+        "invalid_value" => "invalid_value",
+        _ => "action_failed",
+    };
+    Err(err(code, format!("{lead}ref {r} {problem}{tail}")))
+}
 
 impl Ctx<'_> {
     /// Clicks a checkbox or radio only if it is not already as wanted, then reads it back.
@@ -70,5 +88,43 @@ impl Ctx<'_> {
         let files = serde_json::from_value(got["result"]["value"].clone())
             .map_err(|e| err("js_error", format!("the page answered an odd file list: {e}")))?;
         Ok(Uploaded { files })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::BrowserError;
+
+    #[test]
+    fn the_pages_refusal_keeps_its_code_and_names_the_ref() {
+        assert_eq!(refused(&json!({"selected": 1}), "values", "", "r1", ""), Ok(()));
+        let button = json!({"error": "is a button, which cannot take text", "code": "not_editable"});
+        let Err(Error::Browser(e)) =
+            refused(&button, "fields[2].value", "fields[2]: ", "r5", " (the fields before it were filled)")
+        else {
+            panic!("a browser error")
+        };
+        assert_eq!(e.code, "not_editable");
+        assert_eq!(
+            e.message,
+            "fields[2]: ref r5 is a button, which cannot take text (the fields before it were filled)"
+        );
+        for code in ["option_not_found", "invalid_value", "action_failed"] {
+            let Err(Error::Browser(e)) = refused(&json!({"error": "x", "code": code}), "v", "", "r1", "") else {
+                panic!("{code}")
+            };
+            assert_eq!(e.code, code);
+        }
+        let odd = refused(&json!({"error": "unknown op nope"}), "v", "", "r1", "");
+        assert!(matches!(odd, Err(Error::Browser(BrowserError { code: "action_failed", .. }))), "{odd:?}");
+        let param = refused(
+            &json!({"error": "is a checkbox, which takes true or false", "code": "invalid_param"}),
+            "fields[0].value",
+            "",
+            "r2",
+            "",
+        );
+        assert_eq!(param, Err(Error::param("fields[0].value", "ref r2 is a checkbox, which takes true or false")));
     }
 }

@@ -392,7 +392,9 @@ impl Walker<'_> {
         }
         let editable_root =
             node.props.get("editable").and_then(Value::as_str) == Some("richtext") && node.role != "StaticText";
-        editable_root || node.backend_id.is_some_and(|b| self.clickable.contains(&b))
+        // A label is clickable only to reach its control, which has a ref of its own.
+        let label = node.role == "LabelText";
+        editable_root || (!label && node.backend_id.is_some_and(|b| self.clickable.contains(&b)))
     }
 }
 

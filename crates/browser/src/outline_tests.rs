@@ -200,3 +200,17 @@ fn hidden_nodes_leave_no_line_but_their_shown_children_stay() {
     let got = lines(vec![n(1, "RootWebArea", "T", &[2]), hidden, n(3, "button", "Go", &[])], &[]);
     assert_eq!(got, ["[r3] button \"Go\""]);
 }
+
+#[test]
+fn a_label_is_text_and_its_control_has_the_ref() {
+    let got = lines(
+        vec![
+            n(1, "RootWebArea", "T", &[2, 4]),
+            n(2, "LabelText", "", &[3]),
+            n(3, "StaticText", "User", &[]),
+            with_value(n(4, "textbox", "User", &[]), ""),
+        ],
+        &[2],
+    );
+    assert_eq!(got, ["text: User", "[r4] textbox \"User\""]);
+}
