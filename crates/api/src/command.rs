@@ -84,6 +84,70 @@ impl CommandInfo {
     }
 }
 
+/// A front end whose readers see daemon commands under its own names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Front {
+    /// An MCP agent: a command is its tool (`browser_snapshot`); a command no tool offers
+    /// (the hub's and the relay's own) is named as the CLI runs it.
+    Mcp,
+    /// A person or script at the command line: `opendevbrowser snapshot`.
+    Cli,
+}
+
+impl CommandInfo {
+    /// How `front` names this command.
+    pub fn name_in(&self, front: Front) -> String {
+        match (front, self.tool) {
+            (Front::Mcp, Some(tool)) => tool.name.to_owned(),
+            _ => format!("opendevbrowser {}", self.cli),
+        }
+    }
+}
+
+/// `text` with every daemon command name in it (`nav.snapshot`, `targets.list`) replaced
+/// by what `front` calls that command ([`CommandInfo::name_in`]). Whole names only: a name
+/// that runs on into more of a word or a longer dotted name (`nav.snapshotX`,
+/// `x.nav.snapshot`, `nav.snapshot.y`) is left alone. Errors, help and tool descriptions
+/// go through it; the page's own data does not.
+pub fn in_words_of(front: Front, text: &str) -> std::borrow::Cow<'_, str> {
+    let part = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts_word = text.is_char_boundary(i) && (i == 0 || !(part(bytes[i - 1] as char) || bytes[i - 1] == b'.'));
+        let found = starts_word
+            .then(|| {
+                registry().iter().filter(|c| text[i..].starts_with(c.name)).max_by_key(|c| c.name.len()).filter(|c| {
+                    let rest = &text[i + c.name.len()..];
+                    let mut after = rest.chars();
+                    match after.next() {
+                        None => true,
+                        Some(c) if part(c) => false,
+                        Some('.') => !after.next().is_some_and(part),
+                        Some(_) => true,
+                    }
+                })
+            })
+            .flatten();
+        match found {
+            Some(info) => {
+                out.push_str(&text[copied..i]);
+                out.push_str(&info.name_in(front));
+                i += info.name.len();
+                copied = i;
+            }
+            None => i += 1,
+        }
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// The params schema of `C` as a JSON value.
 pub fn schema_of<C: Command>() -> Value {
     serde_json::to_value(schemars::schema_for!(C)).unwrap_or(Value::Null)
@@ -236,6 +300,32 @@ mod tests {
         for (i, t) in tools.iter().enumerate() {
             assert!(t.name.starts_with("browser_") && tools[..i].iter().all(|o| o.name != t.name), "{}", t.name);
             assert!(t.guide.len() <= 400, "{}: keep tool descriptions tight", t.name);
+        }
+    }
+
+    #[test]
+    fn daemon_names_become_the_front_ends_names_whole_names_only() {
+        let hub = "unknown ref \"r9\" for this page: take a snapshot (nav.snapshot) first";
+        assert_eq!(
+            in_words_of(Front::Mcp, hub),
+            "unknown ref \"r9\" for this page: take a snapshot (browser_snapshot) first"
+        );
+        assert_eq!(
+            in_words_of(Front::Cli, hub),
+            "unknown ref \"r9\" for this page: take a snapshot (opendevbrowser snapshot) first"
+        );
+        assert_eq!(in_words_of(Front::Mcp, "from `targets.list`."), "from `browser_tabs`.");
+        assert_eq!(in_words_of(Front::Mcp, "interact.fill,interact.type"), "browser_fill_form,browser_type");
+        assert_eq!(in_words_of(Front::Mcp, "call relay.wait"), "call opendevbrowser bind-wait", "no tool: the CLI's");
+        for untouched in
+            ["nav.snapshotX", "x.nav.snapshot", "nav.snapshot.y", "mynav.snapshot", "nav.snap", "Page.navigate"]
+        {
+            assert!(matches!(in_words_of(Front::Mcp, untouched), std::borrow::Cow::Borrowed(_)), "{untouched}");
+        }
+        assert_eq!(in_words_of(Front::Cli, "é nav.goto…"), "é opendevbrowser goto…");
+        for c in registry() {
+            let said = in_words_of(Front::Mcp, c.name);
+            assert!(CommandInfo::find(&said).is_none() && said != c.name, "{}", c.name);
         }
     }
 

@@ -3,10 +3,12 @@
 //! (camelCase `timeoutMs` becomes `--timeout-ms`; the field's doc comment is the help; its
 //! JSON Schema type picks how the text is read; `enum` values are checked by clap).
 //! Booleans get `--x` and `--no-x` (plus `--headed` for `--no-headless`). Session
-//! commands also take `--session-id`, defaulting to this instance's last `launch`.
+//! commands also take `--session-id`, defaulting to this instance's last `launch`. The
+//! help names commands as the CLI runs them (`opendevbrowser snapshot`), never by their
+//! daemon names.
 
 use clap::{Arg, ArgAction, ArgMatches};
-use opendevbrowser_api::command::{registry, CommandInfo};
+use opendevbrowser_api::command::{in_words_of, registry, CommandInfo, Front};
 use opendevbrowser_api::Scope;
 use serde_json::{json, Map, Value};
 
@@ -67,7 +69,8 @@ fn flags(info: &CommandInfo) -> Vec<Flag> {
                 long: kebab(field),
                 kind: kind(&prop),
                 required: required.contains(&field.as_str()),
-                help: prop["description"].as_str().unwrap_or("").replace('\n', " "),
+                help: in_words_of(Front::Cli, &prop["description"].as_str().unwrap_or("").replace('\n', " "))
+                    .into_owned(),
                 choices: choices(&prop),
             }
         })
@@ -120,11 +123,10 @@ pub fn augment(mut cli: clap::Command) -> clap::Command {
 }
 
 fn subcommand(info: &CommandInfo) -> clap::Command {
-    let mut sub = clap::Command::new(info.cli).about(info.about).after_help(format!("Daemon command: {}", info.name));
+    let mut sub = clap::Command::new(info.cli).about(in_words_of(Front::Cli, info.about).into_owned());
     if needs_session(info) {
-        sub = sub.arg(
-            Arg::new("session-id").long("session-id").help("Session (default: the last `launch` of this instance)"),
-        );
+        let help = "Session (default: the last `opendevbrowser launch` of this instance)";
+        sub = sub.arg(Arg::new("session-id").long("session-id").help(help));
     }
     for flag in flags(info) {
         let mut arg = Arg::new(flag.long.clone()).long(flag.long.clone()).help(flag.help.clone());
@@ -216,6 +218,19 @@ mod tests {
                 assert!(sub.get_arguments().any(|a| a.get_long() == Some(&flag.long)), "{} --{}", info.cli, flag.long);
             }
         }
+    }
+
+    #[test]
+    fn help_names_cli_commands_not_daemon_commands() {
+        let mut cli = crate::Cli::command_with_generated();
+        let mut help = cli.render_long_help().to_string();
+        for sub in cli.get_subcommands_mut() {
+            help.push_str(&sub.render_long_help().to_string());
+        }
+        let daemon: Vec<&str> = registry().iter().map(|c| c.name).filter(|n| help.contains(n)).collect();
+        assert!(daemon.is_empty(), "daemon names in --help: {daemon:?}");
+        let tab_use = cli.find_subcommand_mut("target-use").unwrap().render_long_help().to_string();
+        assert!(tab_use.contains("From `opendevbrowser targets`"), "{tab_use}");
     }
 
     #[test]

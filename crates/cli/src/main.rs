@@ -6,7 +6,7 @@ mod saved;
 mod text;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use opendevbrowser_api::command::CommandInfo;
+use opendevbrowser_api::command::{in_words_of, CommandInfo, Front};
 use opendevbrowser_api::commands::{Connect, Disconnect, Launch};
 use opendevbrowser_api::Command as _;
 use opendevbrowser_client::{ClientError, ClientOptions, HubClient};
@@ -238,11 +238,17 @@ fn finish(json: bool, result: Result<Value, ClientError>) -> ExitCode {
             if json {
                 println!("{}", json!({"ok": false, "error": e.to_json()}));
             } else {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", error_text(&e));
             }
             ExitCode::from(exit_code(&e))
         }
     }
+}
+
+/// An error as a person at the command line reads it: the commands it names are the
+/// CLI's (`opendevbrowser snapshot`, not `nav.snapshot`).
+fn error_text(e: &ClientError) -> String {
+    in_words_of(Front::Cli, &e.to_string()).into_owned()
 }
 
 fn print_output(json: bool, output: &Value) {
@@ -411,4 +417,25 @@ where
     let result = f(client).await;
     let _ = opendevbrowser_client::client::raw_call(&reqwest::Client::new(), &endpoint, "relay.release", release).await;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_cli_commands_not_daemon_commands() {
+        let e = ClientError::Hub {
+            code: "unknown_ref".into(),
+            message: "unknown ref \"r9\" for this page: take a snapshot (nav.snapshot) first".into(),
+            status: 400,
+            details: json!({}),
+        };
+        assert_eq!(
+            error_text(&e),
+            "unknown ref \"r9\" for this page: take a snapshot (opendevbrowser snapshot) first (unknown_ref)"
+        );
+        let gone = ClientError::OutcomeUnknown { command: "targets.list".into() };
+        assert!(error_text(&gone).contains("running `opendevbrowser targets`"), "{}", error_text(&gone));
+    }
 }

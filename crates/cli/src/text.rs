@@ -1,6 +1,7 @@
 //! Human-readable text: the hand-written commands' answers, and [`render`] for every
 //! generated command's data (the `--json` form is the data itself).
 
+use opendevbrowser_api::command::{in_words_of, CommandInfo, Front};
 use opendevbrowser_api::status::HubStatus;
 use serde_json::Value;
 
@@ -58,7 +59,7 @@ pub fn render(data: &Value) -> String {
         let encoding = if map["base64Encoded"] == true { ", base64" } else { "" };
         format!("{body}\n({} bytes{encoding}{cut})", text(bytes))
     } else if let Some(commands) = map.get("commands").and_then(Value::as_array) {
-        lines(commands, text)
+        lines(commands, command)
     } else {
         let fields = map.iter().filter(|(k, _)| *k != "dialogs");
         fields.map(|(k, v)| format!("{k}: {}", text(v))).collect::<Vec<_>>().join("\n")
@@ -81,6 +82,15 @@ fn snapshot(map: &serde_json::Map<String, Value>, content: &str) -> String {
         out.push_str(&format!("\n… more of this page: opendevbrowser snapshot --cursor {}", text(cursor)));
     }
     out
+}
+
+/// A command the hub answers as the CLI runs it, with its one line (a command this CLI
+/// does not know yet keeps the hub's name).
+fn command(name: &Value) -> String {
+    match name.as_str().and_then(CommandInfo::find) {
+        Some(info) => format!("{:<36} {}", info.name_in(Front::Cli), in_words_of(Front::Cli, info.about)),
+        None => text(name),
+    }
 }
 
 fn event(e: &Value) -> String {
@@ -177,6 +187,8 @@ mod tests {
             {"seq": 4, "event": "response", "status": 200, "url": "http://a/x"}], "nextSeq": 4});
         assert_eq!(render(&logs), "#3 log ready\n#4 response 200 http://a/x\n(next: --since-seq 4)");
         assert_eq!(render(&json!({"pages": []})), "(none)");
+        let commands = render(&json!({"commands": ["nav.snapshot", "future.thing"]}));
+        assert!(commands.starts_with("opendevbrowser snapshot ") && commands.ends_with("\nfuture.thing"), "{commands}");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Hub answers as MCP tool results an agent can use: the snapshot outline as plain text
 //! with a paging hint, screenshots as image content, other results as compact JSON, and
-//! every error as `isError` text naming its code, what happened and what to do.
+//! every error as `isError` text naming its code, what happened and what to do, with the
+//! commands it names called by their tool names (`browser_snapshot`, not `nav.snapshot`).
 
+use opendevbrowser_api::command::{in_words_of, Front};
 use opendevbrowser_client::ClientError;
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::Value;
@@ -59,11 +61,15 @@ fn screenshot(data: &Value, keep_file: bool) -> CallToolResult {
 
 /// A hub (or connection) error as a tool error.
 pub fn failure(e: &ClientError) -> CallToolResult {
-    failure_text(e.code(), &e.to_string())
+    match e {
+        // The code leads the text already; the message need not repeat it.
+        ClientError::Hub { code, message, .. } => failure_text(code, message),
+        other => failure_text(other.code(), &other.to_string()),
+    }
 }
 
 fn failure_text(code: &str, message: &str) -> CallToolResult {
-    let mut text = format!("{code}: {message}");
+    let mut text = format!("{code}: {}", in_words_of(Front::Mcp, message));
     if let Some(fix) = fix(code) {
         text.push_str(&format!("\nWhat to do: {fix}"));
     }
@@ -136,5 +142,45 @@ mod tests {
         assert_eq!(r.is_error, Some(true));
         let text = serde_json::to_value(&r.content).unwrap()[0]["text"].as_str().unwrap().to_owned();
         assert!(text.starts_with("stale_ref: ref r3") && text.contains("browser_snapshot again"), "{text}");
+    }
+
+    fn text_of(r: &CallToolResult) -> String {
+        serde_json::to_value(&r.content).unwrap()[0]["text"].as_str().unwrap().to_owned()
+    }
+
+    fn hub_error(code: &str, message: &str) -> ClientError {
+        ClientError::Hub { code: code.into(), message: message.into(), status: 400, details: json!({}) }
+    }
+
+    #[test]
+    fn errors_name_tools_not_daemon_commands() {
+        let r = failure(&hub_error(
+            "unknown_ref",
+            "unknown ref \"r999\" for this page: take a snapshot (nav.snapshot) first",
+        ));
+        assert_eq!(
+            text_of(&r),
+            "unknown_ref: unknown ref \"r999\" for this page: take a snapshot (browser_snapshot) first\n\
+             What to do: call browser_snapshot again and use a ref from the new outline"
+        );
+        // What the hub and the browser say today where they name a command.
+        let said = [
+            ("dialog_open", "a confirm dialog \"Sure?\" is open: answer it with page.dialog"),
+            ("unknown_request", "no request \"7\" in this session's network log (devtools.networkPoll lists them)"),
+            ("unknown_target", "no page of this session is open: open one with targets.new"),
+            ("unknown_session", "no session s1: it was disconnected or never existed (session.launch)"),
+            ("relay_busy", "relay busy: held by c/i until 2025-01-01T00:00:00Z; you would be number 1 in the queue (relay.wait waits for your turn)"),
+            ("binding_required", "this command drives the browser and needs a binding: call relay.bind first and pass its bindingId"),
+            ("unknown_command", "unknown command `x`; `hub.commands` lists them all (or see `opendevbrowser --help`)"),
+            ("invalid_param", "invalid parameter `fields`: interact.fill needs at least one"),
+            ("dialog_open", "use page.dialog with action accept or dismiss (CLI: `opendevbrowser dialog --action accept`)"),
+            ("not_supported", "use a managed session (session.launch mode managed, headless)"),
+        ];
+        for (code, message) in said {
+            let text = text_of(&failure(&hub_error(code, message)));
+            assert_eq!(crate::tools::tests::daemon_names_in(&text), Vec::<String>::new(), "{text}");
+        }
+        let gone = failure(&ClientError::OutcomeUnknown { command: "interact.click".into() });
+        assert!(text_of(&gone).contains("running `browser_click`"), "{}", text_of(&gone));
     }
 }

@@ -1,15 +1,19 @@
-//! The `rmcp` handler: `initialize` names the agent, `tools/list` is [`tools::list`],
+//! The `rmcp` handler: `initialize` names the agent (and reports this server as
+//! opendevbrowser with its version), `tools/list` is [`tools::list`],
 //! `tools/call` runs the tool's contract command through the [`Agent`].
 
 use crate::agent::{Agent, AgentOptions};
 use crate::{results, tools};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, InitializeRequestParams, InitializeResult,
-    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, InitializeRequestParams,
+    InitializeResult, ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use std::sync::Arc;
+
+/// The name `initialize` reports (with the crate's version).
+pub const SERVER_NAME: &str = "opendevbrowser";
 
 /// Instructions every client shows its model.
 const INSTRUCTIONS: &str = "Drives a real Chrome (the user's, through the opendevbrowser extension, or a \
@@ -62,6 +66,7 @@ impl McpServer {
 impl ServerHandler for McpServer {
     fn get_info(&self) -> InitializeResult {
         let mut info = InitializeResult::new(ServerCapabilities::builder().enable_tools().build());
+        info.server_info = Implementation::new(SERVER_NAME, env!("CARGO_PKG_VERSION"));
         info.instructions = Some(INSTRUCTIONS.to_owned());
         info
     }
@@ -110,4 +115,19 @@ fn progress_sender(context: &RequestContext<RoleServer>) -> crate::agent::Progre
         }
     });
     Some(tx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initialize_names_this_server_and_its_version() {
+        let info = McpServer::new(AgentOptions::default()).get_info();
+        assert_eq!(
+            (info.server_info.name.as_str(), info.server_info.version.as_str()),
+            ("opendevbrowser", env!("CARGO_PKG_VERSION"))
+        );
+        assert!(info.capabilities.tools.is_some());
+    }
 }

@@ -11,7 +11,7 @@ macro_rules! ref_read {
         #[doc = concat!("`", $name, "`.")]
         #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
         pub struct $ty {
-            /// The element's ref from the last snapshot.
+            /// The element's ref.
             #[serde(rename = "ref")]
             #[schemars(length(min = 1))]
             pub element: String,
@@ -24,16 +24,16 @@ macro_rules! ref_read {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GetHtml {
-    /// The element's ref from the last snapshot.
+    /// The element's ref.
     #[serde(rename = "ref")]
     #[schemars(length(min = 1))]
     pub element: String,
-    /// At most this many characters (default 8000).
+    /// Cut at this many characters (default 8000).
     #[schemars(range(max = 1_000_000))]
     pub max_chars: Option<u64>,
 }
 command!(GetHtml: "dom.getHtml", cli "dom-html", Session, -> Html, "An element's outer HTML by ref",
-    tool("browser_get_html", reads, "The outer HTML of an element by ref (cut at maxChars)."));
+    tool("browser_get_html", reads, "An element's outer HTML."));
 
 /// An element's HTML.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,16 +49,16 @@ pub struct Html {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GetText {
-    /// The element's ref from the last snapshot.
+    /// The element's ref.
     #[serde(rename = "ref")]
     #[schemars(length(min = 1))]
     pub element: String,
-    /// At most this many characters (default 8000).
+    /// Cut at this many characters (default 8000).
     #[schemars(range(max = 1_000_000))]
     pub max_chars: Option<u64>,
 }
 command!(GetText: "dom.getText", cli "dom-text", Session, -> Text, "An element's visible text by ref",
-    tool("browser_get_text", reads, "The visible text of an element by ref (cut at maxChars)."));
+    tool("browser_get_text", reads, "An element's visible text."));
 
 /// An element's text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,7 +72,7 @@ pub struct Text {
 /// `dom.getAttr`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct GetAttr {
-    /// The element's ref from the last snapshot.
+    /// The element's ref.
     #[serde(rename = "ref")]
     #[schemars(length(min = 1))]
     pub element: String,
@@ -81,16 +81,16 @@ pub struct GetAttr {
     pub name: String,
 }
 command!(GetAttr: "dom.getAttr", cli "dom-attr", Session, -> Reading, "An attribute of an element by ref (null when absent)",
-    tool("browser_get_attribute", reads, "One attribute of an element by ref (null when absent)."));
+    tool("browser_get_attribute", reads, "An element's attribute (null when absent)."));
 
 ref_read!(GetValue: "dom.getValue", cli "dom-value", -> Reading, "The value of a form field by ref",
-    tool("browser_get_value", "The current value of a form field by ref."));
+    tool("browser_get_value", "A form field's current value."));
 ref_read!(IsVisible: "dom.isVisible", cli "is-visible", -> Reading, "Whether an element by ref is visible",
-    tool("browser_is_visible", "Whether an element by ref is visible."));
+    tool("browser_is_visible", "Whether an element is visible."));
 ref_read!(IsEnabled: "dom.isEnabled", cli "is-enabled", -> Reading, "Whether an element by ref is enabled",
-    tool("browser_is_enabled", "Whether an element by ref is enabled."));
+    tool("browser_is_enabled", "Whether an element is enabled."));
 ref_read!(IsChecked: "dom.isChecked", cli "is-checked", -> Reading, "Whether a checkbox or radio by ref is checked",
-    tool("browser_is_checked", "Whether a checkbox or radio by ref is checked."));
+    tool("browser_is_checked", "Whether a checkbox or radio is checked."));
 
 /// One value read from an element (a string, a boolean or null).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,24 +103,24 @@ pub struct Reading {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Screenshot {
-    /// Where to write the image (default: a new file in the temp directory).
+    /// Save it here (default: a temp file).
     pub path: Option<String>,
     /// Only this element.
     #[serde(rename = "ref")]
     pub element: Option<String>,
-    /// `png` (default) or `jpeg` (smaller).
+    /// Default png.
     #[schemars(extend("enum" = ["png", "jpeg"]))]
     pub format: Option<String>,
-    /// JPEG quality, 0-100 (default 80).
+    /// JPEG quality (default 80).
     #[schemars(range(max = 100))]
     pub quality: Option<u8>,
-    /// The whole page, beyond the viewport (not with a ref).
+    /// The whole page, not only the viewport.
     pub full_page: Option<bool>,
-    /// Also return the image bytes in the result (base64, `data`).
+    /// Also answer the bytes as base64 (`data`).
     pub inline: Option<bool>,
 }
 command!(Screenshot: "page.screenshot", cli "screenshot", Session, -> Shot, "Save a PNG (or JPEG) of the active tab, the full page, or one element by ref",
-    tool("browser_take_screenshot", reads, "A screenshot of the active tab (or one element by ref), returned as an image. Prefer browser_snapshot to read or act; use this to see layout."));
+    tool("browser_take_screenshot", reads, "A screenshot of the active tab, as an image. To read the page or act, browser_snapshot is better."));
 
 /// An image that was written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,7 +142,7 @@ pub struct Shot {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsolePoll {
-    /// Only events after this sequence number (the previous `nextSeq`).
+    /// Only newer ones: the last answer's `nextSeq`.
     pub since_seq: Option<u64>,
     /// At most this many (default 50).
     #[schemars(range(max = 1000))]
@@ -150,27 +150,26 @@ pub struct ConsolePoll {
 }
 command!(ConsolePoll: "devtools.consolePoll", cli "console-poll", Session, -> Events,
     "Console messages and page errors since a sequence number (with source location and stack)",
-    tool("browser_console_messages", reads, "Console messages and page errors: level, text, where in the source (url, line, column) and the stack. Pass the nextSeq of the last call as sinceSeq to get only new ones."));
+    tool("browser_console_messages", reads, "Console messages and page errors: level, text, source (url, line, column), stack."));
 
 /// `devtools.networkPoll`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkPoll {
-    /// Only events after this sequence number (the previous `nextSeq`).
+    /// Only newer ones: the last answer's `nextSeq`.
     pub since_seq: Option<u64>,
     /// At most this many (default 50).
     #[schemars(range(max = 1000))]
     pub max: Option<u64>,
-    /// Only requests whose URL contains this text, or matches it as a glob when it has a
-    /// `*` (e.g. `*/api/*`).
+    /// Only URLs that contain this, or match it as a glob if it has `*` (`*/api/*`).
     pub url_pattern: Option<String>,
-    /// Only requests of this resource type: `Document`, `XHR`, `Fetch`, `Script`,
-    /// `Stylesheet`, `Image`, `Font`, `Media`, `WebSocket`, `Other`…
+    /// Only this type: Document, XHR, Fetch, Script, Stylesheet, Image, Font, Media,
+    /// WebSocket, Other…
     pub resource_type: Option<String>,
 }
 command!(NetworkPoll: "devtools.networkPoll", cli "network-poll", Session, -> Events,
     "Network requests and responses since a sequence number (with headers and timing)",
-    tool("browser_network_requests", reads, "Network requests and responses: URL, method, status, type, request and response headers, timing, size. Filter with urlPattern (text or glob) and resourceType (XHR, Fetch, Document…). Read a body with browser_network_body. Pass the nextSeq of the last call as sinceSeq to get only new ones."));
+    tool("browser_network_requests", reads, "Network requests and responses: URL, method, status, type, headers, timing, size (bodies: browser_network_body)."));
 
 /// Logged events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,15 +9,15 @@ use serde_json::Value;
 /// `interact.check`: make a checkbox or radio checked (or not) and verify it stuck.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Check {
-    /// The checkbox's or radio's ref.
+    /// The element's ref.
     #[serde(rename = "ref")]
     #[schemars(length(min = 1))]
     pub element: String,
-    /// `true` (default) to check, `false` to uncheck.
+    /// `false` to uncheck (default true).
     pub checked: Option<bool>,
 }
 command!(Check: "interact.check", cli "check", Session, -> CheckState, "Check (or uncheck) a checkbox or radio by ref, clicking it only if needed, and verify the result",
-    tool("browser_check", writes, "Check a checkbox/radio by ref (checked=false unchecks), clicking only if needed; fails with check_failed if the page did not take it."));
+    tool("browser_check", writes, "Check or uncheck a checkbox or radio, clicking only if needed; check_failed if the page did not take it."));
 
 /// A checkbox's state after `interact.check`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,20 +35,19 @@ pub struct Field {
     #[serde(rename = "ref")]
     #[schemars(length(min = 1))]
     pub element: String,
-    /// Text for text fields; an option's value or label for a select; true/false for a
-    /// checkbox or radio.
+    /// Text; a select's option (value or label); true/false for a checkbox or radio.
     pub value: Value,
 }
 
 /// `interact.fill`: set many form fields in one call.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Fill {
-    /// The fields, in order.
+    /// In order.
     #[schemars(length(min = 1))]
     pub fields: Vec<Field>,
 }
 command!(Fill: "interact.fill", cli "fill", Session, -> Filled, "Fill many form fields at once (text, select, checkbox, radio) by ref",
-    tool("browser_fill_form", writes, "Fill many fields in one call: fields=[{ref, value}], text for text fields, an option for selects, true/false for checkboxes and radios."));
+    tool("browser_fill_form", writes, "Fill many form fields in one call."));
 
 /// What `interact.fill` did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,16 +59,16 @@ pub struct Filled {
 /// `interact.upload`: put files into a file input.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Upload {
-    /// The file input's ref (`<input type=file>`).
+    /// The element's ref.
     #[serde(rename = "ref")]
     #[schemars(length(min = 1))]
     pub element: String,
-    /// Paths of the files on this machine.
+    /// Paths on this machine.
     #[schemars(length(min = 1))]
     pub files: Vec<String>,
 }
 command!(Upload: "interact.upload", cli "upload", Session, -> Uploaded, "Upload files into a file input by ref",
-    tool("browser_file_upload", writes, "Set the files of a file input by ref (paths on this machine); the page gets its change event."));
+    tool("browser_file_upload", writes, "Set the files of a file input; the page gets its change event."));
 
 /// The files an input now holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

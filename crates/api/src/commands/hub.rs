@@ -83,19 +83,19 @@ pub struct CdpSend {
     /// CDP method, e.g. `Page.navigate`.
     #[schemars(length(min = 1))]
     pub method: String,
-    /// CDP params.
+    /// Its params.
     pub params: Option<Map<String, Value>>,
-    /// Flat CDP session to run in (from `Target.attachToTarget`).
+    /// Flat CDP session (from `Target.attachToTarget`).
     pub session_id: Option<String>,
     /// Give up after this long (default 30000).
     #[schemars(range(max = 300_000))]
     pub timeout_ms: Option<u64>,
-    /// How long to wait for the extension's handshake (default 10000).
+    /// Ms to wait for the extension's handshake (default 10000).
     #[schemars(range(max = 300_000))]
     pub ready_timeout_ms: Option<u64>,
 }
 command!(CdpSend: "cdp.send", cli "cdp", Hub, -> Value, "Send one raw CDP command through the extension (needs the binding)",
-    tool("browser_cdp", writes, "Escape hatch: send one raw Chrome DevTools Protocol command to the user's Chrome through the extension. Prefer the other tools."));
+    tool("browser_cdp", writes, "Escape hatch: one raw Chrome DevTools Protocol command to the user's Chrome. Prefer the other tools."));
 
 /// A granted or renewed binding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

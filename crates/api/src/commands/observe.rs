@@ -11,15 +11,15 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkBody {
-    /// The `requestId` of a `devtools.networkPoll` entry.
+    /// From an entry of `devtools.networkPoll`.
     pub request_id: String,
-    /// Cut the body at this many bytes (default 100000).
+    /// Cut at this many bytes (default 100000).
     #[schemars(range(min = 1, max = 5_000_000))]
     pub max_bytes: Option<u64>,
 }
 command!(NetworkBody: "devtools.networkBody", cli "network-body", Session, -> ResponseBody,
     "The body of a response in the network log (size-capped)",
-    tool("browser_network_body", reads, "The body of one response from browser_network_requests (pass its requestId). Text as is, binary as base64; cut at maxBytes (default 100000)."));
+    tool("browser_network_body", reads, "A response's body: text as is, binary as base64."));
 
 /// A response body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,31 +42,31 @@ pub struct ResponseBody {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Cookies {
-    /// `list` (default), `set` (name, value and options), `delete` (name) or `clear` (every
-    /// cookie the page's URL would send).
+    /// Default list; set: name, value and the other fields; delete: name; clear: every
+    /// cookie the page's URL sends.
     #[schemars(extend("enum" = ["list", "set", "delete", "clear"]))]
     pub action: Option<String>,
-    /// The cookie's name (set, delete).
+    /// The cookie's name.
     pub name: Option<String>,
-    /// Its value (set).
+    /// The cookie's value.
     pub value: Option<String>,
-    /// Its path (set; default `/`).
+    /// Default `/`.
     pub path: Option<String>,
-    /// Its domain (set; default the page's host only).
+    /// Default: the page's host only.
     pub domain: Option<String>,
-    /// When it expires, in seconds since the epoch (set; default: a session cookie).
+    /// Seconds since the epoch (default: a session cookie).
     pub expires: Option<f64>,
-    /// Hidden from the page's JavaScript (set).
+    /// Hidden from the page's JavaScript.
     pub http_only: Option<bool>,
-    /// Sent over HTTPS only (set).
+    /// HTTPS only.
     pub secure: Option<bool>,
-    /// `Strict`, `Lax` or `None` (set).
+    /// The cookie's SameSite.
     #[schemars(extend("enum" = ["Strict", "Lax", "None"]))]
     pub same_site: Option<String>,
 }
 command!(Cookies: "storage.cookies", cli "cookies", Session, -> CookieJar,
     "List, set, delete or clear the active page's cookies",
-    tool("browser_cookies", writes, "The cookies of the active page (action list, the default), or set one (name, value, path, expires, httpOnly, secure, sameSite), delete one by name, or clear them all. Answers the cookies after the change."));
+    tool("browser_cookies", writes, "The active page's cookies: list, set, delete or clear; answers them after the change."));
 
 /// The cookies of a page after a `storage.cookies` call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,20 +83,20 @@ pub struct CookieJar {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StorageItems {
-    /// `local` (default) or `session`.
+    /// Default local.
     #[schemars(extend("enum" = ["local", "session"]))]
     pub area: Option<String>,
-    /// `list` (default), `set` (key, value), `remove` (key) or `clear`.
+    /// Default list; set: key and value; remove: key.
     #[schemars(extend("enum" = ["list", "set", "remove", "clear"]))]
     pub action: Option<String>,
-    /// The item's key (set, remove).
+    /// The item's key.
     pub key: Option<String>,
-    /// Its value (set).
+    /// The item's value.
     pub value: Option<String>,
 }
 command!(StorageItems: "storage.items", cli "storage", Session, -> StorageContents,
     "List, set, remove or clear the active page's localStorage or sessionStorage",
-    tool("browser_storage", writes, "The active page's localStorage (area local, the default) or sessionStorage (area session): list, set (key, value), remove (key) or clear. Answers the items after the change."));
+    tool("browser_storage", writes, "The active page's localStorage or sessionStorage: list, set, remove or clear; answers the items after the change."));
 
 /// A storage area after a `storage.items` call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,30 +114,30 @@ pub struct StorageContents {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Emulate {
-    /// A device preset: `iPhone 15`, `Pixel 7`, `iPad Mini`, `Desktop 1080p` (size, pixel
-    /// ratio, touch and user agent); the other fields override it.
+    /// A preset (size, pixel ratio, touch, user agent): `iPhone 15`, `Pixel 7`, `iPad
+    /// Mini`, `Desktop 1080p`; the other fields override it.
     pub device: Option<String>,
-    /// Viewport width in CSS pixels.
+    /// Viewport width (CSS pixels).
     #[schemars(range(min = 1, max = 10_000))]
     pub width: Option<u32>,
-    /// Viewport height in CSS pixels.
+    /// Viewport height (CSS pixels).
     #[schemars(range(min = 1, max = 10_000))]
     pub height: Option<u32>,
     /// Device pixel ratio (default 1).
     #[schemars(range(min = 0.1, max = 10.0))]
     pub device_scale_factor: Option<f64>,
-    /// Mobile: touch events and the mobile viewport rules.
+    /// Touch events and the mobile viewport rules.
     pub mobile: Option<bool>,
-    /// The user agent the page sees (and servers receive).
+    /// What the page and servers see.
     pub user_agent: Option<String>,
-    /// Cut the tab off the network (`true`) or bring it back (`false`).
+    /// `true` cuts the tab off the network, `false` brings it back.
     pub offline: Option<bool>,
     /// Back to the real window, device and network first.
     pub reset: Option<bool>,
 }
 command!(Emulate: "page.emulate", cli "emulate", Session, -> Emulation,
     "Set the active tab's viewport, device (size, pixel ratio, touch, user agent) or offline mode",
-    tool("browser_emulate", writes, "Resize the viewport (width, height), emulate a device (device \"iPhone 15\", \"Pixel 7\", \"iPad Mini\", \"Desktop 1080p\", or deviceScaleFactor, mobile, userAgent) or go offline (offline true/false); reset true returns to normal. Answers what the page now sees."));
+    tool("browser_emulate", writes, "Set the active tab's viewport, device or offline mode; answers what the page now sees."));
 
 /// What the page sees after `page.emulate`, read from the page itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -162,18 +162,18 @@ pub struct Emulation {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Pdf {
-    /// Where to write it (default: a file in the temp dir).
+    /// Save it here (default: a temp file).
     pub path: Option<String>,
     /// Landscape pages.
     pub landscape: Option<bool>,
-    /// Print background colours and images.
+    /// With background colours and images.
     pub print_background: Option<bool>,
     /// Also answer the bytes as base64.
     pub inline: Option<bool>,
 }
 command!(Pdf: "page.pdf", cli "pdf", Session, -> PdfFile,
     "Print the active page to a PDF file (managed headless sessions)",
-    tool("browser_pdf", reads, "Save the page as a PDF (managed headless sessions only; the user's Chrome cannot print through the extension). Answers the file's path and size."));
+    tool("browser_pdf", reads, "Save the page as a PDF (managed headless sessions only); answers its path and size."));
 
 /// A PDF that was written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -14,16 +14,16 @@ pub struct Dialog {
     /// `accept` (OK) or `dismiss` (Cancel) the open dialog.
     #[schemars(extend("enum" = ["accept", "dismiss"]))]
     pub action: Option<String>,
-    /// Text to answer a prompt() with (accept only).
+    /// A prompt's answer (with accept).
     pub prompt_text: Option<String>,
-    /// From now on: `report` (default: commands answer `dialog_open` until you answer it),
-    /// `accept` or `dismiss` every dialog at once (each is listed in the next result).
+    /// For later dialogs: `report` (default: calls answer `dialog_open`), or answer each
+    /// at once (listed in the next result).
     #[schemars(extend("enum" = ["report", "accept", "dismiss"]))]
     pub policy: Option<String>,
 }
 command!(Dialog: "page.dialog", cli "dialog", Session, -> DialogAnswer,
     "Accept or dismiss the JavaScript dialog open on the active tab, or set the dialog policy",
-    tool("browser_handle_dialog", writes, "Answer the alert/confirm/prompt open on the page (action accept|dismiss, promptText for a prompt). While one is open every other tool answers dialog_open. policy accept|dismiss answers every later dialog by itself."));
+    tool("browser_handle_dialog", writes, "Answer the alert, confirm or prompt open on the page (while one is open, other tools answer dialog_open), or set how later ones are answered."));
 
 /// A JavaScript dialog as the page opened it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,19 +58,19 @@ pub struct DialogAnswer {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Evaluate {
-    /// An expression (`document.title`), or a function (`(el, a) => el.value + a`) called
-    /// with the element (when `ref` is given) and then `args`. Promises are awaited.
+    /// An expression (`document.title`) or a function (`(el, a) => el.value + a`) called
+    /// with the element (`ref`), then `args`.
     #[schemars(length(min = 1))]
     pub expression: String,
-    /// Call the function with this element (by ref) as its first argument.
+    /// An element (ref) as the function's first argument.
     #[serde(rename = "ref")]
     pub element: Option<String>,
-    /// JSON arguments passed to the function after the element.
+    /// JSON arguments after the element.
     pub args: Option<Vec<Value>>,
 }
 command!(Evaluate: "page.evaluate", cli "evaluate", Session, -> Evaluated,
     "Evaluate JavaScript (an expression, or a function on an element by ref) in the active tab",
-    tool("browser_evaluate", writes, "Run JavaScript in the page: an expression, or a function called with the element (ref) and args. Promises are awaited; the JSON value comes back. A throw is js_error with the message and stack."));
+    tool("browser_evaluate", writes, "Run JavaScript in the page; answers its JSON value (promises awaited). A throw is js_error with the message and stack."));
 
 /// A JSON-able result of `page.evaluate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,7 +86,7 @@ pub struct Evaluated {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Download {
-    /// The link or button that starts the download (ref).
+    /// The element's ref.
     #[serde(rename = "ref")]
     #[schemars(length(min = 1))]
     pub element: String,
@@ -96,7 +96,7 @@ pub struct Download {
 }
 command!(Download: "page.download", cli "download", Session, -> Downloaded,
     "Click an element by ref that starts a download, and wait for the saved file",
-    tool("browser_download", writes, "Click a link/button by ref that downloads a file; waits until it is saved and returns its path and size."));
+    tool("browser_download", writes, "Click an element that downloads a file and wait until it is saved; answers its path and size."));
 
 /// A file the browser saved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

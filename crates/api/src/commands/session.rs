@@ -9,30 +9,29 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Launch {
-    /// `extension` (the user's Chrome; needs the binding) or `managed` (a Chromium the hub
-    /// starts). Default: extension when it is connected, else managed.
+    /// `extension`: the user's own Chrome, logged in; `managed`: a Chromium of its own.
+    /// Default: extension when connected.
     #[schemars(extend("enum" = ["extension", "managed"]))]
     pub mode: Option<String>,
-    /// Managed mode: run without a window (default true).
+    /// Managed: no window (default true).
     pub headless: Option<bool>,
-    /// First page to open (default about:blank).
+    /// First page (default about:blank).
     pub start_url: Option<String>,
-    /// Managed mode: the browser binary to start (default: `$OPENDEVBROWSER_CHROME`, else
-    /// the first Chrome, Chromium, Edge or Brave at its standard install location).
+    /// Managed: the browser binary (default `$OPENDEVBROWSER_CHROME`, else an installed
+    /// Chrome, Chromium, Edge or Brave).
     pub chrome_path: Option<String>,
-    /// Extension mode: `relay` (default) drives the whole browser under the relay binding;
-    /// `tab` opens this agent's own tab under a tab lease (no binding), so several agents
-    /// work side by side, each in its own tab group.
+    /// Extension: `relay` (default) takes the whole browser, one agent at a time; `tab`
+    /// works in a tab group of this agent's own, beside others.
     #[schemars(extend("enum" = ["relay", "tab"]))]
     pub scope: Option<String>,
-    /// `scope: tab`: wait up to this long (ms) while the whole relay is bound or waited for
-    /// (default 0: answer `relay_busy` at once).
+    /// Scope tab: ms to wait while another agent holds the whole browser (default 0:
+    /// `relay_busy` at once).
     #[schemars(range(max = 120_000))]
     pub wait_ms: Option<u64>,
 }
 command!(Launch: "session.launch", cli "launch", Hub, -> SessionInfo,
     "Start a browser session: the user's Chrome via the extension, or a managed Chromium",
-    tool("browser_launch", writes, "Start this agent's browser session yourself: mode extension = the user's own Chrome (logged in), managed = a separate Chromium. Optional: the other tools start one on first use."));
+    tool("browser_launch", writes, "Start this agent's browser session with these options. Optional: any other tool starts one."));
 
 /// `session.connect`: a session on a browser's DevTools port.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -40,14 +39,14 @@ command!(Launch: "session.launch", cli "launch", Hub, -> SessionInfo,
 pub struct Connect {
     /// The browser's WebSocket URL (`ws://…/devtools/browser/…`); else host and port.
     pub ws_endpoint: Option<String>,
-    /// Loopback host of the DevTools port (default 127.0.0.1).
+    /// Loopback host (default 127.0.0.1).
     pub host: Option<String>,
     /// DevTools port (default 9222).
     pub port: Option<u16>,
 }
 command!(Connect: "session.connect", cli "connect", Hub, -> SessionInfo,
     "Attach a session to a browser already listening on a loopback DevTools port",
-    tool("browser_connect", writes, "Attach this agent's session to a Chromium already listening on a loopback DevTools port (default 9222) instead."));
+    tool("browser_connect", writes, "Attach this agent's session to a Chromium listening on a loopback DevTools port instead."));
 
 /// A session that was opened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,7 +72,7 @@ pub struct Disconnect {
 }
 command!(Disconnect: "session.disconnect", cli "disconnect", Session, -> Disconnected,
     "End the session (managed Chromium exits; extension mode detaches and releases the binding)",
-    tool("browser_close", writes, "End this agent's browser session and hand the user's Chrome back to other agents. A managed Chromium closes."));
+    tool("browser_close", writes, "End this agent's session and give the user's Chrome back to other agents (a managed Chromium closes)."));
 
 /// The session ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,7 +89,7 @@ pub struct Disconnected {
 pub struct SessionStatus {}
 command!(SessionStatus: "session.status", cli "session-status", Session, -> SessionState,
     "The session's mode, active target, URL and title",
-    tool("browser_session_status", reads, "Where this agent's session is: mode, active tab, URL, title."));
+    tool("browser_session_status", reads, "This agent's session: mode, active tab, URL, title."));
 
 /// Where a session is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,11 +111,11 @@ pub struct SessionState {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ListTargets {
-    /// Include each target's URL (default true).
+    /// With URLs (default true).
     pub include_urls: Option<bool>,
 }
 command!(ListTargets: "targets.list", cli "targets", Session, -> TargetList, "List the session's tabs",
-    tool("browser_tabs", reads, "List the session's tabs (targetId, title, URL) and which one is active."));
+    tool("browser_tabs", reads, "The session's tabs (targetId, title, URL) and which is active."));
 
 /// The session's tabs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -147,11 +146,11 @@ pub struct TargetEntry {
 /// `targets.new`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct NewTarget {
-    /// What to open (default about:blank).
+    /// Default about:blank.
     pub url: Option<String>,
 }
 command!(NewTarget: "targets.new", cli "target-new", Session, -> NewTargetId, "Open a new tab and make it active",
-    tool("browser_tab_new", writes, "Open a new tab (at url, if given) and make it the active one."));
+    tool("browser_tab_new", writes, "Open a tab and make it the active one."));
 
 /// A tab that was opened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,16 +164,16 @@ pub struct NewTargetId {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UseTarget {
-    /// The tab (from `targets.list`).
+    /// From `targets.list`.
     #[schemars(length(min = 1))]
     pub target_id: String,
-    /// Tab-scoped sessions: wait up to this long (ms) for a tab another agent holds, in
-    /// that tab's FIFO queue (default 0: answer `tab_busy` at once).
+    /// Scope tab: ms to wait for a tab another agent holds (default 0: `tab_busy` at
+    /// once).
     #[schemars(range(max = 120_000))]
     pub wait_ms: Option<u64>,
 }
 command!(UseTarget: "targets.use", cli "target-use", Session, -> ActiveTarget, "Make a tab the active one",
-    tool("browser_tab_select", writes, "Make a tab from browser_tabs the active one; later tools act on it."));
+    tool("browser_tab_select", writes, "Make a tab the active one; later tools act on it."));
 
 /// The tab now active.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -192,12 +191,12 @@ pub struct ActiveTarget {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CloseTarget {
-    /// The tab.
+    /// From `targets.list`.
     #[schemars(length(min = 1))]
     pub target_id: String,
 }
 command!(CloseTarget: "targets.close", cli "target-close", Session, -> Done, "Close a tab",
-    tool("browser_tab_close", writes, "Close a tab by targetId."));
+    tool("browser_tab_close", writes, "Close a tab."));
 
 /// `page.open`: a tab known by a name of the caller's choosing.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -205,12 +204,12 @@ pub struct OpenPage {
     /// The page's name.
     #[schemars(length(min = 1))]
     pub name: String,
-    /// Navigate it here (a new page opens at this URL).
+    /// Go here.
     pub url: Option<String>,
 }
 command!(OpenPage: "page.open", cli "page", Session, -> OpenedPage,
     "Open (or switch to) a named page and make it active",
-    tool("browser_page_open", writes, "Open a tab under a name you choose (or switch to it if it exists), so you can come back to it by name."));
+    tool("browser_page_open", writes, "Open a tab under a name of your choosing, or switch to it if it exists."));
 
 /// A named page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -226,7 +225,7 @@ pub struct OpenedPage {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ListPages {}
 command!(ListPages: "page.list", cli "pages", Session, -> PageList, "List the named pages",
-    tool("browser_pages", reads, "List the named tabs from browser_page_open."));
+    tool("browser_pages", reads, "The named tabs (browser_page_open)."));
 
 /// The named pages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
