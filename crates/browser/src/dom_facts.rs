@@ -7,13 +7,16 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 /// The computed styles the snapshot is asked for, in this order.
-pub const STYLES: &[&str] = &["cursor"];
+pub const STYLES: &[&str] = &["cursor", "display"];
 
 /// What the outline needs from one DOM snapshot (every document of one CDP session).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DomFacts {
     /// Backend node ids of elements a person can click or focus.
     pub clickable: HashSet<i64>,
+    /// Backend node ids of elements laid out inline (`display: inline…`): their text runs
+    /// on with their neighbours' instead of starting a line.
+    pub inline: HashSet<i64>,
     /// Frame ids of iframe elements whose document is in this snapshot, by the iframe's
     /// backend node id.
     pub frame_of_iframe: HashMap<i64, String>,
@@ -36,9 +39,11 @@ pub fn read(snapshot: &Value) -> DomFacts {
         let layout = &doc["layout"];
         let styles = layout["styles"].as_array().cloned().unwrap_or_default();
         for (k, node) in layout["nodeIndex"].as_array().into_iter().flatten().enumerate() {
-            let cursor = styles.get(k).and_then(|s| s.get(0)).map(text).unwrap_or("");
-            if let Some(slot) = node.as_u64().and_then(|i| pointer.get_mut(i as usize)) {
-                *slot = cursor == "pointer";
+            let style = |n: usize| styles.get(k).and_then(|s| s.get(n)).map(text).unwrap_or("");
+            let Some(i) = node.as_u64().map(|i| i as usize).filter(|i| *i < backend.len()) else { continue };
+            pointer[i] = style(0) == "pointer";
+            if style(1).starts_with("inline") {
+                facts.inline.insert(backend[i]);
             }
         }
         let names = nodes["nodeName"].as_array().cloned().unwrap_or_default();
@@ -93,7 +98,7 @@ mod tests {
     /// iframe(5) → document 1 (frame "F2")].
     fn snapshot() -> Value {
         json!({
-            "strings": ["pointer", "auto", "tabindex", "0", "F1", "F2", "draggable", "true"],
+            "strings": ["pointer", "auto", "tabindex", "0", "F1", "F2", "draggable", "true", "block", "inline"],
             "documents": [{
                 "frameId": 4,
                 "nodes": {
@@ -104,7 +109,7 @@ mod tests {
                     "isClickable": {"index": [5]},
                     "contentDocumentIndex": {"index": [5], "value": [1]}
                 },
-                "layout": {"nodeIndex": [0, 1, 2, 3, 4, 5], "styles": [[1], [1], [0], [0], [1], [1]]}
+                "layout": {"nodeIndex": [0, 1, 2, 3, 4, 5], "styles": [[1, 8], [1, 8], [0, 8], [0, 9], [1, 8], [1, 8]]}
             }, {
                 "frameId": 5,
                 "nodes": {"backendNodeId": [20, 21], "parentIndex": [-1, 0], "nodeType": [1, 1],
@@ -120,6 +125,11 @@ mod tests {
         let mut got: Vec<i64> = facts.clickable.into_iter().collect();
         got.sort();
         assert_eq!(got, [12, 14, 15, 21]);
+    }
+
+    #[test]
+    fn inline_elements_are_told_from_blocks() {
+        assert_eq!(read(&snapshot()).inline, HashSet::from([13]));
     }
 
     #[test]

@@ -245,19 +245,28 @@ enum Piece {
     Line { depth: usize, text: String, frame: Option<i64> },
 }
 
+/// What the DOM says of elements beyond the accessibility tree.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout<'a> {
+    /// Elements a person can click that have no actionable role (click listeners, pointer
+    /// cursor, tabindex, draggable).
+    pub clickable: &'a HashSet<i64>,
+    /// Elements laid out inline (their text runs on with their neighbours').
+    pub inline: &'a HashSet<i64>,
+}
+
 /// Renders the tree from `root` (a node id; the document's root when `None`) with lines
-/// starting at `depth`. `clickable` holds the elements a person can click that have no
-/// actionable role (click listeners, pointer cursor, tabindex, draggable). `issue` gives
-/// the ref of an element.
+/// starting at `depth`. `issue` gives the ref of an element.
 pub fn render(
     tree: &AxTree,
     root: Option<&str>,
     depth: usize,
-    clickable: &HashSet<i64>,
+    layout: Layout<'_>,
     opts: Options,
     issue: &mut dyn FnMut(i64) -> String,
 ) -> Rendered {
-    let mut walker = Walker { tree, clickable, opts, issue, base: depth, refs: 0 };
+    let clickable = layout.clickable;
+    let mut walker = Walker { tree, clickable, inline: layout.inline, opts, issue, base: depth, refs: 0 };
     let root = root.unwrap_or(&tree.root).to_owned();
     let pieces = match root == tree.root {
         true => walker.children(&root, depth),
@@ -310,6 +319,7 @@ fn flush(pieces: Vec<Piece>, depth: usize, mode: Mode, out: &mut Rendered) {
 struct Walker<'a> {
     tree: &'a AxTree,
     clickable: &'a HashSet<i64>,
+    inline: &'a HashSet<i64>,
     opts: Options,
     issue: &'a mut dyn FnMut(i64) -> String,
     base: usize,
@@ -342,7 +352,8 @@ impl Walker<'_> {
         if !shows {
             let children = self.children(id, depth);
             // A block that only groups others still separates its text from its siblings'.
-            return if node.ignored { children } else { block(children) };
+            let inline = node.backend_id.is_some_and(|b| self.inline.contains(&b));
+            return if node.ignored || inline { children } else { block(children) };
         }
         let line_ref = wants_ref.then(|| node.backend_id.map(|b| (self.issue)(b))).flatten();
         self.refs += usize::from(line_ref.is_some());
@@ -428,7 +439,7 @@ fn line_head(node: &AxNode, r: Option<&str>, clickable: &HashSet<i64>, opts: Opt
     if let Some(level) = prop("level").filter(|_| node.role == "heading") {
         line.push_str(&format!(" level={level}"));
     }
-    if let Some(value) = node.value.as_deref().filter(|v| !v.is_empty()) {
+    if let Some(value) = node.value.as_deref().filter(|v| !v.is_empty() && OPAQUE.contains(&node.role.as_str())) {
         let shown =
             if node.role == "textbox" && is_password(node) { "••••".to_owned() } else { value.to_owned() };
         line.push_str(&format!(" value={}", quoted(&shown, "value")));

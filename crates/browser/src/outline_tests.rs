@@ -32,7 +32,8 @@ fn root(mut nodes: Vec<Value>) -> Vec<Value> {
 fn outline(nodes: Vec<Value>, clickable: &[i64], opts: Options) -> Rendered {
     let tree = AxTree::parse(&root(nodes));
     let clickable: HashSet<i64> = clickable.iter().copied().collect();
-    render(&tree, None, 0, &clickable, opts, &mut |b| format!("r{b}"))
+    let inline = HashSet::from([20]);
+    render(&tree, None, 0, Layout { clickable: &clickable, inline: &inline }, opts, &mut |b| format!("r{b}"))
 }
 
 fn lines(nodes: Vec<Value>, clickable: &[i64]) -> Vec<String> {
@@ -213,4 +214,22 @@ fn a_label_is_text_and_its_control_has_the_ref() {
         &[2],
     );
     assert_eq!(got, ["text: User", "[r4] textbox \"User\""]);
+}
+
+#[test]
+fn inline_elements_keep_a_sentence_together_and_blocks_split_it() {
+    let got = lines(
+        vec![
+            n(1, "RootWebArea", "T", &[2, 21]),
+            n(2, "generic", "", &[3, 20, 4]),
+            n(3, "StaticText", "Click on ", &[]),
+            n(20, "generic", "", &[22]),
+            n(22, "StaticText", "dolor", &[]),
+            n(4, "StaticText", " now", &[]),
+            n(21, "generic", "", &[23]),
+            n(23, "StaticText", "Next", &[]),
+        ],
+        &[],
+    );
+    assert_eq!(got, ["text: Click on dolor now", "text: Next"]);
 }

@@ -83,7 +83,8 @@ fn render(
     let mut issue = |backend_id| {
         refs.issue(NodeRef { frame_session: doc.frame_session.clone(), backend_id, frame_id: doc.frame_id.clone() })
     };
-    outline::render(tree, root, depth, &facts.clickable, opts, &mut issue)
+    let layout = outline::Layout { clickable: &facts.clickable, inline: &facts.inline };
+    outline::render(tree, root, depth, layout, opts, &mut issue)
 }
 
 /// Puts each iframe's document under its line (later lines first, so earlier line

@@ -39,14 +39,14 @@ pub struct Goto {
     /// Where to go.
     #[schemars(length(min = 1))]
     pub url: String,
-    /// When it counts as done (default load).
+    /// Default load.
     pub wait_until: Option<WaitUntil>,
-    /// Give up after this long (default 30000).
+    /// Give up after this many ms (default 30000).
     #[schemars(range(max = 300_000))]
     pub timeout_ms: Option<u64>,
 }
 command!(Goto: "nav.goto", cli "goto", Session, -> Navigated, "Navigate the active tab and wait until it has loaded",
-    tool("browser_navigate", writes, "Open a URL in the active tab and wait until it has loaded. Returns finalUrl, title and HTTP status. Then call browser_snapshot to see the page."));
+    tool("browser_navigate", writes, "Open a URL in the active tab and wait until it has loaded. Returns finalUrl, title and HTTP status."));
 
 /// Where a navigation ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,9 +69,9 @@ macro_rules! history_command {
         #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
         #[serde(rename_all = "camelCase")]
         pub struct $ty {
-            /// When it counts as done (default load).
+            /// Default load.
             pub wait_until: Option<WaitUntil>,
-            /// Give up after this long (default 30000).
+            /// Give up after this many ms (default 30000).
             #[schemars(range(max = 300_000))]
             pub timeout_ms: Option<u64>,
         }
@@ -100,7 +100,7 @@ pub struct Wait {
     /// `visible` (default), `hidden`, `attached` or `detached`.
     #[schemars(extend("enum" = ["visible", "hidden", "attached", "detached"]))]
     pub state: Option<String>,
-    /// Give up after this long (default 30000).
+    /// Give up after this many ms (default 30000).
     #[schemars(range(max = 300_000))]
     pub timeout_ms: Option<u64>,
 }
@@ -111,8 +111,8 @@ command!(Wait: "nav.wait", cli "wait", Session, -> Timing, "Wait for a selector,
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Snapshot {
-    /// `outline` (default: the page's text, structure and every element a person can act
-    /// on) or `actionables` (only what can be acted on).
+    /// Default outline: text, structure and what can be acted on; actionables: only what
+    /// can be acted on.
     #[schemars(extend("enum" = ["outline", "actionables"]))]
     pub mode: Option<String>,
     /// Only this element (a ref) and what is inside it.
@@ -131,7 +131,7 @@ pub struct Snapshot {
 }
 command!(Snapshot: "nav.snapshot", cli "snapshot", Session, -> PageSnapshot,
     "The page as a person perceives it: its text and structure, with a ref (r1, r2, …) on everything that can be acted on",
-    tool("browser_snapshot", reads, "The page as text: its words, headings, lists, tables and forms, with a ref like [r5] on everything that can be clicked, typed into or selected (pass refs to the other tools). States and values are shown (checked, selected, disabled, value=\"…\"); a select lists its options. Refs stay valid until the page changes them; long pages come in parts (pass nextCursor)."));
+    tool("browser_snapshot", reads, "The page as text: its words, headings, lists, tables and forms, with a ref like [r5] on everything that can be acted on (pass refs to the other tools), states and values, a select's options. Long pages come in parts (pass nextCursor)."));
 
 /// `nav.find`: the snapshot lines that match.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
