@@ -92,6 +92,8 @@ impl Site {
             .route("/download", get(|| async { Html(crate::pages::DOWNLOAD) }))
             .route("/widget", get(|| async { Html(crate::pages::WIDGET) }))
             .route("/login", get(|| async { Html(crate::pages::LOGIN) }))
+            .route("/typing", get(|| async { Html(crate::input_pages::TYPING) }))
+            .route("/settle", get(|| async { Html(crate::input_pages::SETTLE) }))
             .route("/truth", get(|| async { Html(crate::truth_pages::TRUTH) }))
             .route("/observe", get(|| async { Html(crate::pages::OBSERVE) }))
             .route("/big", get(|| async { Html(crate::pages::big_page()) }))

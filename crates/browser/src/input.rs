@@ -1,13 +1,15 @@
 //! Real input on the active target: mouse clicks (any button, double, at a point), hover,
 //! drag, typing, keys and chords, scrolling. Everything goes through `Input.*` events, so
-//! the page sees what a person's input would produce.
+//! the page sees what a person's input would produce: typing is a key press per character
+//! (keydown, keypress, beforeinput, input, keyup). Clicks, drops and key presses settle on
+//! what they caused (a navigation, a dialog, the DOM quiet), see [`crate::settle`].
 
 use crate::ctx::{on_active_target, Ctx};
 use crate::error::{err, Error};
 use crate::keys::{self, Key};
 use opendevbrowser_api::commands::*;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 on_active_target!(Click => Clicked, |cmd, ctx| ctx.click(cmd).await);
 on_active_target!(Hover => Clicked, |cmd, ctx| {
@@ -22,7 +24,7 @@ on_active_target!(Press => Done, |cmd, ctx| {
     if let Some(r) = &cmd.element {
         ctx.ref_op(r, "focus", json!(false)).await?;
     }
-    ctx.press(&cmd.key).await?;
+    ctx.press_settled(&cmd.key).await?;
     Ok(Done::YES)
 });
 on_active_target!(Scroll => Scrolled, |cmd, ctx| {
@@ -144,15 +146,16 @@ impl Ctx<'_> {
             modifiers |= keys::modifier_bit(name)
                 .ok_or_else(|| Error::param("modifiers", format!("{name:?} is not Alt, Control, Meta or Shift")))?;
         }
-        let before = self.eval("location.href").await?;
-        self.mouse_event(MouseEvent::moved((x, y), Button::None, modifiers)).await?;
-        for n in 1..=count {
-            self.mouse_event(MouseEvent::press("mousePressed", (x, y), button, n, modifiers)).await?;
-            self.mouse_event(MouseEvent::press("mouseReleased", (x, y), button, n, modifiers)).await?;
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        let after = self.eval("location.href").await.unwrap_or(Value::Null);
-        Ok(Clicked { timing_ms: started.elapsed().as_millis() as u64, navigated: after != before })
+        let clicks = async {
+            self.mouse_event(MouseEvent::moved((x, y), Button::None, modifiers)).await?;
+            for n in 1..=count {
+                self.mouse_event(MouseEvent::press("mousePressed", (x, y), button, n, modifiers)).await?;
+                self.mouse_event(MouseEvent::press("mouseReleased", (x, y), button, n, modifiers)).await?;
+            }
+            Ok(())
+        };
+        let ((), settled) = self.settled(clicks).await?;
+        Ok(Clicked { timing_ms: started.elapsed().as_millis() as u64, navigated: settled.navigated })
     }
 
     /// Press on `from`, move in steps, release on `to` (or at toX/toY).
@@ -177,22 +180,76 @@ impl Ctx<'_> {
             let (x, y) = (from.0 + (to.0 - from.0) * t, from.1 + (to.1 - from.1) * t);
             self.mouse_event(MouseEvent::moved((x, y), left, 0)).await?;
         }
-        self.mouse_event(MouseEvent::press("mouseReleased", (to.0, to.1), left, 1, 0)).await?;
+        // The drop settles (what the page does with it: reorder, upload, navigate).
+        self.settled(self.mouse_event(MouseEvent::press("mouseReleased", (to.0, to.1), left, 1, 0))).await?;
         Ok(Timing { timing_ms: started.elapsed().as_millis() as u64 })
     }
 
+    /// Focuses the element (emptying it first with `clear`), then types the text key by
+    /// key (or inserts it at once with `insert`), then presses Enter with `submit`. An
+    /// element that takes no text (a button, a checkbox, a plain div) is `not_editable`.
     async fn type_text(&self, cmd: TypeText) -> Result<Timing, Error> {
         let started = Instant::now();
         let r = &cmd.element;
         let focused = self.ref_op(r, "focus", json!(cmd.clear.unwrap_or(false))).await?;
+        // An older page-side op says nothing of `editable`: then the element is taken as editable.
+        if focused["editable"] == false {
+            let role = focused["role"].as_str().filter(|role| !role.is_empty()).unwrap_or("element");
+            // A text field that takes no text is disabled or read-only.
+            let role = match role {
+                "textbox" | "searchbox" | "spinbutton" => format!("disabled or read-only {role}"),
+                other => other.to_owned(),
+            };
+            let a = if role.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+            return Err(err(
+                "not_editable",
+                format!(
+                    "ref {r} is {a} {role}, which cannot take text: type into a text field, a text area or an \
+                     editable element (to send keys to something else, press them)"
+                ),
+            ));
+        }
         if focused["focused"] != true {
             return Err(err("element_not_visible", format!("ref {r} cannot take keyboard focus")));
         }
-        self.input("Input.insertText", json!({"text": cmd.text})).await?;
+        if cmd.insert.unwrap_or(false) {
+            self.input("Input.insertText", json!({"text": cmd.text})).await?;
+        } else {
+            self.type_keys(&cmd.text).await?;
+        }
         if cmd.submit.unwrap_or(false) {
-            self.press("Enter").await?;
+            self.press_settled("Enter").await?;
         }
         Ok(Timing { timing_ms: started.elapsed().as_millis() as u64 })
+    }
+
+    /// Types `text` into the focused element as a keyboard does: per character a key down
+    /// (with its text, so keypress, beforeinput and input follow) and up; a line break
+    /// (`\n`, `\r` or `\r\n`) is one Enter (a new line in a text area, the form submitted
+    /// in a one-line field). A line break that ends the text settles like a key press.
+    async fn type_keys(&self, text: &str) -> Result<(), Error> {
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\r' && chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            let key = keys::typed(c);
+            let stroke = async {
+                self.key_event("keyDown", &key, 0).await?;
+                self.key_event("keyUp", &key, 0).await
+            };
+            if key.key == "Enter" && chars.peek().is_none() {
+                self.settled(stroke).await?;
+            } else {
+                stroke.await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Ctx::press`], then settles on what it caused (Enter may submit a form).
+    pub(crate) async fn press_settled(&self, spec: &str) -> Result<crate::settle::Settled, Error> {
+        Ok(self.settled(self.press(spec)).await?.1)
     }
 
     /// Presses a key or chord: modifiers down in order, the key down and up (typing its
@@ -224,8 +281,11 @@ impl Ctx<'_> {
     }
 
     async fn key_event(&self, kind: &str, key: &Key, modifiers: u32) -> Result<(), Error> {
-        let mut params = json!({"type": kind, "key": key.key, "code": key.code,
+        let mut params = json!({"type": kind, "key": key.key,
             "windowsVirtualKeyCode": key.key_code, "nativeVirtualKeyCode": key.key_code, "modifiers": modifiers});
+        if !key.code.is_empty() {
+            params["code"] = json!(key.code);
+        }
         if kind != "keyUp" && !key.text.is_empty() {
             params["text"] = json!(key.text);
             params["unmodifiedText"] = json!(key.text);

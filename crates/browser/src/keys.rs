@@ -119,6 +119,18 @@ pub fn key(name: &str) -> Option<Key> {
     })
 }
 
+/// The key a person presses to type `c`: a letter, digit, punctuation mark or space of a
+/// US layout with its `code` and key code; a line break (`\n`, `\r`) is Enter; any other
+/// character (`é`, `€`, an emoji) is a key whose `key` and text are the character, with
+/// no `code` and key code 0 (as an IME or another layout delivers it).
+pub fn typed(c: char) -> Key {
+    let name = match c {
+        '\n' | '\r' => "Enter".to_owned(),
+        c => c.to_string(),
+    };
+    key(&name).unwrap_or_else(|| Key { key: name.clone(), code: String::new(), key_code: 0, text: name })
+}
+
 /// Parses `Control+Shift+A`. `ControlOrMeta` is Control (Meta on macOS when `mac`). In a
 /// chord a letter is its key (`a`, or `A` with Shift); with Control, Alt or Meta a key
 /// types nothing (the page sees a shortcut). The error names the part that is not a key.
@@ -170,6 +182,24 @@ mod tests {
         assert_eq!(key("?").unwrap().code, "Slash");
         assert_eq!(key("é").unwrap().text, "é", "other characters are typed as text");
         assert!(key("Hyper").is_none() && key("F99").is_none());
+    }
+
+    #[test]
+    fn typing_a_character_presses_its_key() {
+        let k = |c| {
+            let k = typed(c);
+            (k.key, k.code, k.key_code, k.text)
+        };
+        assert_eq!(k('h'), ("h".into(), "KeyH".into(), 72, "h".into()));
+        assert_eq!(k('H'), ("H".into(), "KeyH".into(), 72, "H".into()));
+        assert_eq!(k('7'), ("7".into(), "Digit7".into(), 55, "7".into()));
+        assert_eq!(k('!'), ("!".into(), "Digit1".into(), 49, "!".into()));
+        assert_eq!(k(' '), (" ".into(), "Space".into(), 32, " ".into()));
+        assert_eq!(k('"'), ("\"".into(), "Quote".into(), 222, "\"".into()));
+        assert_eq!(k('\n'), ("Enter".into(), "Enter".into(), 13, "\r".into()), "a line break is Enter");
+        assert_eq!(k('\r'), ("Enter".into(), "Enter".into(), 13, "\r".into()));
+        assert_eq!(k('é'), ("é".into(), String::new(), 0, "é".into()), "any other character types itself");
+        assert_eq!(k('😀'), ("😀".into(), String::new(), 0, "😀".into()));
     }
 
     #[test]

@@ -54,6 +54,7 @@ pub mod ref_table;
 pub mod refs;
 pub mod registry;
 pub mod session;
+mod settle;
 pub mod snapshot;
 pub mod state;
 pub mod targets;

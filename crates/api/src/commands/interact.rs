@@ -65,7 +65,9 @@ command!(Hover: "interact.hover", cli "hover", Session, -> Clicked, "Move the mo
 pub struct Clicked {
     /// Milliseconds.
     pub timing_ms: u64,
-    /// The page's URL changed.
+    /// The click started a navigation: the URL changed within the page, or another
+    /// document committed (or is still on its way after a second; the load is not
+    /// waited for).
     pub navigated: bool,
 }
 
@@ -76,15 +78,19 @@ pub struct TypeText {
     #[serde(rename = "ref")]
     #[schemars(length(min = 1))]
     pub element: String,
-    /// What to type.
+    /// What to type: each character is a key press (keydown, keypress, input, keyup);
+    /// a line break presses Enter.
     pub text: String,
     /// Empty the field first.
     pub clear: Option<bool>,
     /// Press Enter afterwards.
     pub submit: Option<bool>,
+    /// Insert the text at once without key events; faster, for plain fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insert: Option<bool>,
 }
-command!(TypeText: "interact.type", cli "type", Session, -> Timing, "Type text into an element by ref",
-    tool("browser_type", writes, "Type text into a field by ref. clear=true empties it first; submit=true presses Enter after."));
+command!(TypeText: "interact.type", cli "type", Session, -> Timing, "Type text into an element by ref, key by key as a keyboard does",
+    tool("browser_type", writes, "Type text into an editable element by ref (text field, text area, contenteditable) key by key, as a keyboard does. clear=true empties it first; submit=true presses Enter after; insert=true inserts the text at once without key events (faster, for plain fields)."));
 
 /// `interact.press`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
