@@ -11,6 +11,8 @@ use std::collections::HashMap;
 pub const MAX_CHANGES: usize = 30;
 /// Above this many lines the comparison costs more than a snapshot call: skipped.
 const MAX_OUTLINE: usize = 3_000;
+/// How long the comparison may add to an action.
+const MAX_WAIT: std::time::Duration = std::time::Duration::from_millis(1_000);
 
 /// The changes since the last snapshot of the active tab, after an action; `None` when
 /// there is nothing to compare with (no snapshot yet, or a new document: the action's
@@ -21,7 +23,10 @@ pub async fn after_action(session: &BrowserSession) -> Option<Vec<String>> {
     if before.is_empty() || before.len() > MAX_OUTLINE {
         return None;
     }
-    let now = page_outline::take(session, &target, &cdp, None, Options::default()).await.ok()?;
+    // A navigation the action started holds the page's answers until the new document
+    // commits: then the answer says `navigated`, and a new snapshot is what to take.
+    let taking = page_outline::take(session, &target, &cdp, None, Options::default());
+    let now = tokio::time::timeout(MAX_WAIT, taking).await.ok()?.ok()?;
     let changes = diff(&before, &now.lines, MAX_CHANGES);
     if let Some(t) = session.state().targets.get_mut(&target) {
         t.last_outline = now.lines;

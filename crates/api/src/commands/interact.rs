@@ -10,7 +10,7 @@ use serde_json::Number;
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Click {
-    /// The element's ref from the last snapshot (or give x and y).
+    /// The element's ref (or give x and y).
     #[serde(rename = "ref")]
     #[schemars(length(min = 1))]
     pub element: Option<String>,
@@ -18,7 +18,7 @@ pub struct Click {
     pub x: Option<f64>,
     /// Viewport y in CSS pixels.
     pub y: Option<f64>,
-    /// `left` (default), `right` (context menu) or `middle`.
+    /// Default left; right opens the context menu.
     #[schemars(extend("enum" = ["left", "right", "middle"]))]
     pub button: Option<String>,
     /// 2 for a double click (default 1).
@@ -28,17 +28,17 @@ pub struct Click {
     pub modifiers: Option<Vec<String>>,
 }
 command!(Click: "interact.click", cli "click", Session, -> Clicked, "Click an element by ref, or at x/y (real mouse events; any button, double click)",
-    tool("browser_click", writes, "Click an element by ref from browser_snapshot (or at x/y), with real mouse events. button right|middle, clickCount 2 for a double click, modifiers like [\"Shift\"]. Returns whether the page navigated."));
+    tool("browser_click", writes, "Click an element (ref) or a point (x, y) with real mouse events; answers whether the page navigated and what changed."));
 
 /// `interact.drag`: press on one element, move, release on another (or at coordinates).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Drag {
-    /// The element to pick up (ref).
+    /// The ref to pick up.
     #[serde(rename = "from")]
     #[schemars(length(min = 1))]
     pub from: String,
-    /// The element to drop on (ref), or give toX and toY.
+    /// The ref to drop on (or give toX and toY).
     pub to: Option<String>,
     /// Viewport x to drop at.
     pub to_x: Option<f64>,
@@ -51,7 +51,7 @@ command!(Drag: "interact.drag", cli "drag", Session, -> Timing, "Drag an element
 /// `interact.hover`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Hover {
-    /// The element's ref from the last snapshot.
+    /// The element's ref.
     #[serde(rename = "ref")]
     #[schemars(length(min = 1))]
     pub element: String,
@@ -74,7 +74,7 @@ pub struct Clicked {
 /// `interact.type`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct TypeText {
-    /// The element's ref from the last snapshot.
+    /// The element's ref.
     #[serde(rename = "ref")]
     #[schemars(length(min = 1))]
     pub element: String,
@@ -90,7 +90,7 @@ pub struct TypeText {
     pub insert: Option<bool>,
 }
 command!(TypeText: "interact.type", cli "type", Session, -> Timing, "Type text into an element by ref, key by key as a keyboard does",
-    tool("browser_type", writes, "Type text into an editable element by ref (text field, text area, contenteditable) key by key, as a keyboard does. clear=true empties it first; submit=true presses Enter after; insert=true inserts the text at once without key events (faster, for plain fields)."));
+    tool("browser_type", writes, "Type text into an editable element (ref) key by key, as a keyboard does."));
 
 /// `interact.press`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -105,7 +105,7 @@ pub struct Press {
     pub element: Option<String>,
 }
 command!(Press: "interact.press", cli "press", Session, -> Done, "Press a key or chord such as Control+A (in the element by ref, if given)",
-    tool("browser_press_key", writes, "Press a key or chord (Enter, Tab, Escape, Backspace, Arrow*, Home, End, PageUp, F1-F12, one character; modifiers with +: Control+A, Shift+Tab, Meta+K), in the element by ref if given."));
+    tool("browser_press_key", writes, "Press a key or chord, in the element (ref) if given."));
 
 /// `interact.select`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -118,7 +118,7 @@ pub struct Select {
     pub values: Vec<String>,
 }
 command!(Select: "interact.select", cli "select", Session, -> Selected, "Select options of a <select> by value or label",
-    tool("browser_select_option", writes, "Choose options of a <select> by ref, by value or visible label. Returns how many are selected."));
+    tool("browser_select_option", writes, "Choose options of a <select> by value or visible label; answers how many are selected."));
 
 /// How many options are selected.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
