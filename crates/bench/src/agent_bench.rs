@@ -90,6 +90,7 @@ pub async fn snapshot_economy(quick: bool) -> Value {
         }
     };
     let session = call("session.connect", json!({"port": browser.devtools_port})).await["sessionId"].clone();
+    call("nav.goto", json!({"sessionId": session, "url": url})).await;
     let count = "document.querySelectorAll('*').length + document.getElementById('widget').shadowRoot.querySelectorAll('*').length";
     let elements = call("page.evaluate", json!({"sessionId": session, "expression": count})).await["value"].clone();
     let mut out = json!({"elements": elements});
