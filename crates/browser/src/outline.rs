@@ -329,24 +329,26 @@ struct Walker<'a> {
 impl Walker<'_> {
     /// The pieces of `id`'s children at `depth`.
     fn children(&mut self, id: &str, depth: usize) -> Vec<Piece> {
-        let Some(node) = self.tree.get(id) else { return Vec::new() };
+        let tree = self.tree;
+        let Some(node) = tree.get(id) else { return Vec::new() };
         let mut pieces = Vec::new();
-        for child in node.children.clone() {
-            pieces.extend(self.node(&child, depth));
+        for child in &node.children {
+            pieces.extend(self.node(child, depth));
         }
         pieces
     }
 
     /// The pieces of one node at `depth`.
     fn node(&mut self, id: &str, depth: usize) -> Vec<Piece> {
-        let Some(node) = self.tree.get(id).cloned() else { return Vec::new() };
+        let tree = self.tree;
+        let Some(node) = tree.get(id) else { return Vec::new() };
         match node.role.as_str() {
-            "StaticText" if !node.ignored => return vec![Piece::Text(node.name)],
+            "StaticText" if !node.ignored => return vec![Piece::Text(node.name.clone())],
             "LineBreak" if !node.ignored => return vec![Piece::Text("\n".into())],
             "InlineTextBox" | "ListMarker" => return Vec::new(),
             _ => {}
         }
-        let wants_ref = !node.ignored && self.wants_ref(&node);
+        let wants_ref = !node.ignored && self.wants_ref(node);
         let shows =
             wants_ref || (!node.ignored && STRUCTURE.contains(&node.role.as_str()) && self.opts.mode == Mode::Outline);
         if !shows {
@@ -357,7 +359,7 @@ impl Walker<'_> {
         }
         let line_ref = wants_ref.then(|| node.backend_id.map(|b| (self.issue)(b))).flatten();
         self.refs += usize::from(line_ref.is_some());
-        let mut head = line_head(&node, line_ref.as_deref(), self.clickable, self.opts);
+        let mut head = line_head(node, line_ref.as_deref(), self.clickable, self.opts);
         if node.role == "Iframe" {
             let frame = node.backend_id;
             return vec![Piece::Line { depth, text: head, frame }];

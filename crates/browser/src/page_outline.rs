@@ -34,7 +34,6 @@ pub async fn take(
     opts: Options,
 ) -> Result<Rendered, Error> {
     let main = Doc { cdp: cdp.to_owned(), frame_session: None, frame_id: None };
-    let facts = read_facts(session, cdp).await;
     let (doc, start) = match root {
         None => (main, None),
         Some(r) => {
@@ -47,11 +46,9 @@ pub async fn take(
             (doc, Some(node.backend_id))
         }
     };
-    let facts = match &doc.frame_session {
-        Some(child) => read_facts(session, child).await,
-        None => facts,
-    };
-    let tree = read_tree(session, &doc).await?;
+    // Both reads of the document go to the browser at once.
+    let (facts, tree) = tokio::join!(read_facts(session, &doc.cdp), read_tree(session, &doc));
+    let tree = tree?;
     let root_id = match start {
         None => None,
         Some(backend) => Some(tree.find_backend(backend).ok_or_else(|| {
