@@ -5,6 +5,9 @@
 #     (a real MCP client for tests/mcp_e2e.rs)
 #   - Node.js, and playwright-core + puppeteer-core in tests/cdp_clients/node_modules
 #     (real third-party CDP clients for tests/cdp_clients_e2e.rs; no browser download)
+#   - the agent-task suite's third-party parts: the MiniWoB++ task pages (PyPI `miniwob`,
+#     into .venv-test) and Playwright MCP (npm `@playwright/mcp`, in tests/agents/node_modules,
+#     pointed at the system Chromium; no browser download)
 #   - the wasm32-unknown-unknown Rust target, and the macOS and Windows std targets that
 #     the test command type-checks the workspace against
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
@@ -69,5 +72,24 @@ if ! cmp -s tests/cdp_clients/package-lock.json "$stamp" 2>/dev/null; then
   cp tests/cdp_clients/package-lock.json "$stamp"
 else
   say "playwright-core and puppeteer-core already in tests/cdp_clients"
+fi
+# MiniWoB++ (a public web-agent benchmark): its HTML task pages, for the agent-task suite
+# (tests/agents, tests/agent_tasks_e2e.rs, scripts/bench.sh --only agent_tasks|snapshot_fidelity).
+# Only the pages are used, so not its dependencies (gymnasium, selenium, numpy, pillow).
+miniwob_ver=1.1.0
+if [ "$(.venv-test/bin/python -c 'import importlib.metadata as m; print(m.version("miniwob"))' 2>/dev/null)" != "$miniwob_ver" ]; then
+  say "installing the MiniWoB++ pages (miniwob $miniwob_ver) into .venv-test"
+  .venv-test/bin/pip install -q --disable-pip-version-check --no-deps "miniwob==$miniwob_ver"
+else
+  say "miniwob $miniwob_ver already in .venv-test"
+fi
+# Playwright MCP: the MCP server the agent-task suite compares ours with (on our Chromium).
+stamp=tests/agents/node_modules/.installed-from
+if ! cmp -s tests/agents/package-lock.json "$stamp" 2>/dev/null; then
+  say "installing @playwright/mcp into tests/agents (about 10 s)"
+  (cd tests/agents && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+  cp tests/agents/package-lock.json "$stamp"
+else
+  say "@playwright/mcp already in tests/agents"
 fi
 say "ready"

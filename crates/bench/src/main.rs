@@ -3,6 +3,8 @@
 //! nothing, it reports numbers.
 
 mod agent_bench;
+mod agent_tasks;
+mod fidelity_bench;
 mod paired;
 mod relay_bench;
 mod stats;
@@ -11,7 +13,7 @@ mod worker_bench;
 
 use serde_json::{json, Value};
 
-const STEPS: [&str; 9] = [
+const STEPS: [&str; 11] = [
     "relay_throughput",
     "event_fan_in",
     "lease_handover",
@@ -21,6 +23,8 @@ const STEPS: [&str; 9] = [
     "worker_breakdown",
     "parallel_agents",
     "snapshot_economy",
+    "snapshot_fidelity",
+    "agent_tasks",
 ];
 
 #[tokio::main(flavor = "multi_thread")]
@@ -52,6 +56,8 @@ async fn main() {
             "extension" => system_bench::extension(quick).await,
             "parallel_agents" => agent_bench::parallel_agents(quick).await,
             "snapshot_economy" => agent_bench::snapshot_economy(quick).await,
+            "snapshot_fidelity" => fidelity_bench::snapshot_fidelity(quick).await,
+            "agent_tasks" => agent_tasks::agent_tasks(quick).await,
             "worker_breakdown" => worker_bench::worker_breakdown(quick).await,
             _ => system_bench::evaluate_round_trip(quick).await,
         };
