@@ -110,6 +110,12 @@ async fn typed_inputs_tell_the_truth(d: &Driver<'_>, refs: &Refs) {
     assert_eq!(d.ok("page.evaluate", value).await["value"], "2010-04-11", "the field kept its date");
     assert_eq!(changes(d, "day").await, 2, "no change event for a refused value");
 
+    // Typing a date is setting it: a date field's parts do not take the ISO string key by key.
+    d.ok("interact.type", json!({"ref": refs.day, "text": "2010-09-09"})).await;
+    assert_eq!(seen(d, "day").await.as_deref(), Some("2010-09-09"), "typed into a date field");
+    d.fails("interact.type", json!({"ref": refs.day, "text": "banana"}), "invalid_value").await;
+    assert_eq!(seen(d, "day").await.as_deref(), Some("2010-09-09"), "a refused date leaves the field");
+
     let fields = json!([{"ref": refs.at, "value": "1:45 PM"}, {"ref": refs.when, "value": "2010-04-11T13:45"},
         {"ref": refs.month, "value": "2010-04"}, {"ref": refs.week, "value": "2010-W15"},
         {"ref": refs.paint, "value": "#FF8800"}, {"ref": refs.volume, "value": 35}]);

@@ -30,7 +30,7 @@ on_active_target!(Upload => Uploaded, |cmd, ctx| ctx.upload(&cmd.element, &cmd.f
 /// `{lead}ref {r} {error}{tail}`, the page's `error` being a predicate about the element
 /// (`is a button, which cannot take text`); `invalid_param` becomes a parameter error on
 /// `param`. `Ok` when the op answered no error.
-fn refused(answer: &Value, param: &str, lead: &str, r: &str, tail: &str) -> Result<(), Error> {
+pub(crate) fn refused(answer: &Value, param: &str, lead: &str, r: &str, tail: &str) -> Result<(), Error> {
     let Some(problem) = answer["error"].as_str() else { return Ok(()) };
     let code = match answer["code"].as_str().unwrap_or_default() {
         "invalid_param" => return Err(Error::param(param, format!("ref {r} {problem}"))),

@@ -212,6 +212,16 @@ impl Ctx<'_> {
         if focused["focused"] != true {
             return Err(err("element_not_visible", format!("ref {r} cannot take keyboard focus")));
         }
+        if focused["role"].as_str().is_some_and(takes_a_picked_value) {
+            // A date, time or colour field is not typed into character by character (its
+            // parts take digits in the locale's order): it is set from the value, checked.
+            let done = self.ref_op(r, "fill", json!(cmd.text.trim_end_matches(['\r', '\n']))).await?;
+            crate::forms::refused(&done, "text", "", r, "")?;
+            if cmd.submit.unwrap_or(false) {
+                self.press_settled("Enter").await?;
+            }
+            return Ok(Timing { timing_ms: started.elapsed().as_millis() as u64 });
+        }
         if cmd.insert.unwrap_or(false) {
             self.input("Input.insertText", json!({"text": cmd.text})).await?;
         } else {
@@ -292,4 +302,9 @@ impl Ctx<'_> {
         }
         self.input("Input.dispatchKeyEvent", params).await.map(drop)
     }
+}
+
+/// Whether a field of this (page-side) role takes a picked value rather than typed keys.
+fn takes_a_picked_value(role: &str) -> bool {
+    ["date input", "time input", "datetime-local input", "month input", "week input", "color input"].contains(&role)
 }
