@@ -5,6 +5,7 @@
 mod agent_bench;
 mod agent_tasks;
 mod fidelity_bench;
+mod fidelity_score;
 mod paired;
 mod relay_bench;
 mod stats;
