@@ -81,7 +81,7 @@ async fn a_scripted_cli_session_signs_in_answers_uploads_downloads_drags_and_cle
     ok(&world, t, &["goto", "--url", &site("/forms")]).await;
     let page = snapshot(&world, t).await;
     let uploaded =
-        ok(&world, t, &["upload", "--ref", &ref_of(&page, "Report"), "--files", report.to_str().unwrap()]).await;
+        ok(&world, t, &["upload", "--ref", &ref_of(&page, "\"Report\""), "--files", report.to_str().unwrap()]).await;
     assert_eq!(uploaded["files"][0]["bytes"], 12);
     ok(&world, t, &["wait", "--text", "expenses.txt:12"]).await;
 

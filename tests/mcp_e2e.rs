@@ -2,6 +2,7 @@
 //! Python SDK, `tests/mcp/agent_flow.py`) against the real hub, the real extension in
 //! headless Chromium and the local test site.
 
+use system_tests::oracle::Oracle;
 use system_tests::{workspace, World};
 
 /// The Python of the virtualenv `scripts/setup.sh` makes.
@@ -41,6 +42,14 @@ async fn run_agents(world: &World, script: &str, args: &[&str]) -> serde_json::V
     serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap()
 }
 
+/// What `agent_flow.py` left in the world's own browser, read through the oracle: its
+/// last page is `/dialogs`, whose confirm the page itself recorded as accepted.
+async fn the_confirm_was_accepted_in_the_users_chrome(world: &World) {
+    let mut oracle = Oracle::of_browser(&world.browser).await;
+    let answer = oracle.page(&world.site.url("/dialogs")).await.text("#out").await;
+    assert_eq!(answer, "confirmed", "the page saw its confirm accepted");
+}
+
 #[tokio::test]
 async fn an_mcp_agent_fills_a_form_in_the_users_chrome() {
     let world = World::start(8787).await;
@@ -49,7 +58,7 @@ async fn an_mcp_agent_fills_a_form_in_the_users_chrome() {
     let args = ["--binary", &cli_binary(), "--site", &site, "--tools", &tools.join(",")];
     let findings = run_agents(&world, "agent_flow.py", &args).await;
     assert_eq!(findings["mode"], "extension", "the paired extension is used: {findings}");
-    assert_eq!(findings["dialog_and_evaluate"], true, "a confirm answered and JavaScript evaluated: {findings}");
+    the_confirm_was_accepted_in_the_users_chrome(&world).await;
     assert!(findings["tools"].as_u64() > Some(tools.len() as u64 - 1), "{findings}");
     println!("mcp findings: {findings}");
     let bound = world.hub.rpc("hub.status", serde_json::json!({})).await;
@@ -81,6 +90,8 @@ async fn agents_take_turns_a_busy_one_is_told_who_holds_the_browser_a_queued_one
     assert!(findings["busy"].as_str().unwrap().contains("held by"), "{findings}");
     assert!(findings["progress"][0].as_str().unwrap().contains("waiting up to 30 s"), "{findings}");
     assert_eq!(findings["served"], world.site.url("/second"));
+    let pages = Oracle::of_browser(&world.browser).await.page_urls().await;
+    assert!(pages.contains(&world.site.url("/second")), "agent B's page is in the user's Chrome: {pages:?}");
     let after = world.hub.rpc("hub.status", serde_json::json!({})).await["data"]["hub"]["instanceId"].clone();
     assert_eq!(before, after, "both agents used the one hub; none started another");
 }
@@ -112,6 +123,7 @@ async fn the_same_agent_works_over_streamable_http_and_browsers_are_refused() {
     let (site, tools) = (world.site.url(""), tool_names().join(","));
     let findings = run_agents(&world, "agent_flow.py", &["--http", &url, "--site", &site, "--tools", &tools]).await;
     assert_eq!(findings["mode"], "extension", "{findings}");
+    the_confirm_was_accepted_in_the_users_chrome(&world).await;
     println!("mcp over http findings: {findings}");
 }
 
@@ -153,6 +165,11 @@ async fn two_mcp_agents_with_scope_tab_work_at_once_each_in_its_own_tab_group() 
         (Some("name=Ada;color=red;agree=yes"), Some("Welcome, grace"))
     );
     assert!(!filled["tabsOfA"].as_str().unwrap().contains("/login"), "A's tabs are its own: {filled}");
+    let mut oracle = Oracle::of_browser(&world.browser).await;
+    let welcome = oracle.page_starting(&world.site.url("/welcome?user=grace&")).await.text("h1").await;
+    assert_eq!(welcome, "Welcome, grace", "B's tab shows the server's welcome");
+    let result = oracle.page_starting(&world.site.url("/result?name=Ada&")).await.text("#out").await;
+    assert_eq!(result, "name=Ada;color=red;agree=yes", "A's tab shows what the server got");
     let groups = tab_groups(&world).await;
     let titled = |prefix: &str| groups.as_object().unwrap().iter().any(|(t, n)| t.starts_with(prefix) && n == 1);
     assert!(titled("agent-a-") && titled("agent-b-"), "each agent's tab in a group named after it: {groups}");

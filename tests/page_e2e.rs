@@ -134,7 +134,7 @@ async fn forms_in_one_call(d: &Driver<'_>, site: &Site) {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.txt");
     std::fs::write(&report, "quarterly!!").unwrap();
-    let file = r("Report");
+    let file = r("\"Report\"");
     let uploaded = d.ok("interact.upload", json!({"ref": file, "files": [report]})).await;
     assert_eq!(uploaded["files"], json!([{"name": "report.txt", "bytes": 11}]));
     d.wait_text("report.txt:11").await;

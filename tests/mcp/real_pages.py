@@ -55,7 +55,7 @@ async def main():
             await shows("confirmed")
 
             await call("browser_navigate", {"url": a.site + "/forms"})
-            uploaded = json.loads(await call("browser_file_upload", {"ref": await ref("Report"), "files": [a.upload]}))
+            uploaded = json.loads(await call("browser_file_upload", {"ref": await ref('"Report"'), "files": [a.upload]}))
             name = os.path.basename(a.upload)
             await shows(f"{name}:{uploaded['files'][0]['bytes']}")
 

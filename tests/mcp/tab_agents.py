@@ -50,7 +50,10 @@ async def sign_in(b, site):
     await call(b, "browser_fill_form", {"fields": fields})
     await call(b, "browser_click", {"ref": await ref(b, 'button "Sign in"')})
     await call(b, "browser_wait_for", {"text": "Welcome, grace", "timeoutMs": 10000})
-    return "Welcome, grace"
+    # What the server's answer page says (the Rust side reads it again through its own
+    # DevTools connection).
+    out = await call(b, "browser_evaluate", {"expression": "document.querySelector('h1').textContent"})
+    return json.loads(out)["value"]
 
 
 def say(phase, **found):

@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod hub_process;
 pub mod input_pages;
+pub mod oracle;
 pub mod pages;
 pub mod rpc;
 pub mod site;

@@ -205,3 +205,34 @@ pub fn big_page() -> String {
         root.innerHTML = inner;\n</script></body></html>");
     html
 }
+
+/// `/waits`: what `nav.wait` is tested against: a shown paragraph, one not displayed, one
+/// invisible, and three buttons the oracle leaves, hides and removes after a snapshot.
+pub const WAITS: &str = r#"<!doctype html><html><head><title>Waits</title></head><body>
+<h1>Waits</h1>
+<p id="shown">Shown words</p>
+<p id="undisplayed" style="display:none">Undisplayed words</p>
+<p id="invisible" style="visibility:hidden">Invisible words</p>
+<button id="stays">Stays</button>
+<button id="hides">Gets hidden</button>
+<button id="goes">Gets removed</button>
+</body></html>"#;
+
+/// `/reads`: what the `dom.*` reads and the scrolls are tested against: enabled and
+/// disabled controls (a `disabled` button and field, an `aria-disabled` button),
+/// checkboxes and radios either way, a scrollable box, and a button far below the fold.
+pub const READS: &str = r#"<!doctype html><html><head><title>Reads</title>
+<style>#scroller{height:100px;width:300px;overflow:auto}</style></head><body>
+<h1>Reads</h1>
+<button id="on" data-kind="primary" title="Go now">Enabled button</button>
+<button id="off" disabled>Disabled button</button>
+<input id="locked" aria-label="Locked field" value="kept" disabled>
+<div id="aria-off" role="button" aria-disabled="true" tabindex="0">Aria disabled</div>
+<label><input type="checkbox" id="agree"> Agree</label>
+<label><input type="checkbox" id="subscribed" checked> Subscribed</label>
+<label><input type="radio" name="size" id="small" checked> Small</label>
+<label><input type="radio" name="size" id="large"> Large</label>
+<div id="scroller" role="region" aria-label="Scroller" tabindex="0"><p style="height:1000px">Tall content</p></div>
+<div style="height:3000px"></div>
+<button id="far">Far button</button>
+</body></html>"#;

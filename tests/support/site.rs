@@ -95,6 +95,8 @@ impl Site {
             .route("/typing", get(|| async { Html(crate::input_pages::TYPING) }))
             .route("/settle", get(|| async { Html(crate::input_pages::SETTLE) }))
             .route("/truth", get(|| async { Html(crate::truth_pages::TRUTH) }))
+            .route("/waits", get(|| async { Html(crate::pages::WAITS) }))
+            .route("/reads", get(|| async { Html(crate::pages::READS) }))
             .route("/observe", get(|| async { Html(crate::pages::OBSERVE) }))
             .route("/big", get(|| async { Html(crate::pages::big_page()) }))
             .route("/observe.js", get(|| async { ([("content-type", "text/javascript")], crate::pages::OBSERVE_JS) }))

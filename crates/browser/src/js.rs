@@ -9,18 +9,23 @@
 /// `window` points to it), that `page.evaluate` without a ref runs on.
 pub const REF_TABLE: &str = "({})";
 
-/// `(sel, text, state) => bool`: whether a wait condition holds now.
-/// Text is looked for in same-origin iframes too; selectors match in the top document.
+/// `(sel, text, state) => bool`: whether a wait condition holds now. Text is `visible` /
+/// `hidden` as the page shows it (`innerText`), `attached` / `detached` as the document
+/// holds it (`textContent`, hidden text included); same-origin iframes count. Selectors
+/// match in the top document.
 pub const CONDITION: &str = r#"(sel, text, state) => {
-  let el = null;
-  if (sel) { el = document.querySelector(sel); }
-  const has = (doc) => !!doc && ((doc.body && doc.body.innerText.includes(text)) ||
-    [...doc.querySelectorAll('iframe, frame')].some(f => { try { return has(f.contentDocument); } catch (e) { return false; } }));
-  if (text) { return has(document) === (state !== 'hidden'); }
+  if (text) {
+    const shownText = state === 'visible' || state === 'hidden';
+    const has = (doc) => !!doc && ((doc.body && (shownText ? doc.body.innerText : doc.body.textContent).includes(text)) ||
+      [...doc.querySelectorAll('iframe, frame')].some(f => { try { return has(f.contentDocument); } catch (e) { return false; } }));
+    return has(document) === (state !== 'hidden' && state !== 'detached');
+  }
+  const el = document.querySelector(sel);
   const shown = !!el && (() => { const s = getComputedStyle(el), r = el.getBoundingClientRect();
     return s.display !== 'none' && s.visibility !== 'hidden' && r.width > 0 && r.height > 0; })();
   if (state === 'hidden') return !shown;
   if (state === 'visible') return shown;
+  if (state === 'detached') return !el;
   return !!el;
 }"#;
 

@@ -239,6 +239,7 @@ async fn ref_state(session: &BrowserSession, target: &str, cdp: &str, r: &str, s
     let (attached, visible) = (seen["stale"] != true, seen["value"] == true);
     Ok(Value::Bool(match state {
         "attached" => attached,
+        "detached" => !attached,
         "hidden" => !visible,
         _ => visible,
     }))

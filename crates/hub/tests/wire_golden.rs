@@ -1,6 +1,7 @@
 //! Golden wire tests: every daemon command's request and response body (success and each
 //! error), recorded once and compared on every run, so a refactor cannot change a name, a
-//! field or an error code that upstream clients depend on.
+//! field or an error code that upstream clients depend on. A command `hub.commands` lists
+//! that this test never calls fails it.
 //!
 //! The hub runs in-process with a simulated extension whose responder plays a small,
 //! deterministic browser. Values that differ per run (ids, ports, times, timings) are
@@ -51,7 +52,14 @@ fn browser(cmd: &CdpCommand) -> SimReply {
             let f = p["functionDeclaration"].as_str().unwrap_or("");
             let arg = |i: usize| p["arguments"][i]["value"].clone();
             if f.starts_with("function (op, arg)") {
-                return value(element_op(arg(0).as_str().unwrap_or("")));
+                let on = p["objectId"].as_str().unwrap_or("");
+                return value(element_op_on(on, arg(0).as_str().unwrap_or("")));
+            }
+            if f.contains("this.type === 'file'") {
+                return SimReply::Result(json!({"result": {"type": "object", "objectId": "file-input"}}));
+            }
+            if f.contains("this.files") {
+                return value(json!([{"name": "Cargo.toml", "bytes": 11}]));
             }
             if f.starts_with("async function (onElement, args)") && f.contains("(6 * 7") {
                 return value(json!({"type": "number", "value": 42}));
@@ -87,9 +95,35 @@ fn browser(cmd: &CdpCommand) -> SimReply {
             if e.contains("scrollBy") {
                 return value(json!({"scrollY": 300}));
             }
+            if e.contains("sessionStorage : localStorage") {
+                return value(json!({"origin": "http://golden.test", "items": {"theme": "dark"}}));
+            }
+            if e.starts_with("({width: innerWidth") {
+                return value(json!({"width": 400, "height": 300, "scale": 1, "touch": false,
+                    "userAgent": "Golden/1.0", "offline": false}));
+            }
             SimReply::Result(json!({"result": {"type": "undefined"}}))
         }
+        "Network.getCookies" => SimReply::Result(json!({"cookies": [{"name": "theme", "value": "dark",
+            "domain": "golden.test", "path": "/", "expires": -1, "size": 9, "httpOnly": false, "secure": false,
+            "session": true, "sameSite": "Lax"}]})),
+        "Network.setCookie" => SimReply::Result(json!({"success": true})),
+        // "%PDF-1.4\n"
+        "Page.printToPDF" => SimReply::Result(json!({"data": "JVBERi0xLjQK"})),
         _ => SimReply::Result(json!({})),
+    }
+}
+
+/// [`element_op`] on one element (`el-<backend node id>`): the button `r1` (node 3) is no
+/// checkbox and takes no text; the textbox `r2` (node 4) answers as a checked box that
+/// the page keeps checked, and takes text.
+fn element_op_on(object: &str, op: &str) -> Value {
+    match (object, op) {
+        ("el-4", "checkState") => json!({"value": true}),
+        (_, "checkState") => json!({"value": null}),
+        ("el-4", "fill") => json!({"value": "Ada"}),
+        (_, "fill") => json!({"error": "is a button, which cannot take text", "code": "not_editable"}),
+        _ => element_op(op),
     }
 }
 
@@ -325,10 +359,58 @@ async fn every_command_answers_exactly_as_recorded() {
     r.call("devtools.networkPoll", sess(json!({"sinceSeq": 0, "max": 5}))).await;
     r.call("devtools.perf", sess(json!({}))).await;
 
+    // Finding, forms, files, input.
+    r.call("nav.find", sess(json!({"text": "go"}))).await;
+    r.call("nav.find", sess(json!({"role": "textbox", "max": 1}))).await;
+    r.call("nav.find", sess(json!({"max": 10_001}))).await;
+    r.call("interact.check", sess(json!({"ref": "r2"}))).await;
+    r.call("interact.check", sess(json!({"ref": "r1"}))).await;
+    r.call("interact.check", sess(json!({"ref": "r2", "checked": false}))).await;
+    r.call("interact.check", sess(json!({"ref": "r1", "checked": "yes"}))).await;
+    r.call("interact.fill", sess(json!({"fields": [{"ref": "r2", "value": "Ada"}]}))).await;
+    r.call("interact.fill", sess(json!({"fields": [{"ref": "r1", "value": "Ada"}]}))).await;
+    r.call("interact.fill", sess(json!({"fields": []}))).await;
+    r.call("interact.upload", sess(json!({"ref": "r2", "files": ["Cargo.toml"]}))).await;
+    r.call("interact.upload", sess(json!({"ref": "r2", "files": ["no-such-file.txt"]}))).await;
+    r.call("interact.upload", sess(json!({"ref": "r2", "files": []}))).await;
+    r.call("interact.drag", sess(json!({"from": "r1", "to": "r2"}))).await;
+    r.call("interact.drag", sess(json!({"from": "r1", "toX": 5, "toY": 6}))).await;
+    r.call("interact.drag", sess(json!({"from": "r1"}))).await;
+    r.call("page.download", sess(json!({"ref": "r1", "timeoutMs": 300_001}))).await;
+    r.call("page.download", sess(json!({"ref": "r9"}))).await;
+    r.call("page.download", sess(json!({"ref": "r1", "timeoutMs": 1}))).await;
+
+    // The page's world: bodies, cookies, storage, emulation, PDF.
+    r.call("devtools.networkBody", sess(json!({"requestId": "R-nope"}))).await;
+    r.call("devtools.networkBody", sess(json!({}))).await;
+    r.call("storage.cookies", sess(json!({}))).await;
+    r.call("storage.cookies", sess(json!({"action": "set", "name": "theme", "value": "dark"}))).await;
+    r.call("storage.cookies", sess(json!({"action": "set"}))).await;
+    r.call("storage.cookies", sess(json!({"action": "eat"}))).await;
+    r.call("storage.items", sess(json!({"action": "set", "key": "theme", "value": "dark"}))).await;
+    r.call("storage.items", sess(json!({"area": "session"}))).await;
+    r.call("storage.items", sess(json!({"area": "disk"}))).await;
+    r.call("storage.items", sess(json!({"action": "remove"}))).await;
+    r.call("page.emulate", sess(json!({"width": 400, "height": 300}))).await;
+    r.call("page.emulate", sess(json!({"device": "Nokia 3310"}))).await;
+    r.call("page.emulate", sess(json!({"width": 0}))).await;
+    let pdf = hub.dirs.path().join("golden.pdf");
+    r.call("page.pdf", sess(json!({"path": pdf}))).await;
+    r.call("page.pdf", sess(json!({"landscape": "yes"}))).await;
+
     // Ending.
+    r.call("relay.restart", me(json!({}))).await;
     r.call("session.disconnect", sess(json!({}))).await;
     r.call("relay.release", me(json!({"bindingId": b}))).await;
     r.call("relay.release", me(json!({"bindingId": b}))).await;
+    r.call("relay.restart", me(json!({}))).await;
+
+    let listed = r.log[0]["body"]["data"]["commands"].as_array().cloned().unwrap_or_default();
+    let unrecorded: Vec<&Value> = listed.iter().filter(|c| !r.log.iter().any(|e| &e["name"] == *c)).collect();
+    assert!(
+        listed.len() > 50 && unrecorded.is_empty(),
+        "commands the hub lists but this test never calls: {unrecorded:?}"
+    );
 
     let recorded = serde_json::to_string_pretty(&Value::Array(r.log)).unwrap() + "\n";
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
