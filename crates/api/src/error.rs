@@ -126,6 +126,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("option_not_found", "interact.select / interact.fill: no option has that value or label; the message lists the options"),
     ("invalid_value", "interact.fill: the value is not one the field takes (a date, time, color or range in the wrong form or out of bounds); the message gives the accepted form"),
     ("action_failed", "the action ran but the page did not end as asked (it kept or rewrote the value); the message says what it kept"),
+    ("tab_closed", "the agent's tab was closed (by the user or the page): navigate to open a new one, or pick another tab"),
+    ("session_lost", "the hub restarted and the session could not be restored: the next call starts a new one"),
     ("file_not_found", "interact.upload: a file that does not exist or cannot be read on this machine"),
     ("download_failed", "page.download: no download started in time, or the browser canceled it"),
     ("dialog_open", "a JavaScript dialog is open on the tab: answer it with page.dialog first"),

@@ -27,6 +27,11 @@ impl Sessions {
         self.map.lock().expect("sessions lock").remove(id)
     }
 
+    /// Every open session.
+    pub fn all(&self) -> Vec<Arc<BrowserSession>> {
+        self.map.lock().expect("sessions lock").values().cloned().collect()
+    }
+
     /// Takes out every session `owner` created (its process went away); they close when
     /// the last handle is dropped.
     pub fn take_owned_by(&self, owner: &Owner) -> Vec<Arc<BrowserSession>> {

@@ -36,6 +36,10 @@ impl Mode {
     }
 }
 
+/// How long a command whose flat session the browser forgot waits for the extension to be
+/// back before attaching its tab again (a service worker restarts within about a second).
+const REATTACH_WAIT: Duration = Duration::from_secs(10);
+
 /// Longest any single CDP call of a browser command may take.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// A browser session.
@@ -100,7 +104,62 @@ impl BrowserSession {
     /// One CDP command in this session's browser. A call on a tab that opens a JavaScript
     /// dialog meanwhile (a click that triggers `confirm()`) answers `dialog_open` at once:
     /// the page is paused, and its answer would come only after the dialog is answered.
+    ///
+    /// A flat session the browser no longer knows (the extension's service worker restarted
+    /// or reconnected, or the browser detached the tab) is not an error of the command: the
+    /// call goes to the tab's new session (attached now if needed), and when the browser
+    /// answers that it does not know the session, which means the command never ran, the
+    /// tab is attached again and the call retried once.
     pub async fn call(&self, method: &str, params: Value, session: Option<&str>) -> Result<Value, Error> {
+        let Some(given) = session else { return self.call_on(method, params, None).await };
+        let cdp = self.live_session(given).await?;
+        match self.call_on(method, params.clone(), Some(&cdp)).await {
+            Err(Error::Cdp(CdpError::Protocol { message, .. })) if is_unknown_session(&message) => {
+                let gone = self.state().session_gone(&cdp);
+                // A call running beside this one may have retired it already.
+                let target = gone.or_else(|| self.state().retired_target(&cdp));
+                if target.is_none() {
+                    return Err(session_lost(method, None));
+                }
+                let cdp = self.reattach(&cdp).await?;
+                self.call_on(method, params, Some(&cdp)).await.map_err(|e| match e {
+                    Error::Cdp(CdpError::Protocol { message, .. }) if is_unknown_session(&message) => {
+                        session_lost(method, target.as_deref())
+                    }
+                    other => other,
+                })
+            }
+            other => other,
+        }
+    }
+
+    /// The flat session to use for `cdp`: itself, or when it was retired, its target's
+    /// current session (attaching it again).
+    async fn live_session(&self, cdp: &str) -> Result<String, Error> {
+        let retired = self.state().retired_target(cdp);
+        match retired {
+            Some(target) => self.attach(&target).await,
+            None => Ok(cdp.to_owned()),
+        }
+    }
+
+    /// The new session of the target whose session `cdp` the browser forgot. The extension
+    /// forgets sessions when its service worker restarts, and is gone for a moment then:
+    /// attaching waits for it to be back (up to [`REATTACH_WAIT`]).
+    async fn reattach(&self, cdp: &str) -> Result<String, Error> {
+        let started = tokio::time::Instant::now();
+        loop {
+            match self.live_session(cdp).await {
+                Err(Error::Cdp(
+                    CdpError::NotConnected | CdpError::HandshakeIncomplete | CdpError::Disconnected { .. },
+                )) if started.elapsed() < REATTACH_WAIT => tokio::time::sleep(Duration::from_millis(100)).await,
+                other => return other,
+            }
+        }
+    }
+
+    /// One CDP command on exactly the flat session given (see [`call`](Self::call)).
+    async fn call_on(&self, method: &str, params: Value, session: Option<&str>) -> Result<Value, Error> {
         let mut opened = self.dialog_opened.subscribe();
         let call = self.transport.call(method, params, session, CALL_TIMEOUT);
         let result = match session {
@@ -126,8 +185,20 @@ impl BrowserSession {
             CdpError::Disconnected { .. } if !self.transport.alive() => {
                 err("detached_target", "the browser of this session has gone away: launch a new session")
             }
+            // The debugger let go of the tab while the command ran (the extension's worker
+            // stopped, or the tab went): whether it happened is unknown.
+            CdpError::Protocol { message, .. } if message.starts_with("Detached while handling command") => {
+                CdpError::Disconnected { method: method.to_owned() }.into()
+            }
             other => other.into(),
         })
+    }
+
+    /// The connection to the browser is now `link` (see [`State::relink`]): when it changed,
+    /// every flat session of the old one is retired and the next command attaches again.
+    /// True when sessions were retired.
+    pub fn relink(&self, link: &str) -> bool {
+        self.state().relink(link)
     }
 
     /// Evaluates `expression` in the target of flat session `cdp` and returns its value
@@ -170,11 +241,8 @@ impl BrowserSession {
             // The browser (or the extension, when a /cdp client left) ended a session we
             // hold: forget it, and the next command on that target attaches again.
             let gone = event.params.as_ref().and_then(|p| p["sessionId"].as_str()).unwrap_or_default();
-            for target in state.targets.values_mut() {
-                if target.cdp_session == gone {
-                    target.cdp_session.clear();
-                }
-                target.frame_sessions.retain(|_, s| s != gone);
+            if !gone.is_empty() {
+                state.session_gone(gone);
             }
             return;
         }
@@ -271,14 +339,28 @@ impl BrowserSession {
     }
 
     /// Attaches (once) to `target_id` with a flat session and enables what the commands use.
+    /// A tab this session used before that cannot be attached any more was closed:
+    /// `tab_closed` (and the session forgets it).
     pub async fn attach(&self, target_id: &str) -> Result<String, Error> {
-        if let Some(t) = self.state().targets.get(target_id).filter(|t| !t.cdp_session.is_empty()) {
-            return Ok(t.cdp_session.clone());
-        }
-        let attached = self.call("Target.attachToTarget", json!({"targetId": target_id, "flatten": true}), None).await;
-        // A target that is gone is `unknown_target` (callers skip it); any other refusal
-        // (e.g. "Not allowed" from an extension) keeps the browser's own words.
+        let known = {
+            let state = self.state();
+            if let Some(t) = state.targets.get(target_id).filter(|t| !t.cdp_session.is_empty()) {
+                return Ok(t.cdp_session.clone());
+            }
+            if state.is_closed(target_id) {
+                return Err(closed_tab(target_id, state.scope.is_some()));
+            }
+            state.targets.contains_key(target_id)
+        };
+        let params = json!({"targetId": target_id, "flatten": true});
+        let attached = self.call_on("Target.attachToTarget", params, None).await;
+        // A target that is gone is `unknown_target` (callers skip it), or `tab_closed` when
+        // this session used it; any other refusal (e.g. "Not allowed" from an extension)
+        // keeps the browser's own words.
         let attached = attached.map_err(|e| match e {
+            Error::Cdp(CdpError::Protocol { message, .. }) if is_missing_target(&message) && known => {
+                self.tab_closed(target_id)
+            }
             Error::Cdp(CdpError::Protocol { message, .. }) if is_missing_target(&message) => {
                 err("unknown_target", format!("cannot attach to {target_id}: {message}"))
             }
@@ -289,14 +371,22 @@ impl BrowserSession {
             .ok_or_else(|| err("unknown_target", format!("no session for {target_id}")))?
             .to_owned();
         for method in ["Page.enable", "Runtime.enable", "Network.enable"] {
-            self.call(method, json!({}), Some(&session)).await?;
+            self.call_on(method, json!({}), Some(&session)).await?;
         }
         // Out-of-process iframes become targets of their own, attached under this one.
         let auto = json!({"autoAttach": true, "waitForDebuggerOnStart": false, "flatten": true});
-        self.call("Target.setAutoAttach", auto, Some(&session)).await?;
+        self.call_on("Target.setAutoAttach", auto, Some(&session)).await?;
         // A target attached again keeps its last ref: refs are never reused.
         self.state().targets.entry(target_id.to_owned()).or_default().cdp_session = session.clone();
         Ok(session)
+    }
+
+    /// `target_id`, a tab this session used, is gone: the session forgets it, and the error
+    /// says what to do next.
+    fn tab_closed(&self, target_id: &str) -> Error {
+        let scoped = self.state().scope.is_some();
+        self.forget_target(target_id);
+        closed_tab(target_id, scoped)
     }
 
     /// The page targets of this session's browser that it has not closed: `[{targetId, url, title}]`.
@@ -342,9 +432,15 @@ impl BrowserSession {
                     self.state().activate(target);
                     return Ok((target.to_owned(), session));
                 }
-                Err(Error::Browser(e)) if e.code == "unknown_target" => self.forget_target(target),
+                Err(Error::Browser(e)) if matches!(e.code, "unknown_target" | "tab_closed") => {
+                    self.forget_target(target)
+                }
                 Err(other) => return Err(other),
             }
+        }
+        if self.state().scope.as_ref().is_some_and(|own| own.is_empty()) {
+            let message = "every tab of this session was closed: nav.goto opens a new one (in this session's tab group), as does targets.new";
+            return Err(err("tab_closed", message));
         }
         Err(err("unknown_target", "no page of this session is open: open one with targets.new"))
     }
@@ -353,6 +449,36 @@ impl BrowserSession {
     pub fn forget_target(&self, target_id: &str) {
         self.state().forget(target_id);
     }
+}
+
+/// Whether a CDP error message says the browser does not know the flat session the
+/// command was sent on (our extension's router, or Chrome itself): the command never ran.
+fn is_unknown_session(message: &str) -> bool {
+    message.starts_with("Unknown sessionId") || message.contains("Session with given id not found")
+}
+
+/// `tab_closed` for `target_id`, saying what the session does next.
+fn closed_tab(target_id: &str, scoped: bool) -> Error {
+    let next = if scoped {
+        "nav.goto opens a new tab for this session (in its tab group), as does targets.new"
+    } else {
+        "the next command uses the tab used before it; targets.list shows the open tabs and targets.use picks one"
+    };
+    err(
+        "tab_closed",
+        format!("tab {target_id} of this session was closed (by the user, or the page closed itself): {next}"),
+    )
+}
+
+/// A command sent on a flat session the browser no longer knows, even after attaching
+/// again: it did not run.
+fn session_lost(method: &str, target: Option<&str>) -> Error {
+    let tab = target.map_or_else(|| "a frame of the tab".to_owned(), |t| format!("tab {t}"));
+    let message = format!(
+        "the debugger's connection to {tab} was lost (the extension restarted or reconnected), so it did not run; \
+         the next command attaches again: retry it"
+    );
+    Error::Cdp(CdpError::Protocol { method: method.to_owned(), code: None, message })
 }
 
 /// Whether a CDP error message says the target does not exist (any more).

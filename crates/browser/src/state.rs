@@ -152,7 +152,19 @@ pub struct State {
     pub downloads: Downloads,
     /// A tab-scoped session's own tabs: the only targets it may use (`None`: any).
     pub scope: Option<BTreeSet<String>>,
+    /// A tab-scoped session's tabs last shown as its tab group.
+    pub grouped: BTreeSet<String>,
+    /// Which connection to the browser the flat sessions were made on (the hub's name for
+    /// one pairing of the extension); `None` until the session first runs.
+    pub link: Option<String>,
+    /// Flat sessions the browser no longer knows (their connection ended, or the browser
+    /// detached them), by the target they were attached to: a command still holding one is
+    /// moved to the target's new session instead of failing.
+    pub retired: HashMap<String, String>,
 }
+
+/// Most retired flat sessions remembered (the oldest are dropped past it).
+const RETIRED_CAP: usize = 256;
 
 impl State {
     /// Whether this session may drive `target` (a tab-scoped session: only its own tabs).
@@ -191,6 +203,68 @@ impl State {
         if self.active.as_deref() == Some(target) {
             self.active = self.history.pop();
         }
+    }
+
+    /// The connection to the browser is now `link`. When it was another one (the
+    /// extension's service worker restarted, or the extension reconnected), the browser
+    /// knows none of the flat sessions made on the old one: each is retired (the next
+    /// command attaches its target again), with what lived in it (the ref table, requests in
+    /// flight, out-of-process iframes and their refs). Tabs, pages, history, logs, dialogs and
+    /// the refs of each tab's own documents stay: the pages did not change. True when the
+    /// sessions were retired.
+    pub fn relink(&mut self, link: &str) -> bool {
+        match self.link.as_deref() {
+            Some(current) if current == link => return false,
+            None => {
+                self.link = Some(link.to_owned());
+                return false;
+            }
+            Some(_) => {}
+        }
+        self.link = Some(link.to_owned());
+        let targets: Vec<String> = self.targets.keys().cloned().collect();
+        for target in targets {
+            self.retire_target_sessions(&target);
+        }
+        self.traffic.clear();
+        true
+    }
+
+    /// The browser ended the flat session `cdp` (detached, or answered that it does not
+    /// know it): its target attaches again on the next command, and calls still holding
+    /// `cdp` move to the new session. The target it belonged to, if it was a tab's own.
+    pub fn session_gone(&mut self, cdp: &str) -> Option<String> {
+        let target = self.target_of_session(cdp);
+        if let Some(target) = &target {
+            self.retire_target_sessions(target);
+        }
+        for t in self.targets.values_mut() {
+            if t.frame_sessions.values().any(|s| s == cdp) {
+                t.frame_sessions.retain(|_, s| s != cdp);
+                t.refs.retire_session(cdp);
+            }
+        }
+        target
+    }
+
+    fn retire_target_sessions(&mut self, target: &str) {
+        let Some(t) = self.targets.get_mut(target) else { return };
+        let old = std::mem::take(&mut t.cdp_session);
+        for frame in std::mem::take(&mut t.frame_sessions).into_values() {
+            t.refs.retire_session(&frame);
+        }
+        t.ref_table.clear();
+        if !old.is_empty() {
+            if self.retired.len() >= RETIRED_CAP {
+                self.retired.clear();
+            }
+            self.retired.insert(old, target.to_owned());
+        }
+    }
+
+    /// The target whose retired flat session `cdp` was, if it is one.
+    pub fn retired_target(&self, cdp: &str) -> Option<String> {
+        self.retired.get(cdp).cloned()
     }
 
     /// The target attached as flat session `cdp`, if any.
@@ -255,6 +329,54 @@ mod tests {
         s.activate("t");
         s.forget("t");
         assert!(s.targets.is_empty() && s.pages.is_empty() && s.active.is_none());
+    }
+
+    fn attached(cdp: &str, frames: &[(&str, &str)]) -> TargetState {
+        let mut t = TargetState { cdp_session: cdp.into(), ref_table: "table".into(), ..TargetState::default() };
+        for (frame, session) in frames {
+            t.frame_sessions.insert((*frame).into(), (*session).into());
+        }
+        t
+    }
+
+    fn node(frame_session: Option<&str>, id: i64) -> crate::refs::NodeRef {
+        crate::refs::NodeRef { frame_session: frame_session.map(str::to_owned), backend_id: id, frame_id: None }
+    }
+
+    #[test]
+    fn a_new_connection_retires_every_flat_session_but_keeps_tabs_and_the_tabs_own_refs() {
+        let mut s = State::default();
+        assert!(!s.relink("relay-a/1"), "the first connection retires nothing");
+        let mut t = attached("pw-tab-2", &[("F", "OOPIF")]);
+        let (own, framed) = (t.refs.issue(node(None, 10)), t.refs.issue(node(Some("OOPIF"), 3)));
+        s.targets.insert("T".into(), t);
+        s.activate("T");
+        s.pages.insert("main".into(), "T".into());
+        s.traffic.entry("T".into()).or_default().started("req", 1);
+        assert!(!s.relink("relay-a/1"), "the same connection changes nothing");
+        assert_eq!(s.targets["T"].cdp_session, "pw-tab-2");
+
+        assert!(s.relink("relay-a/2"), "the extension paired again");
+        let t = &s.targets["T"];
+        assert_eq!((t.cdp_session.as_str(), t.ref_table.as_str(), t.frame_sessions.len()), ("", "", 0));
+        assert!(matches!(t.refs.lookup(&own), crate::refs::Lookup::Live(_)), "the tab's own refs stay");
+        assert_eq!(t.refs.lookup(&framed), crate::refs::Lookup::Stale, "refs reached through a gone iframe session");
+        assert_eq!(s.retired_target("pw-tab-2").as_deref(), Some("T"), "calls holding the old session move");
+        assert_eq!((s.active.as_deref(), s.pages.get("main").map(String::as_str)), (Some("T"), Some("T")));
+        assert!(s.traffic.is_empty(), "requests of the old connection never finish");
+        s.forget("T");
+        assert_eq!(s.retired_target("pw-tab-2").as_deref(), Some("T"), "a call holding it learns the tab closed");
+    }
+
+    #[test]
+    fn a_session_the_browser_forgot_is_retired_and_its_target_named() {
+        let mut s = State::default();
+        s.targets.insert("T".into(), attached("S1", &[("F", "CHILD")]));
+        assert_eq!(s.session_gone("CHILD"), None, "an iframe's session is not a tab's");
+        assert!(s.targets["T"].frame_sessions.is_empty() && s.targets["T"].cdp_session == "S1");
+        assert_eq!(s.session_gone("S1").as_deref(), Some("T"));
+        assert_eq!((s.targets["T"].cdp_session.as_str(), s.retired_target("S1").as_deref()), ("", Some("T")));
+        assert_eq!(s.session_gone("unknown"), None);
     }
 
     #[test]

@@ -1,6 +1,12 @@
 //! The hub client a plugin links: one per process. It finds (or starts) the hub, knows
 //! who it is, holds and renews its binding, and routes every browser command through
 //! the hub's RPC.
+//!
+//! It survives the hub restarting: on `unauthorized` (another hub's token) or a hub that
+//! no longer answers, it reads `daemon.json` again (starting a hub if allowed) and sends
+//! the command there; a browser session it launched is opened again in the new hub (the
+//! same browser and scope, its tab claimed again when still open, [`crate::resume`]),
+//! or the command answers one `session_lost` error saying what starts over.
 
 use crate::answer::unwrap_answer;
 use crate::autostart::{ensure_hub, AutostartOptions, HubSource};
@@ -8,8 +14,10 @@ use crate::channel::{Channel, ChannelError};
 use crate::discovery::HubEndpoint;
 use crate::error::ClientError;
 use crate::identity::{load_or_create_client_id, new_instance_id};
+use crate::resume::{lost_message, Remembered, Tracked};
 use opendevbrowser_api::commands::{Bind, GetHubStatus, Grant, Release, Renew, WaitBind};
 use opendevbrowser_api::status::HubStatus;
+use opendevbrowser_api::Command;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -58,7 +66,7 @@ pub struct Binding {
 pub struct HubClient {
     http: reqwest::Client,
     opts: ClientOptions,
-    endpoint: Mutex<HubEndpoint>,
+    endpoint: Arc<Mutex<HubEndpoint>>,
     source: HubSource,
     client_id: String,
     instance_id: String,
@@ -68,6 +76,14 @@ pub struct HubClient {
     session_socket: Mutex<Option<JoinHandle<()>>>,
     /// The command channel, once opened (`None` inside: not opened yet or gone).
     channel: tokio::sync::Mutex<Option<Arc<Channel>>>,
+    /// The browser sessions this client launched (to open them again after a hub restart).
+    sessions: Mutex<Remembered>,
+    /// One session is opened again at a time.
+    resuming: tokio::sync::Mutex<()>,
+    /// Whether this client held the relay binding when the hub went away.
+    held_binding: std::sync::atomic::AtomicBool,
+    /// No hub is started any more (the process is ending: its last calls must not start one).
+    no_autostart: std::sync::atomic::AtomicBool,
 }
 
 impl Drop for HubClient {
@@ -98,7 +114,7 @@ impl HubClient {
         let client_id = load_or_create_client_id(&opts.cache_dir)?;
         Ok(HubClient {
             http: reqwest::Client::new(),
-            endpoint: Mutex::new(endpoint),
+            endpoint: Arc::new(Mutex::new(endpoint)),
             source,
             client_id,
             instance_id: opts.instance_id.clone().unwrap_or_else(new_instance_id),
@@ -107,6 +123,10 @@ impl HubClient {
             background: Mutex::new(Vec::new()),
             session_socket: Mutex::new(None),
             channel: tokio::sync::Mutex::new(None),
+            sessions: Mutex::new(Remembered::default()),
+            resuming: tokio::sync::Mutex::new(()),
+            held_binding: std::sync::atomic::AtomicBool::new(false),
+            no_autostart: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -136,32 +156,208 @@ impl HubClient {
             Some(Binding { binding_id, renew_after: Duration::from_secs(20) });
     }
 
-    /// Calls one command with this client's identity (and binding) added.
+    /// Calls one command with this client's identity (and binding) added. A session this
+    /// client launched is followed across hub restarts: the command runs in the session's
+    /// current id, opened again in a new hub when needed (or answers `session_lost` once).
     pub async fn call(&self, name: &str, params: Value) -> Result<Value, ClientError> {
+        let mut params = match params {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        let known_as = params.get("sessionId").and_then(Value::as_str).map(str::to_owned);
+        let tracked = known_as.as_deref().and_then(|id| self.sessions.lock().expect("sessions lock").get(id));
+        let (Some(known_as), Some(tracked)) = (known_as, tracked) else {
+            let answer = self.call_here(name, Value::Object(params.clone())).await;
+            if let (Ok(data), "session.launch") = (&answer, name) {
+                let hub = self.endpoint().hub_instance_id;
+                self.sessions.lock().expect("sessions lock").launched(&hub, &params, data);
+            }
+            return answer;
+        };
+        if tracked.hub != self.endpoint().hub_instance_id {
+            self.resume(&known_as).await?;
+        }
+        let current = self.sessions.lock().expect("sessions lock").get(&known_as).map(|t| t.current);
+        params.insert("sessionId".into(), json!(current.unwrap_or_else(|| tracked.current.clone())));
+        let answer = match self.call_here(name, Value::Object(params.clone())).await {
+            // The hub may have been replaced under this call: look again, and open the
+            // session in the new hub.
+            Err(e) if e.code() == "unknown_session" => {
+                let _ = self.refresh_endpoint().await;
+                let hub_now = self.endpoint().hub_instance_id;
+                let tracked = self.sessions.lock().expect("sessions lock").get(&known_as);
+                match tracked {
+                    Some(t) if t.hub != hub_now => {
+                        self.resume(&known_as).await?;
+                        let current = self.sessions.lock().expect("sessions lock").get(&known_as).map(|t| t.current);
+                        params.insert("sessionId".into(), json!(current));
+                        self.call_here(name, Value::Object(params.clone())).await
+                    }
+                    _ => Err(e),
+                }
+            }
+            other => other,
+        };
+        if let Ok(data) = &answer {
+            self.sessions.lock().expect("sessions lock").answered(&known_as, name, &params, data);
+        }
+        answer
+    }
+
+    /// Opens the session the caller knows as `known_as` again in the current hub: the same
+    /// browser and scope, and its tab claimed again when still open. `Ok` when it goes on
+    /// as before (the command may be sent); `session_lost` when it goes on changed.
+    async fn resume(&self, known_as: &str) -> Result<(), ClientError> {
+        let _one_at_a_time = self.resuming.lock().await;
+        let hub = self.endpoint().hub_instance_id;
+        let Some(old) = self.sessions.lock().expect("sessions lock").get(known_as) else { return Ok(()) };
+        if old.hub == hub {
+            return Ok(()); // another call resumed it meanwhile
+        }
+        let relay_wide = old.mode == "extension" && old.scope.as_deref() != Some("tab");
+        if relay_wide && self.binding().is_none() && self.held_binding.load(std::sync::atomic::Ordering::Relaxed) {
+            // The binding was the old hub's: take it again in this one.
+            let grant = self.call_here(Bind::NAME, json!({})).await?;
+            let grant: Grant = serde_json::from_value(grant).map_err(|e| ClientError::Protocol(e.to_string()))?;
+            self.store_grant(grant)?;
+            if self.session_socket.lock().expect("socket lock").is_some() {
+                let _ = self.keep_alive().await;
+            }
+        }
+        let launched = self.call_here("session.launch", Value::Object(Remembered::relaunch_params(&old))).await?;
+        let current = launched["sessionId"].as_str().unwrap_or_default().to_owned();
+        let fresh_tab = launched["activeTargetId"].as_str().map(str::to_owned);
+        let moved = |active: Option<String>| {
+            self.sessions.lock().expect("sessions lock").moved(known_as, &current, &hub, active);
+            tracing::info!(session = known_as, now = %current, "the hub restarted: the session was opened again");
+        };
+        let lost = |t: &Tracked, why: String| {
+            let t = Tracked { current: current.clone(), ..t.clone() };
+            let message = lost_message(&t, &why);
+            ClientError::Hub {
+                code: "session_lost".into(),
+                status: 410,
+                details: json!({"code": "session_lost", "message": message, "sessionId": current}),
+                message,
+            }
+        };
+        if old.mode != "extension" {
+            moved(fresh_tab);
+            return Err(lost(&old, "its browser closed with the old hub, so it goes on in a new one".into()));
+        }
+        let Some(tab) = old.active.clone() else {
+            moved(fresh_tab);
+            return Err(lost(&old, "which tab it worked in was not known, so it goes on in another".into()));
+        };
+        let claim = json!({"sessionId": current, "targetId": tab});
+        match self.call_here("targets.use", claim).await {
+            Ok(_) => {
+                if let (Some(fresh), Some("tab")) = (&fresh_tab, old.scope.as_deref()) {
+                    if *fresh != tab {
+                        // The relaunch opened a tab of its own; the session's tab is the old one.
+                        let close = json!({"sessionId": current, "targetId": fresh});
+                        let _ = self.call_here("targets.close", close).await;
+                    }
+                }
+                moved(Some(tab));
+                Ok(())
+            }
+            Err(e) => {
+                moved(fresh_tab.clone());
+                let now = fresh_tab.map_or_else(String::new, |t| format!(" (now tab {t})"));
+                Err(lost(
+                    &old,
+                    format!("its tab {tab} could not be claimed again ({}), so it goes on in another{now}", e.code()),
+                ))
+            }
+        }
+    }
+
+    /// Calls one command in the current hub, with this client's identity and binding. When
+    /// the hub refuses the token (it restarted: every hub has its own) or does not answer,
+    /// `daemon.json` is read again (a hub started if allowed) and the command sent there,
+    /// once.
+    async fn call_here(&self, name: &str, params: Value) -> Result<Value, ClientError> {
         let mut params = match params {
             Value::Object(map) => map,
             _ => Map::new(),
         };
         params.insert("clientId".into(), json!(self.client_id));
         params.insert("instanceId".into(), json!(self.instance_id));
-        if let (Some(b), false) = (self.binding(), params.contains_key("bindingId")) {
-            params.insert("bindingId".into(), json!(b.binding_id));
-        }
-        let params = Value::Object(params);
-        if self.opts.channel {
-            if let Some(answer) = self.call_on_channel(name, &params).await {
-                return answer;
+        let own_binding = !params.contains_key("bindingId");
+        let with_binding = |mut params: Map<String, Value>| {
+            if let (Some(b), true) = (self.binding(), own_binding) {
+                params.insert("bindingId".into(), json!(b.binding_id));
             }
-        }
-        match raw_call(&self.http, &self.endpoint(), name, params.clone()).await {
-            // Nothing reached the hub: find (or start) the current one and try once more.
-            Err(ClientError::Unreachable { .. }) if self.opts.autostart => {
-                let (endpoint, _) = ensure_hub(&self.opts.cache_dir, &self.opts.autostart_options, &|_| {}).await?;
-                *self.endpoint.lock().expect("endpoint lock") = endpoint.clone();
-                raw_call(&self.http, &endpoint, name, params).await
+            Value::Object(params)
+        };
+        let first = self.send(name, &with_binding(params.clone())).await;
+        match first {
+            Err(e) if matches!(e.code(), "unauthorized" | "hub_unreachable") => {
+                if !self.refresh_endpoint().await.unwrap_or(false) && e.code() == "unauthorized" {
+                    return Err(e);
+                }
+                if own_binding {
+                    params.remove("bindingId");
+                }
+                self.send(name, &with_binding(params)).await
             }
             other => other,
         }
+    }
+
+    /// Sends one command as it is, over the channel when there is one, else HTTP.
+    async fn send(&self, name: &str, params: &Value) -> Result<Value, ClientError> {
+        if self.opts.channel {
+            if let Some(answer) = self.call_on_channel(name, params).await {
+                return answer;
+            }
+        }
+        raw_call(&self.http, &self.endpoint(), name, params.clone()).await
+    }
+
+    /// Starts no hub from now on, even if the options allow it (a process that is ending
+    /// releases what it holds; a hub gone meanwhile has nothing of it left to release).
+    pub fn stop_autostart(&self) {
+        self.no_autostart.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Reads `daemon.json` again (starting a hub if allowed and none runs). True when it
+    /// names another hub than before: the channel and the session socket move to it, and
+    /// the binding (the old hub's) is dropped.
+    pub async fn refresh_endpoint(&self) -> Result<bool, ClientError> {
+        let autostart = self.opts.autostart && !self.no_autostart.load(std::sync::atomic::Ordering::Relaxed);
+        let found = if autostart {
+            ensure_hub(&self.opts.cache_dir, &self.opts.autostart_options, &|_| {}).await?.0
+        } else {
+            crate::discovery::discover(&self.opts.cache_dir).await.map_err(|e| match e {
+                crate::discovery::NotFound::Foreign { port, detail } => ClientError::ForeignHub { port, detail },
+                other => ClientError::HubNotRunning(other.to_string()),
+            })?
+        };
+        let changed = {
+            let mut endpoint = self.endpoint.lock().expect("endpoint lock");
+            let changed = *endpoint != found;
+            *endpoint = found.clone();
+            changed
+        };
+        if !changed {
+            return Ok(false);
+        }
+        tracing::info!(hub = %found.hub_instance_id, port = found.port, "the hub changed: following it");
+        *self.channel.lock().await = None;
+        let held = self.binding.lock().expect("binding lock").take().is_some();
+        if held {
+            self.held_binding.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let had_socket = self.session_socket.lock().expect("socket lock").take();
+        if let Some(old) = had_socket {
+            old.abort();
+            if let Ok(socket) = self.open_session().await {
+                *self.session_socket.lock().expect("socket lock") = Some(socket);
+            }
+        }
+        Ok(true)
     }
 
     /// Runs a command on the channel (opening it if needed); `None` when nothing was sent
@@ -186,6 +382,7 @@ impl HubClient {
         let renew_after = Duration::from_millis(grant.renew_after_ms.max(1_000));
         let binding = Binding { binding_id: grant.binding_id, renew_after };
         *self.binding.lock().expect("binding lock") = Some(binding.clone());
+        self.held_binding.store(true, std::sync::atomic::Ordering::Relaxed);
         Ok(binding)
     }
 
@@ -216,6 +413,7 @@ impl HubClient {
         let binding_id = self.binding().map(|b| b.binding_id).unwrap_or_default();
         let result = self.relay_release(Release { binding_id }).await;
         *self.binding.lock().expect("binding lock") = None;
+        self.held_binding.store(false, std::sync::atomic::Ordering::Relaxed);
         result.map(|_| ())
     }
 
@@ -229,12 +427,15 @@ impl HubClient {
             let socket = self.open_session().await?;
             *self.session_socket.lock().expect("socket lock") = Some(socket);
         }
-        let (http, endpoint, binding) = (self.http.clone(), self.endpoint(), self.binding.clone());
+        let (http, endpoint, binding) = (self.http.clone(), self.endpoint.clone(), self.binding.clone());
         let (client_id, instance_id) = (self.client_id.clone(), self.instance_id.clone());
         let renewer = tokio::spawn(async move {
             loop {
                 let Some(current) = binding.lock().expect("binding lock").clone() else { return };
                 tokio::time::sleep(current.renew_after).await;
+                // The binding may have changed meanwhile (dropped, or taken again in a new hub).
+                let Some(current) = binding.lock().expect("binding lock").clone() else { return };
+                let endpoint = endpoint.lock().expect("endpoint lock").clone();
                 let params = json!({"clientId": client_id, "instanceId": instance_id, "bindingId": current.binding_id});
                 match raw_call(&http, &endpoint, "relay.renew", params).await {
                     Ok(data) => {
@@ -246,7 +447,10 @@ impl HubClient {
                     }
                     Err(e) => {
                         tracing::warn!("binding renewal failed: {e}; the binding is dropped");
-                        *binding.lock().expect("binding lock") = None;
+                        let mut held = binding.lock().expect("binding lock");
+                        if held.as_ref().is_some_and(|b| b.binding_id == current.binding_id) {
+                            *held = None;
+                        }
                         return;
                     }
                 }

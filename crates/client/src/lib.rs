@@ -5,6 +5,7 @@
 //! - [`identity`]: the user's `clientId` (`client.json`, 0600) and a per-process instance id;
 //! - [`client`]: bind / wait / renew / release, keep-alive, and commands through the hub,
 //!   over the pipelined [`channel`] (or HTTP); [`answer`] reads the hub's answers;
+//! - [`resume`]: the sessions a client launched, opened again when the hub restarts;
 //! - [`typed`]: one typed method per daemon command, generated from the contract;
 //! - [`doctor`]: why the browser is (not) reachable, as one verdict with its fix;
 //!   [`extension_files`]: where a loadable copy of the extension is, for that fix.
@@ -23,6 +24,7 @@ pub mod doctor;
 pub mod error;
 pub mod extension_files;
 pub mod identity;
+pub mod resume;
 pub mod typed;
 
 pub use client::{Binding, ClientOptions, HubClient};

@@ -21,6 +21,9 @@ pub struct TabInfo {
     /// Current title.
     #[serde(default)]
     pub title: String,
+    /// The tab group it is in (-1 or absent: none).
+    #[serde(default, rename = "groupId")]
+    pub group_id: Option<i64>,
 }
 
 /// Pages `chrome.debugger` may attach to.
@@ -50,6 +53,12 @@ async fn run(cmd: &CdpCommand) -> Result<Value, String> {
     if with_core(|c| c.router.wants_a_tab(cmd)) == Some(true) {
         // No tab to announce yet: attach the active one (none attachable is not an error).
         let _ = ensure_primary_tab().await;
+    }
+    if names_unknown_tab(cmd) {
+        // A target id this worker has not listed yet (it restarted since the hub learnt
+        // it): list the tabs, so the router can tell a tab from an iframe or worker.
+        let tabs = attachable_tabs().await;
+        with_core(|c| c.router.target_infos(&tabs));
     }
     for _ in 0..2 {
         let plan = with_core(|c| {
@@ -103,9 +112,21 @@ async fn run(cmd: &CdpCommand) -> Result<Value, String> {
                 }
                 Ok(json!({}))
             }
+            Plan::TidyAgentTabs { keep } => tidy_agent_tabs(&keep).await,
         };
     }
     Err("no tab could be attached".into())
+}
+
+/// Whether `cmd` names by target id a tab the router does not know.
+fn names_unknown_tab(cmd: &CdpCommand) -> bool {
+    let by_target =
+        matches!(cmd.method.as_str(), "Target.attachToTarget" | "Target.closeTarget" | "Target.activateTarget");
+    let target = cmd.params.as_ref().and_then(|p| p.get("targetId")).and_then(Value::as_str);
+    match target {
+        Some(target) if by_target => with_core(|c| !c.router.knows_target(target)).unwrap_or(false),
+        _ => false,
+    }
 }
 
 async fn send(debuggee: &Debuggee, method: &str, params: &Value) -> Result<Value, String> {
@@ -126,7 +147,8 @@ fn cdp_error_message(error: &JsValue) -> String {
 }
 
 /// Puts an agent's tabs in one group titled with its name, and lists the group for the
-/// popup (`agentGroups` in `chrome.storage.session`: group id → title and colour).
+/// popup (`agentGroups` in `chrome.storage.session`: group id → title, colour and when it
+/// last changed; it outlives a worker restart).
 async fn group_tabs(tabs: &[i64], title: &str, color: &str) -> Result<Value, String> {
     if tabs.is_empty() {
         return Ok(json!({}));
@@ -135,14 +157,67 @@ async fn group_tabs(tabs: &[i64], title: &str, color: &str) -> Result<Value, Str
     let group_id = group.as_f64().ok_or("chrome.tabs.group returned no group id")? as i32;
     let props = to_js(&json!({"title": title, "color": color, "collapsed": false}));
     chrome::tab_groups_update(group_id, &props).await.map_err(|e| error_message(&e))?;
-    let listed = with_core(|c| {
-        c.agent_groups.insert(group_id, json!({"title": title, "color": color}));
-        json!({"agentGroups": c.agent_groups})
-    });
-    if let Some(listed) = listed {
-        let _ = chrome::storage_session_set(&to_js(&listed)).await;
-    }
+    let mut groups = stored(AGENT_GROUPS).await;
+    groups[group_id.to_string()] = json!({"title": title, "color": color, "at": crate::core::now_ms()});
+    with_core(|c| c.agent_groups.insert(group_id, groups[group_id.to_string()].clone()));
+    let _ = chrome::storage_session_set(&to_js(&json!({ AGENT_GROUPS: groups }))).await;
     Ok(json!({"groupId": group_id}))
+}
+
+/// `chrome.storage.session` keys: the groups made for agents, and the tabs opened for a
+/// client (`Target.createTarget`).
+const AGENT_GROUPS: &str = "agentGroups";
+const OPENED_TABS: &str = "openedTabs";
+
+/// An agent group changed this recently is a live session's, whatever the hub's list says
+/// (a session may be opening while the hub asks to tidy).
+const TIDY_AFTER_MS: u64 = 30_000;
+
+/// One `chrome.storage.session` record (an empty object when absent).
+async fn stored(key: &str) -> Value {
+    let got = chrome::storage_session_get(&to_js(&json!([key]))).await.ok().and_then(from_js::<Value>);
+    got.and_then(|v| v.get(key).cloned()).filter(Value::is_object).unwrap_or_else(|| json!({}))
+}
+
+/// The tabs of agent groups whose session is gone: each leaves its group, and a tab a
+/// client opened (never one the user had) is closed. Groups changed in the last
+/// [`TIDY_AFTER_MS`] and tabs whose target is in `keep` are left alone.
+async fn tidy_agent_tabs(keep: &[String]) -> Result<Value, String> {
+    let groups = stored(AGENT_GROUPS).await;
+    let opened = stored(OPENED_TABS).await;
+    let now = crate::core::now_ms();
+    let stale = |group: i64| {
+        groups
+            .get(group.to_string())
+            .is_some_and(|g| now.saturating_sub(g["at"].as_u64().unwrap_or(0)) >= TIDY_AFTER_MS)
+    };
+    let targets = tab_target_ids().await;
+    let (mut ungrouped, mut closed) = (0, 0);
+    let tabs = query_tabs(json!({})).await;
+    for tab in &tabs {
+        if !tab.group_id.is_some_and(|g| g >= 0 && stale(g)) {
+            continue;
+        }
+        let target = targets.get(&tab.id).cloned().unwrap_or_else(|| fallback_target_id(tab.id));
+        if keep.contains(&target) {
+            continue;
+        }
+        if opened.get(tab.id.to_string()).is_some() {
+            detach(tab.id).await;
+            if chrome::tabs_remove(tab.id as i32).await.is_ok() {
+                closed += 1;
+            }
+        } else if chrome::tabs_ungroup(&to_js(&[tab.id])).await.is_ok() {
+            ungrouped += 1;
+        }
+    }
+    // Forget opened tabs that are gone.
+    let open: Vec<String> = tabs.iter().map(|t| t.id.to_string()).collect();
+    if let Value::Object(mut opened) = opened {
+        opened.retain(|id, _| open.contains(id));
+        let _ = chrome::storage_session_set(&to_js(&json!({ OPENED_TABS: opened }))).await;
+    }
+    Ok(json!({"ungrouped": ungrouped, "closed": closed}))
 }
 
 async fn create_tab(url: &str, background: bool) -> Result<Value, String> {
@@ -150,6 +225,10 @@ async fn create_tab(url: &str, background: bool) -> Result<Value, String> {
         .await
         .map_err(|e| error_message(&e))?;
     let tab: TabInfo = from_js(tab).ok_or("chrome.tabs.create returned no tab")?;
+    // Remembered as opened for a client: tidying may close it once its agent is gone.
+    let mut opened = stored(OPENED_TABS).await;
+    opened[tab.id.to_string()] = json!(crate::core::now_ms());
+    let _ = chrome::storage_session_set(&to_js(&json!({ OPENED_TABS: opened }))).await;
     attach(tab.id).await?;
     Ok(json!({"targetId": with_core(|c| c.router.target_of(tab.id))}))
 }
@@ -180,6 +259,9 @@ pub async fn attach(tab_id: i64) -> Result<(), String> {
     }
     if let Err(e) = chrome::debugger_attach(&tab_target(tab_id), "1.3").await {
         let message = error_message(&e);
+        if message.contains("No tab with given id") {
+            return Err(format!("Target not found: the tab was closed ({message})"));
+        }
         if !message.contains("Another debugger is already attached") {
             return Err(format!("Debugger attach failed ({message}). Close DevTools for the tab and retry."));
         }

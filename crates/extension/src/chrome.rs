@@ -12,6 +12,9 @@ extern "C" {
     /// `chrome.storage.local.set`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "local"], js_name = set)]
     pub async fn storage_local_set(items: &JsValue) -> Result<JsValue, JsValue>;
+    /// `chrome.storage.session.get`.
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "session"], js_name = get)]
+    pub async fn storage_session_get(keys: &JsValue) -> Result<JsValue, JsValue>;
     /// `chrome.storage.session.set`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "session"], js_name = set)]
     pub async fn storage_session_set(items: &JsValue) -> Result<JsValue, JsValue>;

@@ -41,7 +41,9 @@ pub async fn start() {
         }
         *core = Some(Core {
             machine: AutoPair::new(settings),
-            router: Router::new(),
+            // Session names of this worker life start at its start time (ms, mod 1e9): a
+            // later life never reuses a name an earlier one handed out.
+            router: Router::numbering_from((now_ms() % 1_000_000_000) as u32),
             generation: 0,
             socket: None,
             timer: None,

@@ -1,6 +1,6 @@
 //! The CDP router's rules, run natively and in headless Chromium.
 
-use extension::router::{After, Debuggee, Plan, Router, FLAT_SESSIONS_REQUIRED};
+use extension::router::{After, Debuggee, Plan, Router, Tab, FLAT_SESSIONS_REQUIRED};
 use pairing::wire::{CdpCommand, CdpId};
 use serde_json::{json, Value};
 
@@ -217,4 +217,25 @@ rule! { fn the_hubs_tab_group_requests_name_tabs_by_target_and_skip_gone_ones() 
     assert_eq!(r.plan(&group, "UA"), Plan::GroupTabs { tabs: vec![7, 9], title: "agent-a".into(), color: "blue".into() });
     assert_eq!(r.plan(&cmd("Extension.ungroupTabs", json!({"targetIds": ["T9"]}), None), "UA"), Plan::UngroupTabs(vec![9]));
     assert_eq!(r.plan(&cmd("Extension.ungroupTabs", json!({}), None), "UA"), Plan::UngroupTabs(vec![]));
+}}
+
+rule! { fn a_restarted_worker_never_reuses_the_session_names_of_the_last_one() {
+    let mut earlier = Router::numbering_from(1_000);
+    earlier.tab_attached(3, "T3", "http://a/", "a");
+    let mut later = Router::numbering_from(5_000);
+    later.tab_attached(4, "T4", "http://b/", "b");
+    let old = earlier.session_of(3).unwrap().to_owned();
+    assert_eq!(old, "pw-tab-1001");
+    assert_eq!(later.plan(&cmd("Page.navigate", json!({}), Some(&old)), "UA"),
+        Plan::Reply(Err(format!("Unknown sessionId: {old}"))), "the hub's old session is unknown, not another tab");
+    assert!(later.knows_target("T4") && !later.knows_target("T3"), "T3 must be listed before it can be attached");
+    later.target_infos(&[Tab { id: 3, target_id: "T3".into(), url: "http://a/".into(), title: "a".into() }]);
+    assert_eq!(later.plan(&cmd("Target.attachToTarget", json!({"targetId": "T3"}), None), "UA"), Plan::AttachTab(3));
+}}
+
+rule! { fn the_hubs_tidy_request_lists_the_tabs_to_keep() {
+    let mut r = Router::new();
+    assert_eq!(r.plan(&cmd("Extension.tidyAgentTabs", json!({"keep": ["T1", 7, "T2"]}), None), "UA"),
+        Plan::TidyAgentTabs { keep: vec!["T1".into(), "T2".into()] });
+    assert_eq!(r.plan(&cmd("Extension.tidyAgentTabs", json!({}), None), "UA"), Plan::TidyAgentTabs { keep: vec![] });
 }}

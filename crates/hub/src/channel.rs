@@ -9,7 +9,7 @@
 use crate::core::HubCore;
 use crate::dispatch::dispatch;
 use crate::error::HubError;
-use crate::rpc_wire::{answer_body, authorize, command_of};
+use crate::rpc_wire::{answer_body, authorize, command_of, json_problem, kind_of};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -77,13 +77,16 @@ async fn serve(hub: Arc<HubCore>, socket: WebSocket) {
 
 /// One request frame to its answer frame.
 async fn run(hub: &Arc<HubCore>, frame: &str) -> Message {
+    const SHAPE: &str = "send each request as one JSON object {\"id\":…,\"name\":…,\"params\":{…}}";
     let request = match serde_json::from_str::<Value>(frame) {
         Ok(Value::Object(map)) => map,
-        Ok(_) | Err(_) => {
-            let bad = HubError::InvalidRequest(
-                "each frame must be a JSON object {\"id\":…,\"name\":…,\"params\":{…}}".into(),
-            );
-            return frame_of(Value::Null, Err(bad));
+        Ok(other) => {
+            let bad = format!("the frame is a JSON {}, not an object: {SHAPE}", kind_of(&other));
+            return frame_of(Value::Null, Err(HubError::InvalidRequest(bad)));
+        }
+        Err(e) => {
+            let bad = format!("{}: {SHAPE}", json_problem(&e, frame.len()));
+            return frame_of(Value::Null, Err(HubError::InvalidRequest(bad)));
         }
     };
     let mut request = request;

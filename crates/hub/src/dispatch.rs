@@ -135,6 +135,12 @@ impl<'a> Call<'a> {
                 self.require_binding()?;
             }
             self.wait_until_ready().await?;
+            // The extension paired again since this session's last command (its service
+            // worker restarted, or it reconnected): none of its flat sessions exist any
+            // more, so its tabs are attached again as commands need them.
+            if session.relink(&self.relay().link_id()) {
+                tracing::info!(session = %session.id, "the extension paired again: the session's tabs attach anew");
+            }
         }
         Ok(session)
     }

@@ -95,6 +95,9 @@ impl HubError {
             HubError::Lease(crate::lease::LeaseError::Required) => 428,
             HubError::Lease(crate::lease::LeaseError::WaitTimeout { .. }) => 408,
             HubError::Lease(_) | HubError::Claim(_) => 409,
+            // The browser layer's newer codes: a tab the user closed is a conflict with the
+            // session's state, as `stale_ref` is.
+            HubError::Browser(e) if e.code == "tab_closed" => 409,
             HubError::Browser(e) => e.http_status(),
         }
     }

@@ -9,6 +9,8 @@
 //! - [`lease`] (the relay binding), [`tab_leases`] (agents' own tabs) and [`exclusion`]
 //!   (the rule between them) are pure; [`lease_service`] runs them; [`tab_sessions`] is
 //!   what a tab-scoped extension session does around each command;
+//! - [`reap`]: what a killed hub left behind (managed browsers' profile folders), cleared
+//!   at the next start;
 
 #![warn(missing_docs)]
 
@@ -23,6 +25,7 @@ pub mod idle_detach;
 pub mod lease;
 pub mod lease_service;
 pub mod params;
+pub mod reap;
 pub mod relay;
 pub mod rpc;
 pub mod rpc_wire;

@@ -85,13 +85,28 @@ async fn command(
     }
     let body = match body {
         Ok(b) => b,
-        Err(_) => return reply(Err(HubError::TooLarge(MAX_CLIENT_FRAME_BYTES))),
+        Err(rejection) => return reply(Err(body_unreadable(&rejection))),
     };
     let (name, params) = match parse_command(&body) {
         Ok(parsed) => parsed,
         Err(e) => return reply(Err(e)),
     };
     reply_answer(dispatch(&hub, &name, &params).await)
+}
+
+/// Why a request body could not be read: over the size limit, or cut short (the client
+/// sent fewer bytes than its `Content-Length`, or its connection broke mid-body).
+fn body_unreadable(rejection: &BytesRejection) -> HubError {
+    use axum::extract::rejection::FailedToBufferBody;
+    match rejection {
+        BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
+            HubError::TooLarge(MAX_CLIENT_FRAME_BYTES)
+        }
+        other => HubError::InvalidRequest(format!(
+            "the request body could not be read in full: it was cut short (fewer bytes than its Content-Length, \
+             or the connection broke mid-body): {other}"
+        )),
+    }
 }
 
 /// `GET /session?clientId=…&instanceId=…` (WebSocket): ties a binding and browser sessions
@@ -154,6 +169,12 @@ mod tests {
         assert_eq!(parse_command(b"[]").unwrap_err().code(), "invalid_request");
         assert_eq!(parse_command(br#"{"params":{}}"#).unwrap_err().code(), "invalid_request");
         assert_eq!(parse_command(br#"{"name":"x","params":[1]}"#).unwrap_err().code(), "invalid_request");
+        let said = |body: &[u8]| parse_command(body).unwrap_err().to_string();
+        assert!(said(br#"{"name":"relay.status","par"#).contains("cut short (truncated)"), "{}", said(b"{"));
+        let deep = "[".repeat(20_000);
+        assert!(said(deep.as_bytes()).contains("nested too deeply"), "{}", said(deep.as_bytes()));
+        assert!(said(b"[1,2]").contains("a JSON array, not an object"), "{}", said(b"[1,2]"));
+        assert!(said(b"not json").contains("not valid JSON"), "{}", said(b"not json"));
         let (name, params) = parse_command(br#"{"name":"relay.status"}"#).unwrap();
         assert_eq!(name, "relay.status");
         assert!(params.is_empty());

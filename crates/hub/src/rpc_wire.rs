@@ -32,20 +32,66 @@ pub fn authorize(hub: &HubCore, peer: SocketAddr, headers: &HeaderMap) -> Result
         .unwrap_or("");
     if tokens_equal(given.trim(), &hub.token) {
         Ok(())
+    } else if given.trim().is_empty() {
+        Err(HubError::Unauthorized(
+            "no bearer token: send `Authorization: Bearer <token>` with the token in the hub's daemon.json \
+             (in its cache folder)"
+                .into(),
+        ))
     } else {
-        Err(HubError::Unauthorized("send `Authorization: Bearer <token>` with the token from daemon.json".into()))
+        Err(HubError::Unauthorized(
+            "this token is not this hub's: the hub restarted (each hub process makes a new token) or another \
+             hub now runs; read the token again from daemon.json in the hub's cache folder (opendevbrowser's \
+             client library, CLI and MCP server do this by themselves and retry)"
+                .into(),
+        ))
     }
 }
+
+/// What is wrong with a request body that is not JSON, in words: cut short, nested too
+/// deep, or not JSON at all (with serde's position).
+pub fn json_problem(e: &serde_json::Error, len: usize) -> String {
+    if e.classify() == serde_json::error::Category::Eof {
+        return format!("the JSON ends early, after {len} bytes: the request was cut short (truncated)");
+    }
+    if e.to_string().starts_with("recursion limit exceeded") {
+        return format!(
+            "the JSON is nested too deeply (more than {MAX_DEPTH} levels of arrays and objects, at line {} column {})",
+            e.line(),
+            e.column()
+        );
+    }
+    format!("the body is not valid JSON ({e})")
+}
+
+/// How deep arrays and objects may nest in a request (serde_json's own limit).
+pub const MAX_DEPTH: usize = 128;
 
 /// Parses `{name, params?}`; `params` must be an object when present.
 pub fn parse_command(body: &[u8]) -> Result<(String, serde_json::Map<String, Value>), HubError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| {
-        HubError::InvalidRequest(format!("body is not valid JSON ({e}); send {{\"name\":…,\"params\":{{…}}}}"))
+        let problem = json_problem(&e, body.len());
+        HubError::InvalidRequest(format!("{problem}; send {{\"name\":…,\"params\":{{…}}}}"))
     })?;
     let Value::Object(map) = value else {
-        return Err(HubError::InvalidRequest("body must be a JSON object {\"name\":…,\"params\":{…}}".into()));
+        let kind = kind_of(&value);
+        return Err(HubError::InvalidRequest(format!(
+            "the body is a JSON {kind}, not an object: send {{\"name\":…,\"params\":{{…}}}}"
+        )));
     };
     command_of(map)
+}
+
+/// The JSON type of `value`, in words.
+pub fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
 
 /// `name` and `params` out of a parsed request object.

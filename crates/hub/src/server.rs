@@ -43,6 +43,10 @@ pub struct HubOptions {
     pub idle_detach: Option<Duration>,
     /// Most bytes queued for a relay socket whose peer does not read.
     pub max_queued_bytes: usize,
+    /// This long after the extension pairs, it is asked to tidy the agent tab groups of
+    /// sessions that no longer exist ([`crate::tab_sessions::tidy_after_pairing`]); `None`
+    /// never.
+    pub tidy_after: Option<Duration>,
 }
 
 impl Default for HubOptions {
@@ -57,6 +61,7 @@ impl Default for HubOptions {
             lease: LeaseConfig::default(),
             idle_detach: Some(crate::idle_detach::DEFAULT_IDLE_DETACH),
             max_queued_bytes: crate::relay::DEFAULT_MAX_QUEUED_BYTES,
+            tidy_after: Some(crate::tab_sessions::TIDY_AFTER),
         }
     }
 }
@@ -150,6 +155,8 @@ pub async fn start(opts: HubOptions) -> Result<Started, ServeError> {
         return Err(ServeError::Metadata { path: metadata_path, source });
     }
     serve_rpc(core.clone(), listener);
+    // What a killed hub left behind (its browsers' profile folders), cleared in the background.
+    tokio::task::spawn_blocking(crate::reap::run);
     if let Some(after) = opts.idle_detach {
         let watched = crate::idle_detach::Watched {
             leases: core.leases.clone(),
@@ -157,6 +164,10 @@ pub async fn start(opts: HubOptions) -> Result<Started, ServeError> {
             sessions: core.browser.clone(),
         };
         tokio::spawn(crate::idle_detach::run(watched, after, core.shutdown_signal()));
+    }
+    if let Some(after) = opts.tidy_after {
+        let (relay, sessions, leases) = (core.relay_handle(), core.browser.clone(), core.leases.clone());
+        tokio::spawn(crate::tab_sessions::tidy_after_pairing(relay, sessions, leases, after, core.shutdown_signal()));
     }
     tracing::info!(daemon_port, relay_port = core.relay().port(), hub = %core.instance_id, "hub running");
     Ok(Started::Running(RunningHub { core, metadata_path }))

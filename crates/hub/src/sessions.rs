@@ -23,7 +23,11 @@ impl HubCommand for Launch {
         let mode = match self.mode.as_deref() {
             Some("managed") => Mode::Managed,
             Some("extension") => Mode::Extension,
+            // No mode: the user's Chrome when the extension is paired, or was paired with
+            // this relay (it is coming back: a restarting worker must not send the session
+            // to another browser silently); a managed Chromium when it has never been seen.
             None if call.relay().handshake_complete() => Mode::Extension,
+            None if call.relay().status().extension_last_seen_at.is_some() => Mode::Extension,
             None => Mode::Managed,
             Some(other) => {
                 return Err(
@@ -43,7 +47,9 @@ impl HubCommand for Launch {
                 call.require_binding()?;
                 call.wait_until_ready().await?;
                 let relay = Arc::new(RelayTransport(call.relay_handle()));
-                BrowserSession::new(id, Mode::Extension, caller, relay, None)
+                let session = BrowserSession::new(id, Mode::Extension, caller, relay, None);
+                session.relink(&call.relay().link_id());
+                session
             }
             _ => {
                 let failed = |e: String| HubError::from(err("launch_failed", e));
@@ -103,6 +109,16 @@ impl SessionCommand for Disconnect {
     }
 }
 
+impl SessionCommand for Goto {
+    async fn run(self, _: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<Navigated, HubError> {
+        if crate::tab_sessions::is_tab_scoped(session) {
+            // An agent whose tabs were all closed navigates in a new one of its own.
+            crate::tab_sessions::ensure_tab(session).await?;
+        }
+        Ok(SessionOp::run(self, session).await?)
+    }
+}
+
 /// Session commands that are the browser layer's alone.
 macro_rules! in_browser_layer {
     ($($ty:ty),* $(,)?) => {$(
@@ -132,7 +148,6 @@ in_browser_layer!(
     OpenPage,
     ListPages,
     ClosePage,
-    Goto,
     Back,
     Forward,
     Reload,

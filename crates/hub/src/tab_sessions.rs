@@ -17,7 +17,7 @@ use crate::relay::Relay;
 use crate::session_open::{new_session_id, open, RelayTransport};
 use opendevbrowser_api::commands::{CloseTarget, SessionInfo, UseTarget, MAX_TIMEOUT_MS};
 use opendevbrowser_api::Command;
-use opendevbrowser_browser::error::err;
+use opendevbrowser_browser::error::{err, Error as BrowserFailure};
 use opendevbrowser_browser::targets::info;
 use opendevbrowser_browser::{BrowserSession, Mode, Sessions};
 use serde_json::json;
@@ -65,6 +65,7 @@ pub async fn launch(
         let mut state = session.state();
         state.scope = Some(BTreeSet::from([target.clone()]));
         state.activate(&target);
+        state.relink(&relay.link_id());
     }
     let session = match open(sessions, session, "launch_failed").await {
         Ok(session) => session,
@@ -124,9 +125,44 @@ pub async fn after(leases: &Leases, relay: &Relay, session: &BrowserSession) {
     for gone in leased.iter().filter(|t| !own.contains(t)) {
         leases.release_tab(gone);
     }
+    // A tab claimed with `targets.use` (its lease taken before the command) joins too.
+    changed |= {
+        let state = session.state();
+        own.iter().any(|t| !state.grouped.contains(t))
+    };
     if changed {
         group(relay, session).await;
     }
+}
+
+/// Makes sure a tab-scoped session has a tab to act on: when every tab of its own was
+/// closed (by the user), it opens a new one and makes it active; [`after`] then leases it
+/// and puts it in the agent's tab group. Other failures are left for the command to report.
+pub async fn ensure_tab(session: &BrowserSession) -> Result<(), HubError> {
+    for _ in 0..3 {
+        match session.active_ignoring_dialogs().await {
+            Ok(_) => return Ok(()),
+            // The active tab was closed (and is forgotten now): another tab of its own may
+            // take over; with none left, a new one is opened.
+            Err(BrowserFailure::Browser(e)) if e.code == "tab_closed" => {
+                if session.state().scope.as_ref().is_some_and(|own| own.is_empty()) {
+                    break;
+                }
+            }
+            Err(BrowserFailure::Browser(e)) if e.code == "unknown_target" => break,
+            Err(_) => return Ok(()),
+        }
+    }
+    let created = session.call("Target.createTarget", json!({"url": "about:blank"}), None).await?;
+    let target = created["targetId"].as_str().unwrap_or_default().to_owned();
+    if target.is_empty() {
+        return Err(err("launch_failed", "the browser opened no tab for this session").into());
+    }
+    let mut state = session.state();
+    state.own(&target);
+    state.activate(&target);
+    tracing::info!(owner = %session.owner, tab = %target, "the session's tabs were closed: it goes on in a new one");
+    Ok(())
 }
 
 /// The session (or its owner) is gone: its tab leases end, its tabs leave their group and
@@ -150,6 +186,55 @@ pub async fn end(leases: &Leases, relay: &Relay, session: &BrowserSession) {
     tracing::info!(owner = %session.owner, tabs = tabs.len(), "tab session ended");
 }
 
+/// How long after the extension pairs the hub asks it to tidy the agent groups of sessions
+/// that no longer exist: time for clients whose hub restarted to claim their tabs again.
+pub const TIDY_AFTER: Duration = Duration::from_secs(30);
+
+/// Each time the extension pairs (a new hub, a restarted worker, a reconnect), and `after`
+/// that, asks it to tidy agent tab groups (`Extension.tidyAgentTabs {keep}`): the tabs of
+/// groups whose session no longer exists (a hub killed before it could ungroup them, an
+/// agent gone while the extension was away) leave their group, and those a client opened
+/// are closed; `keep` lists every tab a live session owns. Our extension also leaves alone
+/// groups changed in the last 30 s; one that does not know the request ignores it.
+pub async fn tidy_after_pairing(
+    relay: RelayHandle,
+    sessions: Arc<Sessions>,
+    leases: Arc<Leases>,
+    after: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let step = after.clamp(Duration::from_millis(20), Duration::from_secs(1));
+    let mut seen = String::new();
+    let mut due: Option<tokio::time::Instant> = None;
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            _ = tokio::time::sleep(step) => {}
+        }
+        let current = relay.current();
+        if !current.handshake_complete() {
+            continue;
+        }
+        let link = current.link_id();
+        if link != seen {
+            seen = link;
+            due = Some(tokio::time::Instant::now() + after);
+        }
+        if due.is_some_and(|at| tokio::time::Instant::now() >= at) {
+            due = None;
+            let mut keep: BTreeSet<String> = leases.tab_leases().into_iter().map(|(t, _)| t).collect();
+            for session in sessions.all() {
+                keep.extend(session.state().scope.iter().flatten().cloned());
+            }
+            let asked = current.call("Extension.tidyAgentTabs", Some(json!({"keep": keep})), None, TAB_CALL_TIMEOUT);
+            match asked.await {
+                Ok(done) => tracing::info!(%done, "agent tab groups of ended sessions tidied"),
+                Err(e) => tracing::debug!(error = %e, "the extension did not tidy agent tab groups"),
+            }
+        }
+    }
+}
+
 /// Asks the extension to show the session's tabs as one group titled with the agent's
 /// name (best effort: an extension without tab groups still works).
 async fn group(relay: &Relay, session: &BrowserSession) {
@@ -157,6 +242,7 @@ async fn group(relay: &Relay, session: &BrowserSession) {
     if tabs.is_empty() {
         return;
     }
+    session.state().grouped = tabs.iter().cloned().collect();
     let params = json!({"targetIds": tabs, "title": session.owner.instance_id, "color": color_of(&session.owner)});
     if let Err(e) = relay.call("Extension.groupTabs", Some(params), None, TAB_CALL_TIMEOUT).await {
         tracing::debug!(error = %e, "the extension did not group the tabs");

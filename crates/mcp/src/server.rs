@@ -55,11 +55,10 @@ impl McpServer {
         }
     }
 
+    /// `browser_status`: this agent's own state (its session, its browser, its last
+    /// failure) with the hub's diagnosis; never "ok" while the agent's calls fail.
     async fn status(&self) -> CallToolResult {
-        use opendevbrowser_client::doctor::{diagnose, gather};
-        let relay_port = self.agent.client().await.ok().map_or(8787, |c| c.endpoint().relay_port);
-        let facts = gather(&opendevbrowser_api::files::cache_dir(), relay_port).await;
-        CallToolResult::success(vec![ContentBlock::text(diagnose(&facts).to_text())])
+        CallToolResult::success(vec![ContentBlock::text(self.agent.browser_status().await)])
     }
 }
 

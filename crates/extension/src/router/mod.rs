@@ -88,6 +88,13 @@ pub enum Plan {
     },
     /// Take these tabs out of their group, answer `{}`.
     UngroupTabs(Vec<i64>),
+    /// Tidy the agent tab groups of sessions that no longer exist: every tab in a group the
+    /// hub made, untouched for a while, whose target is not in `keep` leaves its group, and
+    /// is closed if an agent opened it; answer `{ungrouped, closed}`.
+    TidyAgentTabs {
+        /// The target ids of tabs live sessions still own.
+        keep: Vec<String>,
+    },
 }
 
 /// A tab as `chrome.tabs.query` reports it, with its target id from
@@ -157,6 +164,20 @@ impl Router {
     /// An empty router.
     pub fn new() -> Self {
         Router::default()
+    }
+
+    /// An empty router whose root sessions are numbered after `first` (`pw-tab-<first+1>`,
+    /// …). A restarted service worker starts from a number of its own (the time it
+    /// started), so a session name the hub still holds from the previous worker never
+    /// names another tab in this one: it is unknown, and the hub attaches again.
+    pub fn numbering_from(first: u32) -> Self {
+        Router { next_session: first, ..Router::default() }
+    }
+
+    /// Whether `target_id` names a tab this router knows (attached, seen in a listing, or
+    /// a `tab-<id>` alias).
+    pub fn knows_target(&self, target_id: &str) -> bool {
+        self.tab_of_target(target_id).is_some()
     }
 
     /// Events to send to the hub, in order (drained).

@@ -36,6 +36,13 @@ impl Router {
                 color: params.get("color").and_then(Value::as_str).unwrap_or("grey").to_owned(),
             },
             "Extension.ungroupTabs" => Plan::UngroupTabs(self.tabs_of(&params)),
+            "Extension.tidyAgentTabs" => Plan::TidyAgentTabs {
+                keep: params
+                    .get("keep")
+                    .and_then(Value::as_array)
+                    .map(|ids| ids.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                    .unwrap_or_default(),
+            },
             "Target.getTargetInfo" => Plan::Reply(Ok(json!({"targetInfo": self.target_info_for(&params, session)}))),
             "Target.setAutoAttach" | "Target.attachToTarget" if flat_refused => {
                 Plan::Reply(Err(FLAT_SESSIONS_REQUIRED.into()))

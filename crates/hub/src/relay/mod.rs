@@ -179,6 +179,14 @@ impl Relay {
         }
     }
 
+    /// Names the current pairing of the extension with this relay: it changes whenever the
+    /// extension pairs again (its service worker restarted, it reconnected, or another one
+    /// replaced it) and on `relay.restart`. Flat CDP sessions made under one name are unknown
+    /// under the next.
+    pub fn link_id(&self) -> String {
+        format!("{}/{}", self.0.instance_id, self.inner().board.pairings())
+    }
+
     /// True once the current extension socket has sent a valid handshake.
     pub fn handshake_complete(&self) -> bool {
         self.inner().board.handshake().is_some()

@@ -69,6 +69,9 @@ pub struct Switchboard<W> {
     pub extension_seen_ms: Option<u64>,
     /// When the current extension left, while none is connected (ms).
     pub extension_left_ms: Option<u64>,
+    /// How many handshakes this relay has accepted: each is a new connection whose
+    /// extension knows none of the flat sessions made on an earlier one.
+    pairings: u64,
     stopped: bool,
 }
 
@@ -85,6 +88,7 @@ impl<W> Switchboard<W> {
             last_refusal: None,
             extension_seen_ms: None,
             extension_left_ms: None,
+            pairings: 0,
             stopped: false,
         }
     }
@@ -97,6 +101,11 @@ impl<W> Switchboard<W> {
     /// The handshake of the current extension, if it sent a valid one.
     pub fn handshake(&self) -> Option<&Handshake> {
         self.extension.as_ref().and_then(|e| e.handshake.as_ref())
+    }
+
+    /// How many handshakes this relay has accepted (see [`Relay::link_id`](super::Relay::link_id)).
+    pub fn pairings(&self) -> u64 {
+        self.pairings
     }
 
     /// An extension socket is open.
@@ -216,6 +225,7 @@ impl<W> Switchboard<W> {
         };
         tracing::info!(tab = handshake.tab_id, "extension handshake complete");
         current.handshake = Some(handshake);
+        self.pairings += 1;
         let ack = HandshakeAck {
             instance_id: self.identity.instance_id.clone(),
             relay_port: i64::from(self.identity.port),

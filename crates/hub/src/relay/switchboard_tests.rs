@@ -200,3 +200,18 @@ fn ping_is_answered_with_health_and_stop_closes_everything() {
     assert_eq!(closed(&actions, client), Some((1000, "Relay stopped".into())));
     assert!(matches!(b.hub_call("A.b", None, None, "h"), Err((_, CdpError::ShuttingDown))));
 }
+
+#[test]
+fn every_accepted_handshake_is_a_new_pairing_and_refusals_are_not() {
+    let mut b = board(Some("t"));
+    assert_eq!(b.pairings(), 0);
+    connected(&mut b);
+    assert_eq!(b.pairings(), 1);
+    let (ext, _) = b.extension_opened(1);
+    let (_, open) = b.extension_text(ext, &handshake("wrong"), 1);
+    assert!(!open);
+    assert_eq!(b.pairings(), 1, "a refused handshake pairs nothing");
+    b.extension_closed(ext, 2);
+    connected(&mut b);
+    assert_eq!(b.pairings(), 2, "the extension came back (a worker restart): its sessions are new");
+}

@@ -161,6 +161,7 @@ pub async fn start_in_tuned(
         handshake_timeout: Duration::from_secs(2),
         idle_detach: None,
         max_queued_bytes: hub::relay::DEFAULT_MAX_QUEUED_BYTES,
+        tidy_after: None,
     };
     tune(&mut opts);
     match hub::start(opts).await.unwrap() {
