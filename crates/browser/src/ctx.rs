@@ -78,7 +78,7 @@ impl<'a> Ctx<'a> {
             result["y"] = shift(&result["y"], dy);
         }
         if result["stale"] == true {
-            return Err(crate::frames::stale(r));
+            return Err(crate::refs::stale(r));
         }
         Ok(result)
     }

@@ -5,8 +5,8 @@
 //! `this` = the element. Coordinates an element reports are its own frame's: an element
 //! in an iframe is moved by the iframe's position in the page.
 
-use crate::error::{err, Error};
-use crate::refs::{Lookup, NodeRef};
+use crate::error::Error;
+use crate::refs::{stale, NodeRef};
 use crate::session::{js_result, BrowserSession};
 use serde_json::{json, Value};
 
@@ -14,16 +14,10 @@ use serde_json::{json, Value};
 /// document is gone.
 pub fn node_of_ref(session: &BrowserSession, target: &str, r: &str) -> Result<NodeRef, Error> {
     let state = session.state();
-    match state.targets.get(target).map(|t| t.refs.lookup(r)) {
-        Some(Lookup::Live(node)) => Ok(node.clone()),
-        Some(Lookup::Stale) => Err(stale(r)),
-        _ => Err(err("unknown_ref", format!("unknown ref {r:?} for this page: take a snapshot (nav.snapshot) first"))),
+    match state.targets.get(target) {
+        Some(t) => t.refs.check(r).cloned(),
+        None => Err(crate::refs::unknown(r)),
     }
-}
-
-/// The error for a ref whose element left the page.
-pub fn stale(r: &str) -> Error {
-    err("stale_ref", format!("ref {r} is no longer in the page (it changed since the snapshot): take a new snapshot"))
 }
 
 /// The element of `r` as a remote object: (the CDP session it is reached through, its

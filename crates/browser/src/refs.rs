@@ -6,6 +6,7 @@
 //! never reused (the counter runs on across documents), and the refs of a document that
 //! is gone are *stale*, not unknown, so an agent is told to take a new snapshot.
 
+use crate::error::{err, Error};
 use std::collections::HashMap;
 
 /// Where a ref's element lives.
@@ -65,6 +66,16 @@ impl RefMap {
         self.by_ref.get(&n).map_or(Lookup::Stale, Lookup::Live)
     }
 
+    /// The element `r` names now: `unknown_ref` when never issued, `stale_ref` when its
+    /// document is gone.
+    pub fn check(&self, r: &str) -> Result<&NodeRef, Error> {
+        match self.lookup(r) {
+            Lookup::Live(node) => Ok(node),
+            Lookup::Stale => Err(stale(r)),
+            Lookup::Unknown => Err(unknown(r)),
+        }
+    }
+
     /// The last ref issued (0 before the first).
     pub fn max(&self) -> u64 {
         self.max
@@ -82,6 +93,16 @@ impl RefMap {
         self.by_ref.clear();
         self.by_node.clear();
     }
+}
+
+/// The error for a ref whose element left the page.
+pub fn stale(r: &str) -> Error {
+    err("stale_ref", format!("ref {r} is no longer in the page (it changed since the snapshot): take a new snapshot"))
+}
+
+/// The error for a ref never issued for the page.
+pub fn unknown(r: &str) -> Error {
+    err("unknown_ref", format!("unknown ref {r:?} for this page: take a snapshot (nav.snapshot) first"))
 }
 
 #[cfg(test)]

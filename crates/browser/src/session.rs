@@ -335,7 +335,10 @@ impl BrowserSession {
 
     /// Checks that `r` names an element of `target` now (`unknown_ref`, `stale_ref` otherwise).
     pub fn check_ref(&self, target: &str, r: &str) -> Result<(), Error> {
-        crate::frames::node_of_ref(self, target, r).map(drop)
+        match self.state().targets.get(target) {
+            Some(t) => t.refs.check(r).map(drop),
+            None => Err(crate::refs::unknown(r)),
+        }
     }
 
     /// Attaches (once) to `target_id` with a flat session and enables what the commands use.
