@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 use system_tests::hub_process::HubProcess;
-use system_tests::rpc::{ok, ref_of, Driver};
+use system_tests::rpc::{ref_of, Driver};
 use system_tests::site::Site;
 use system_tests::{World, SERIAL};
 
@@ -254,8 +254,6 @@ async fn real_pages_never_stall_the_agent_in_managed_chromium() {
     let dirs = tempfile::tempdir().unwrap();
     let site = Site::start().await;
     let hub = HubProcess::start(dirs.path(), 8787).await;
-    let launched =
-        ok(&hub, &Value::Null, "session.launch", json!({"mode": "managed", "startUrl": site.url("/")})).await;
-    let driver = Driver { hub: &hub, binding: Value::Null, session: launched["sessionId"].clone() };
+    let driver = Driver::in_managed_chromium(&hub, &site.url("/")).await;
     every_case(&driver, &site).await;
 }

@@ -189,9 +189,7 @@ async fn nav_wait_succeeds_exactly_when_the_page_is_in_the_state_in_managed_chro
     let site = Site::start().await;
     // Relay port 0: a managed session needs no extension, so no port of its own (nor 8787).
     let hub = HubProcess::start(dirs.path(), 0).await;
-    let launched =
-        ok(&hub, &Value::Null, "session.launch", json!({"mode": "managed", "startUrl": site.url("/")})).await;
-    let driver = Driver { hub: &hub, binding: Value::Null, session: launched["sessionId"].clone() };
+    let driver = Driver::in_managed_chromium(&hub, &site.url("/")).await;
     let mut oracle = Oracle::of_managed(&hub).await;
     nav_wait_agrees_with_the_page(&driver, &mut oracle, &site).await;
 }

@@ -59,6 +59,12 @@ impl<'a> Driver<'a> {
         Driver { hub, binding, session: launched["sessionId"].clone() }
     }
 
+    /// Launches a managed Chromium session (no binding) that starts at `start_url`.
+    pub async fn in_managed_chromium(hub: &'a HubProcess, start_url: &str) -> Driver<'a> {
+        let launched = ok(hub, &Value::Null, "session.launch", json!({"mode": "managed", "startUrl": start_url})).await;
+        Driver { hub, binding: Value::Null, session: launched["sessionId"].clone() }
+    }
+
     /// Runs `name` in the session; its data.
     pub async fn ok(&self, name: &str, extra: Value) -> Value {
         ok(self.hub, &self.binding, name, in_session(&self.session, extra)).await
