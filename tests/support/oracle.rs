@@ -227,11 +227,17 @@ pub struct PlainChromium {
 impl PlainChromium {
     /// Launches headless Chromium opening `url`.
     pub async fn launch(url: &str) -> PlainChromium {
+        PlainChromium::launch_with(url, &[]).await
+    }
+
+    /// [`launch`](Self::launch) with extra Chromium flags (e.g. a window size).
+    pub async fn launch_with(url: &str, extra: &[&str]) -> PlainChromium {
         let profile = tempfile::tempdir().unwrap();
         let child = std::process::Command::new(crate::browser::chromium())
             .args(["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"])
             .args(["--disable-background-networking", "--disable-component-update", "--disable-sync"])
             .args(["--disable-dev-shm-usage", "--remote-debugging-port=0"])
+            .args(extra)
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg(url)
             .stdout(std::process::Stdio::null())

@@ -5,7 +5,7 @@
 //! harness reads each reward over its own DevTools connection). Per server: tasks solved,
 //! tool calls, characters received, time per task.
 
-use crate::fidelity_bench::PlainChromium;
+use crate::fidelity_bench::plain_chromium;
 use crate::system_bench::free_port;
 use serde_json::{json, Value};
 use system_tests::hub_process::HubProcess;
@@ -31,7 +31,7 @@ fn cli_binary() -> std::path::PathBuf {
 pub async fn agent_tasks(quick: bool) -> Value {
     let dirs = tempfile::tempdir().unwrap();
     let hub = HubProcess::start(dirs.path(), free_port()).await;
-    let browser = PlainChromium::launch().await;
+    let browser = plain_chromium().await;
     let workspace = system_tests::workspace();
     let python = workspace.join(".venv-test/bin/python");
     let mut command = tokio::process::Command::new(&python);

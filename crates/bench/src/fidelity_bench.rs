@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 use system_tests::hub_process::HubProcess;
+use system_tests::oracle::PlainChromium;
 use system_tests::site::Site;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
@@ -169,52 +170,8 @@ impl StaticServer {
 
 /// Headless Chromium without any extension, on a DevTools port of its own (killed on drop):
 /// the browser both our hub and Playwright attach to.
-pub struct PlainChromium {
-    child: std::process::Child,
-    _profile: tempfile::TempDir,
-    /// Its DevTools port.
-    pub devtools_port: u16,
-}
-
-impl Drop for PlainChromium {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
-        let _ = self.child.wait();
-    }
-}
-
-impl PlainChromium {
-    pub async fn launch() -> PlainChromium {
-        let profile = tempfile::tempdir().unwrap();
-        let child = std::process::Command::new(system_tests::browser::chromium())
-            .args([
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-            ])
-            .args([
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-                "--remote-debugging-port=0",
-            ])
-            .arg("--window-size=1280,800")
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .arg("about:blank")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("launch Chromium");
-        let active = profile.path().join("DevToolsActivePort");
-        let devtools_port = system_tests::wait_for("Chromium's DevToolsActivePort", || {
-            let active = active.clone();
-            async move { std::fs::read_to_string(active).ok()?.lines().next()?.trim().parse().ok() }
-        })
-        .await;
-        PlainChromium { child, _profile: profile, devtools_port }
-    }
+pub async fn plain_chromium() -> PlainChromium {
+    PlainChromium::launch_with("about:blank", &["--window-size=1280,800"]).await
 }
 
 /// The step: every page of the corpus, one row each, and the totals.
@@ -225,7 +182,7 @@ pub async fn snapshot_fidelity(quick: bool) -> Value {
     let other = Site::start().await;
     let miniwob = StaticServer::miniwob().await;
     let hub = HubProcess::start(dirs.path(), free_port()).await;
-    let browser = PlainChromium::launch().await;
+    let browser = plain_chromium().await;
     let who = json!({"clientId": "bench", "instanceId": "fidelity"});
     let mut connect = who.clone();
     connect["port"] = json!(browser.devtools_port);
