@@ -7,24 +7,12 @@
 //! user's Chrome through the real extension).
 
 use system_tests::hub_process::HubProcess;
-use system_tests::{workspace, World};
+use system_tests::{cli_binary, python, workspace, World};
 
 /// The tasks run here: a text link, buttons, check boxes, a select, typing, a sign-in form,
 /// an inbox (open, reply, send) and an autocomplete.
 const TASKS: &str = "click-link,click-button,click-checkboxes,choose-list,enter-text,login-user,\
                      email-inbox-reply,use-autocomplete-nodelay";
-
-fn python() -> std::path::PathBuf {
-    let path = workspace().join(".venv-test/bin/python");
-    assert!(path.exists(), "{} is missing: run scripts/setup.sh", path.display());
-    path
-}
-
-fn cli_binary() -> String {
-    let binary = workspace().join("target/debug/opendevbrowser");
-    assert!(binary.exists(), "{} is missing: run `cargo build -p cli`", binary.display());
-    binary.display().to_string()
-}
 
 /// Runs the suite on our server with `args`, the hub's files in `dirs`; returns the server's
 /// results after checking that every task was solved.

@@ -5,6 +5,7 @@
 //! included; and the hub's own commands: `hub.commands`, `relay.cdpUrl`, `relay.restart`.
 
 use serde_json::{json, Value};
+use system_tests::cli_binary;
 use system_tests::hub_process::{HubProcess, CLIENT_ID};
 use system_tests::oracle::{Oracle, OraclePage, PlainChromium};
 use system_tests::rpc::{cmd, fails, ok, ref_of, Driver};
@@ -332,13 +333,6 @@ async fn relay_cdp_url_is_plain_cdp_into_the_users_chrome_and_relay_restart_is_p
     assert_eq!(title, "Second Page", "the re-paired extension drives the user's Chrome");
     let released = cmd(hub, &driver.binding, "session.disconnect", json!({"sessionId": driver.session})).await;
     assert_eq!(released["data"]["bindingReleased"], true, "{released}");
-}
-
-/// `opendevbrowser` (the CLI binary).
-fn cli_binary() -> std::path::PathBuf {
-    let binary = system_tests::workspace().join("target/debug/opendevbrowser");
-    assert!(binary.exists(), "{} is missing: run `cargo build -p cli`", binary.display());
-    binary
 }
 
 /// `opendevbrowser mcp` over stdio, spoken to line by line (JSON-RPC), as an MCP client.

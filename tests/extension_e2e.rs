@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 use system_tests::browser::Browser;
+use system_tests::cli_binary;
 use system_tests::hub_process::HubProcess;
 use system_tests::site::Site;
 use system_tests::{wait_for, World, SERIAL};
@@ -119,12 +120,6 @@ async fn relay_whose_pair_instance_differs_from_config_is_refused() {
     assert_eq!(token, Value::Null, "the impostor's token was not stored");
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0, "no socket was opened to the impostor");
     server.abort();
-}
-
-fn cli_binary() -> std::path::PathBuf {
-    let path = system_tests::workspace().join("target/debug/opendevbrowser");
-    assert!(path.exists(), "{} is missing: run `cargo build -p cli` (scripts/test.sh does)", path.display());
-    path
 }
 
 fn cli(dirs: &std::path::Path, instance: &str, args: &[&str]) -> std::process::Command {

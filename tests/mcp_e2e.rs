@@ -3,21 +3,7 @@
 //! headless Chromium and the local test site.
 
 use system_tests::oracle::Oracle;
-use system_tests::{workspace, World};
-
-/// The Python of the virtualenv `scripts/setup.sh` makes.
-fn python() -> std::path::PathBuf {
-    let path = workspace().join(".venv-test/bin/python");
-    assert!(path.exists(), "{} is missing: run scripts/setup.sh", path.display());
-    path
-}
-
-/// The CLI binary the agents start (`opendevbrowser mcp`).
-fn cli_binary() -> String {
-    let binary = workspace().join("target/debug/opendevbrowser");
-    assert!(binary.exists(), "{} is missing: run `cargo build -p cli`", binary.display());
-    binary.display().to_string()
-}
+use system_tests::{cli_binary, python, workspace, World};
 
 /// Every agent tool the contract declares.
 fn tool_names() -> Vec<&'static str> {

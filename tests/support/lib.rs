@@ -25,6 +25,20 @@ pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned()
 }
 
+/// The Python of the virtualenv `scripts/setup.sh` makes (the MCP SDK's client scripts).
+pub fn python() -> PathBuf {
+    let path = workspace().join(".venv-test/bin/python");
+    assert!(path.exists(), "{} is missing: run scripts/setup.sh", path.display());
+    path
+}
+
+/// The CLI binary (`opendevbrowser`, also the MCP server) the tests start.
+pub fn cli_binary() -> String {
+    let binary = workspace().join("target/debug/opendevbrowser");
+    assert!(binary.exists(), "{} is missing: run `cargo build -p cli` (scripts/test.sh does)", binary.display());
+    binary.display().to_string()
+}
+
 /// Polls `probe` every 200 ms until it returns `Some`, or panics with `what` after [`WAIT`].
 pub async fn wait_for<T, F, Fut>(what: &str, mut probe: F) -> T
 where
