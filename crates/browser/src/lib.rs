@@ -18,6 +18,7 @@
 //! - refs: [`refs`] (the hub holds each as a backend node id, nothing in the page),
 //!   [`frames`] (resolving a ref to its element, in whichever frame it is), [`ref_table`]
 //!   (the hub's object `page.evaluate` runs on);
+//! - [`background`]: a tab the user is not looking at kept working at full speed;
 //! - [`registry`]: every open session;
 //! - [`error`]: what a command answers when it cannot be done.
 //!
@@ -27,6 +28,7 @@
 #![warn(missing_docs)]
 
 pub mod actions;
+pub mod background;
 pub mod calls;
 pub mod changes;
 pub mod chrome_paths;

@@ -2,6 +2,7 @@
 //! browser the hub launched or was pointed at), its targets and their flat sessions,
 //! named pages, and console/network logs with sequence cursors.
 
+use crate::background;
 use crate::dialogs;
 use crate::error::{err, Error};
 use crate::event_log;
@@ -236,6 +237,9 @@ impl BrowserSession {
     }
 
     fn record(&self, event: CdpEvent) {
+        if background::is_keep_alive_event(&event.method) {
+            return;
+        }
         let mut state = self.state();
         if event.method == "Target.detachedFromTarget" {
             // The browser (or the extension, when a /cdp client left) ended a session we
@@ -375,6 +379,11 @@ impl BrowserSession {
             .to_owned();
         for method in ["Page.enable", "Runtime.enable", "Network.enable"] {
             self.call_on(method, json!({}), Some(&session)).await?;
+        }
+        for (method, params) in background::keep_rendering_calls() {
+            if let Err(e) = self.call_on(method, params, Some(&session)).await {
+                background::log_refusal(method, target_id, &e);
+            }
         }
         // Out-of-process iframes become targets of their own, attached under this one.
         let auto = json!({"autoAttach": true, "waitForDebuggerOnStart": false, "flatten": true});

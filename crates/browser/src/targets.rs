@@ -70,8 +70,11 @@ impl SessionOp for NewTarget {
     }
 }
 
+/// Opens a tab. A tab-scoped session's tabs open in the background: the user's active tab
+/// stays in front (they work at full speed there, see [`crate::background`]).
 async fn create_target(session: &BrowserSession, url: &str) -> Result<String, Error> {
-    let created = session.call("Target.createTarget", json!({"url": url}), None).await?;
+    let background = session.state().scope.is_some();
+    let created = session.call("Target.createTarget", json!({"url": url, "background": background}), None).await?;
     Ok(created["targetId"].as_str().unwrap_or_default().to_owned())
 }
 
@@ -83,7 +86,10 @@ impl SessionOp for UseTarget {
         }
         session.attach(&target).await?;
         session.state().activate(&target);
-        let _ = session.call("Target.activateTarget", json!({"targetId": target}), None).await;
+        // A tab-scoped agent never brings a tab to the front: the user's stays active.
+        if session.state().scope.is_none() {
+            let _ = session.call("Target.activateTarget", json!({"targetId": target}), None).await;
+        }
         let (_, cdp) = session.active().await?;
         let (url, title) = where_is(session, &cdp).await?;
         Ok(ActiveTarget { active_target_id: target, url, title })

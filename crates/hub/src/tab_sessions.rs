@@ -50,7 +50,9 @@ pub async fn launch(
     start_url: &str,
 ) -> Result<SessionInfo, HubError> {
     let relay = relay_handle.current();
-    let created = relay.call("Target.createTarget", Some(json!({"url": start_url})), None, TAB_CALL_TIMEOUT).await?;
+    let created = relay
+        .call("Target.createTarget", Some(json!({"url": start_url, "background": true})), None, TAB_CALL_TIMEOUT)
+        .await?;
     let target = created["targetId"].as_str().unwrap_or_default().to_owned();
     let id = new_session_id();
     let lease = match leases.claim_tab(&target, &caller, &id) {
@@ -153,7 +155,7 @@ pub async fn ensure_tab(session: &BrowserSession) -> Result<(), HubError> {
             Err(_) => return Ok(()),
         }
     }
-    let created = session.call("Target.createTarget", json!({"url": "about:blank"}), None).await?;
+    let created = session.call("Target.createTarget", json!({"url": "about:blank", "background": true}), None).await?;
     let target = created["targetId"].as_str().unwrap_or_default().to_owned();
     if target.is_empty() {
         return Err(err("launch_failed", "the browser opened no tab for this session").into());
