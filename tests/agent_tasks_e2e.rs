@@ -61,7 +61,7 @@ async fn an_mcp_agent_solves_miniwob_tasks_in_a_managed_chromium() {
 
 #[tokio::test]
 async fn an_mcp_agent_solves_miniwob_tasks_in_the_users_chrome() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let args =
         ["--mode".to_owned(), "extension".to_owned(), "--cdp-port".to_owned(), world.browser.devtools_port.to_string()];
     let ours = solve(world.dirs.path(), &args).await;

@@ -79,7 +79,7 @@ const WATCH_USER_TAB: &str = "window.touched = 0; for (const e of ['mousedown','
 
 #[tokio::test]
 async fn two_tab_agents_type_and_click_in_background_tabs_while_the_users_tab_stays_in_front() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let (hub, site) = (&world.hub, &world.site);
     let mut oracle = Oracle::of_browser(&world.browser).await;
     let home = site.url("/");
@@ -118,7 +118,7 @@ async fn pixel(oracle: &mut Oracle, home: &str, png: &str) -> Value {
 
 #[tokio::test]
 async fn a_screenshot_of_a_background_tab_shows_its_current_page() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let (hub, site) = (&world.hub, &world.site);
     let mut oracle = Oracle::of_browser(&world.browser).await;
     let home = site.url("/");

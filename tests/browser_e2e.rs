@@ -149,7 +149,7 @@ async fn drive_a_same_origin_iframe(hub: &HubProcess, binding: &Value, session: 
 
 #[tokio::test]
 async fn browser_commands_drive_a_real_page_through_the_extension() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let (hub, browser, site) = (&world.hub, &world.browser, &world.site);
     let bound = hub.rpc("relay.bind", json!({"clientId": CLIENT_ID, "instanceId": "e2e"})).await;
     let binding = bound["data"]["bindingId"].clone();
@@ -172,7 +172,7 @@ async fn browser_commands_drive_a_real_page_in_managed_chromium() {
     let _serial = SERIAL.lock().await;
     let dirs = tempfile::tempdir().unwrap();
     let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), 8787).await;
+    let hub = HubProcess::start(dirs.path(), system_tests::discovery_port()).await;
     let launched = ok(
         &hub,
         &Value::Null,

@@ -9,7 +9,7 @@ use system_tests::{workspace, World};
 fn cdp_url(world: &World) -> String {
     let settings = std::fs::read_to_string(world.dirs.path().join("config/hub.json")).unwrap();
     let settings: Value = serde_json::from_str(&settings).unwrap();
-    format!("ws://127.0.0.1:8787/cdp?token={}", settings["relayToken"].as_str().unwrap())
+    format!("ws://127.0.0.1:{}/cdp?token={}", world.hub.relay_port, settings["relayToken"].as_str().unwrap())
 }
 
 /// Runs `node tests/cdp_clients/<script> <cdp url> <site>`; fails with its output unless
@@ -44,7 +44,7 @@ fn assert_client_worked(findings: &Value, name: &str) {
 
 #[tokio::test]
 async fn playwright_connects_over_cdp_and_drives_the_users_chrome_twice_in_a_row() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let first = run_client(&world, "playwright_flow.mjs").await;
     assert_client_worked(&first, "Ada Lovelace");
     let second = run_client(&world, "playwright_flow.mjs").await;
@@ -54,10 +54,11 @@ async fn playwright_connects_over_cdp_and_drives_the_users_chrome_twice_in_a_row
 
 #[tokio::test]
 async fn puppeteer_connects_and_drives_the_users_chrome_after_playwright_left() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let playwright = run_client(&world, "playwright_flow.mjs").await;
     assert_client_worked(&playwright, "Ada Lovelace");
     let puppeteer = run_client(&world, "puppeteer_flow.mjs").await;
     assert_client_worked(&puppeteer, "Grace Hopper");
     println!("puppeteer findings: {puppeteer}");
 }
+

@@ -43,7 +43,7 @@ async fn snapshot(world: &World, t: &mut Vec<String>) -> String {
 
 #[tokio::test]
 async fn a_scripted_cli_session_signs_in_answers_uploads_downloads_drags_and_clears() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let t = &mut Vec::new();
     let site = |path: &str| world.site.url(path);
     let launched = ok(&world, t, &["launch", "--mode", "extension"]).await;

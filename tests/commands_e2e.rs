@@ -178,7 +178,7 @@ fn every_contract_command_is_called_by_an_end_to_end_test() {
 
 #[tokio::test]
 async fn reads_and_scrolls_match_the_page_in_the_users_chrome() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let driver = Driver::in_users_chrome(&world.hub).await;
     let mut oracle = Oracle::of_browser(&world.browser).await;
     reads_and_scrolls(&driver, &mut oracle, &world.site).await;
@@ -274,7 +274,7 @@ async fn cdp_call(
 
 #[tokio::test]
 async fn relay_cdp_url_is_plain_cdp_into_the_users_chrome_and_relay_restart_is_paired_again() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let (hub, site) = (&world.hub, &world.site);
     let mut oracle = Oracle::of_browser(&world.browser).await;
 

@@ -6,13 +6,11 @@ use system_tests::browser::Browser;
 use system_tests::cli_binary;
 use system_tests::hub_process::HubProcess;
 use system_tests::site::Site;
-use system_tests::{wait_for, World, SERIAL};
-
-const DISCOVERY: u16 = 8787;
+use system_tests::{discovery_port, wait_for, World, SERIAL};
 
 #[tokio::test]
 async fn extension_auto_pairs_and_the_hub_drives_pages_in_many_tabs() {
-    let world = World::start(DISCOVERY).await;
+    let world = World::start().await;
     let (hub, browser, site, status) = (&world.hub, &world.browser, &world.site, &world.paired);
     assert_eq!(status["extension"]["url"], site.url("/"), "the handshake names the page's tab");
     let manifest: Value =
@@ -29,7 +27,7 @@ async fn extension_auto_pairs_and_the_hub_drives_pages_in_many_tabs() {
     let relay = status["instanceId"].as_str().unwrap();
     assert_eq!(
         popup,
-        format!("connected to 127.0.0.1:{DISCOVERY} (relay {})", &relay[..8]),
+        format!("connected to 127.0.0.1:{} (relay {})", discovery_port(), &relay[..8]),
         "the popup shows the live status"
     );
 
@@ -57,12 +55,12 @@ async fn extension_auto_pairs_and_the_hub_drives_pages_in_many_tabs() {
 
 #[tokio::test]
 async fn extension_reconnects_by_itself_after_the_hub_is_killed_and_restarted() {
-    let world = World::start(DISCOVERY).await;
+    let world = World::start().await;
     let before = world.paired.clone();
     let dirs = world.dirs.path().to_owned();
     world.hub.kill();
 
-    let second = HubProcess::start(&dirs, DISCOVERY).await;
+    let second = HubProcess::start(&dirs, system_tests::discovery_port()).await;
     let after = second.wait_for_extension().await;
     assert_ne!(before["instanceId"], after["instanceId"], "paired with the new relay instance");
     assert_eq!(second.evaluate("window.answer * 2", None).await, 84);
@@ -70,22 +68,22 @@ async fn extension_reconnects_by_itself_after_the_hub_is_killed_and_restarted() 
 
 #[tokio::test]
 async fn stored_relay_port_follows_the_handshake_ack() {
-    let relay_port = 8791;
-    let world = World::start(relay_port).await;
+    let relay_port = system_tests::free_port();
+    let world = World::start_on(relay_port).await;
     let (browser, status) = (&world.browser, &world.paired);
     assert_eq!(status["port"], relay_port);
     let stored = browser.eval_in_extension("chrome.storage.local.get('relayPort').then(s => s.relayPort)").await;
-    assert_eq!(stored, relay_port, "relayPort persisted from the ack (discovery was on {DISCOVERY})");
+    assert_eq!(stored, relay_port, "relayPort persisted from the ack (discovery was on {})", discovery_port());
 }
 
 /// A relay impostor on the discovery port whose `/pair` names another instance.
 async fn impostor(extension_hits: std::sync::Arc<std::sync::atomic::AtomicU32>) -> tokio::task::JoinHandle<()> {
     use axum::routing::get;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", DISCOVERY)).await.unwrap();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", discovery_port())).await.unwrap();
     let cors = [("access-control-allow-origin", "*")];
     let app = axum::Router::new()
         .route("/config", get(move || async move {
-            (cors, axum::Json(json!({"relayPort": DISCOVERY, "pairingRequired": true, "instanceId": "aaaaaaaa-0001", "epoch": 1})))
+            (cors, axum::Json(json!({"relayPort": discovery_port(), "pairingRequired": true, "instanceId": "aaaaaaaa-0001", "epoch": 1})))
         }))
         .route("/pair", get(move || async move {
             (cors, axum::Json(json!({"token": "stolen", "instanceId": "bbbbbbbb-0002", "epoch": 1})))
@@ -141,7 +139,7 @@ fn json_out(out: std::process::Output) -> Value {
 
 #[tokio::test]
 async fn a_second_client_process_waits_its_turn_then_drives_the_page() {
-    let world = World::start(DISCOVERY).await;
+    let world = World::start().await;
     let (hub, dirs) = (&world.hub, &world.dirs);
 
     let first = json_out(cli(dirs.path(), "first", &["bind"]).output().unwrap());
@@ -173,10 +171,10 @@ async fn a_second_client_process_waits_its_turn_then_drives_the_page() {
 
 #[tokio::test]
 async fn the_popup_switch_turns_auto_connect_off_and_back_on() {
-    let world = World::start(DISCOVERY).await;
+    let world = World::start().await;
     let (hub, browser) = (&world.hub, &world.browser);
     let mut popup = browser.popup().await;
-    popup.wait_status(|t| t.starts_with("connected to 127.0.0.1:8787")).await;
+    popup.wait_status(|t| t.starts_with(&format!("connected to 127.0.0.1:{}", discovery_port()))).await;
 
     popup.eval("document.getElementById('autoConnect').click()").await;
     assert_eq!(popup.wait_status(|t| t == "auto-connect is off").await, "auto-connect is off");
@@ -189,7 +187,7 @@ async fn the_popup_switch_turns_auto_connect_off_and_back_on() {
 
     popup.eval("document.getElementById('autoConnect').click()").await;
     hub.wait_for_extension().await;
-    popup.wait_status(|t| t.starts_with("connected to 127.0.0.1:8787")).await;
+    popup.wait_status(|t| t.starts_with(&format!("connected to 127.0.0.1:{}", discovery_port()))).await;
 }
 
 /// Sets an input of the popup as a user does: a new value, then a `change` event.
@@ -202,19 +200,20 @@ fn type_into(id: &str, value: &str) -> String {
 
 #[tokio::test]
 async fn the_popup_pairs_by_hand_with_a_typed_port_and_token() {
-    let world = World::start(DISCOVERY).await;
+    let world = World::start().await;
     let (first, browser) = (&world.hub, &world.browser);
     let manual_dirs = tempfile::tempdir().unwrap();
-    let manual = HubProcess::start(manual_dirs.path(), 8793).await;
-    let pair: Value = reqwest::get("http://127.0.0.1:8793/pair").await.unwrap().json().await.unwrap();
+    let manual_port = system_tests::free_port();
+    let manual = HubProcess::start(manual_dirs.path(), manual_port).await;
+    let pair: Value = reqwest::get(format!("http://127.0.0.1:{manual_port}/pair")).await.unwrap().json().await.unwrap();
     let token = pair["token"].as_str().unwrap_or_else(|| panic!("{pair}")).to_owned();
     let mut popup = browser.popup().await;
-    popup.wait_status(|t| t.starts_with("connected to 127.0.0.1:8787")).await;
+    popup.wait_status(|t| t.starts_with(&format!("connected to 127.0.0.1:{}", discovery_port()))).await;
     assert_eq!(popup.eval("document.getElementById('pairingToken').disabled").await, true, "auto-pair owns the token");
 
     popup.eval("document.getElementById('autoPair').click()").await;
     assert_eq!(popup.eval("document.getElementById('pairingToken').disabled").await, false);
-    assert_eq!(popup.eval(&type_into("relayPort", "8793")).await, "8793");
+    assert_eq!(popup.eval(&type_into("relayPort", &manual_port.to_string())).await, manual_port.to_string());
     assert_eq!(popup.eval(&type_into("pairingToken", "not-the-token")).await, "not-the-token");
     let refused = popup.wait_status(|t| t.contains("Invalid pairing token")).await;
     assert!(
@@ -234,8 +233,8 @@ async fn the_popup_pairs_by_hand_with_a_typed_port_and_token() {
     popup.eval(&type_into("pairingToken", &token)).await;
     let paired = manual.wait_for_extension().await;
     let relay = paired["instanceId"].as_str().unwrap();
-    let line = popup.wait_status(|t| t.starts_with("connected to 127.0.0.1:8793")).await;
-    assert_eq!(line, format!("connected to 127.0.0.1:8793 (relay {})", &relay[..8]));
+    let line = popup.wait_status(|t| t.starts_with(&format!("connected to 127.0.0.1:{manual_port}"))).await;
+    assert_eq!(line, format!("connected to 127.0.0.1:{manual_port} (relay {})", &relay[..8]));
     assert_eq!(first.relay_status().await["extensionConnected"], false, "the extension left the auto-paired hub");
     let verdict = json_out(cli(manual_dirs.path(), "doctor", &["doctor"]).output().unwrap())["data"].clone();
     assert_eq!((verdict["class"].as_str(), verdict["ok"].as_bool()), (Some("connected"), Some(true)), "{verdict}");
@@ -245,7 +244,11 @@ async fn the_popup_pairs_by_hand_with_a_typed_port_and_token() {
     let stored = browser
         .eval_in_extension("chrome.storage.local.get(['autoPair', 'relayPort', 'pairingToken']).then(s => s)")
         .await;
-    assert_eq!(stored, json!({"autoPair": false, "relayPort": 8793, "pairingToken": token}), "settings persisted");
+    assert_eq!(
+        stored,
+        json!({"autoPair": false, "relayPort": manual_port, "pairingToken": token}),
+        "settings persisted"
+    );
 }
 
 #[tokio::test]
@@ -253,7 +256,7 @@ async fn an_idle_hub_detaches_the_debugger_and_the_next_command_reattaches() {
     let _serial = SERIAL.lock().await;
     let dirs = tempfile::tempdir().unwrap();
     let site = Site::start().await;
-    let hub = HubProcess::start_with(dirs.path(), DISCOVERY, &["--idle-detach-secs", "1"]).await;
+    let hub = HubProcess::start_with(dirs.path(), system_tests::discovery_port(), &["--idle-detach-secs", "1"]).await;
     let browser = Browser::launch(&site.url("/")).await;
     hub.wait_for_extension().await;
     wait_for("the idle hub to have the extension detach every tab", || async {
@@ -267,7 +270,7 @@ async fn an_idle_hub_detaches_the_debugger_and_the_next_command_reattaches() {
 
 #[tokio::test]
 async fn a_second_browser_profile_takes_over_once_and_the_first_stands_by_until_it_leaves() {
-    let world = World::start(DISCOVERY).await;
+    let world = World::start().await;
     let (hub, first, site) = (&world.hub, &world.browser, &world.site);
     let tab_url = |s: Value| s["extension"]["url"].as_str().unwrap_or("").to_owned();
     let second = Browser::launch(&site.url("/second")).await;
@@ -278,13 +281,16 @@ async fn a_second_browser_profile_takes_over_once_and_the_first_stands_by_until_
     let standing = first.popup().await.wait_status(|t| t.starts_with("another browser profile")).await;
     assert_eq!(
         standing,
-        "another browser profile is using the hub on port 8787; standing by (Reconnect now takes over)"
+        format!(
+            "another browser profile is using the hub on port {}; standing by (Reconnect now takes over)",
+            discovery_port()
+        )
     );
 
     // Past a standby check: the relay is not taken back and forth.
     tokio::time::sleep(std::time::Duration::from_millis(pairing::autopair::STANDBY_CHECK_MS + 1_500)).await;
     assert_eq!(tab_url(hub.relay_status().await), site.url("/second"), "the second profile kept the relay");
-    assert!(second.popup_status().await.starts_with("connected to 127.0.0.1:8787"));
+    assert!(second.popup_status().await.starts_with(&format!("connected to 127.0.0.1:{}", discovery_port())));
 
     drop(second);
     wait_for("the first profile to come back once the second left", || async {

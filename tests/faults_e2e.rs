@@ -17,7 +17,6 @@ use system_tests::site::Site;
 use system_tests::{World, SERIAL};
 use tokio_tungstenite::tungstenite::Message;
 
-const DISCOVERY: u16 = 8787;
 const SLOW: &str = "new Promise(r => setTimeout(() => r('late'), 4000))";
 
 /// Waits until the extension holds a command of `hub` (the fault must hit it mid-command).
@@ -32,10 +31,9 @@ async fn in_flight(hub: &HubProcess) {
 async fn a_hub_killed_mid_command_leaves_the_outcome_unknown_and_the_next_call_recovers() {
     let _serial = SERIAL.lock().await;
     let dirs = tempfile::tempdir().unwrap();
-    // Hubs this test's client starts must use its private dirs.
-    std::env::set_var("OPENDEVBROWSER_CONFIG_DIR", dirs.path().join("config"));
     let site = Site::start().await;
-    let first = HubProcess::start(dirs.path(), DISCOVERY).await;
+    let first = HubProcess::start(dirs.path(), system_tests::discovery_port()).await;
+    let port = system_tests::discovery_port().to_string();
     let _browser = Browser::launch(&site.url("/")).await;
     let before = first.wait_for_extension().await;
 
@@ -45,8 +43,12 @@ async fn a_hub_killed_mid_command_leaves_the_outcome_unknown_and_the_next_call_r
         autostart: true,
         autostart_options: AutostartOptions {
             binary: Some(system_tests::workspace().join("target/debug/opendevbrowser-hub")),
-            serve_args: vec!["--daemon-port".into(), "0".into()],
+            // The hub this client starts: the test's ports and private dirs.
+            serve_args: ["--daemon-port", "0", "--relay-port", &port, "--discovery-port", &port]
+                .map(String::from)
+                .into(),
             timeout: Duration::from_secs(20),
+            config_dir: Some(dirs.path().join("config")),
         },
         // Over the persistent channel: a call in flight when the hub dies is lost with it.
         channel: true,
@@ -98,7 +100,7 @@ async fn a_hub_killed_mid_command_leaves_the_outcome_unknown_and_the_next_call_r
 
 #[tokio::test]
 async fn a_stopped_service_worker_fails_pending_commands_then_comes_back_with_the_binding_intact() {
-    let world = World::start(DISCOVERY).await;
+    let world = World::start().await;
     let hub = Arc::new(world.hub);
     let browser = &world.browser;
     assert_eq!(hub.evaluate("window.answer", None).await, 42, "bound and working");
@@ -256,7 +258,7 @@ async fn stop_worker_and_wait_for_it(world: &World) {
 
 #[tokio::test]
 async fn after_a_service_worker_restart_a_tab_agents_next_commands_work_on_the_same_tab() {
-    let world = World::start(DISCOVERY).await;
+    let world = World::start().await;
     let (agent, tab) = TabAgent::launch(&world.hub, "agent-w", &world.site.url("/form")).await;
     let page = agent.ok("nav.snapshot", json!({})).await["content"].as_str().unwrap().to_owned();
     let name = ref_of(&page, "textbox \"Name\"");
@@ -282,7 +284,7 @@ async fn after_a_service_worker_restart_a_tab_agents_next_commands_work_on_the_s
 
 #[tokio::test]
 async fn a_tab_closed_by_the_user_is_tab_closed_and_navigating_opens_a_new_one_in_the_agents_group() {
-    let world = World::start(DISCOVERY).await;
+    let world = World::start().await;
     let (agent, tab) = TabAgent::launch(&world.hub, "agent-c", &world.site.url("/form")).await;
     agent.ok("nav.snapshot", json!({})).await;
     // The user closes the agent's tab (not through the hub).
@@ -315,7 +317,7 @@ async fn a_tab_closed_by_the_user_is_tab_closed_and_navigating_opens_a_new_one_i
 
 #[tokio::test]
 async fn agent_tabs_of_a_killed_hubs_sessions_leave_their_group_and_those_it_opened_close() {
-    let world = World::start(DISCOVERY).await;
+    let world = World::start().await;
     let port = world.browser.devtools_port;
     let user_tab = {
         let list: Value =
@@ -335,7 +337,7 @@ async fn agent_tabs_of_a_killed_hubs_sessions_leave_their_group_and_those_it_ope
     let dirs = world.dirs.path().to_owned();
     let World { hub, browser, .. } = world;
     hub.kill();
-    let next = HubProcess::start(&dirs, DISCOVERY).await;
+    let next = HubProcess::start(&dirs, system_tests::discovery_port()).await;
     next.wait_for_extension().await;
     system_tests::wait_for("the agent's own tab to close", || async {
         (!tab_open(port, &own_tab).await).then_some(())

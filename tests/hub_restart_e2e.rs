@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use system_tests::hub_process::HubProcess;
 use system_tests::site::Site;
-use system_tests::World;
+use system_tests::{free_port, World};
 
 /// A hub started by "another process": the test spawns it itself, on `daemon_port`.
 struct Other(Child);
@@ -32,6 +32,7 @@ impl Other {
         let log = std::fs::File::create(dirs.join(format!("other-{relay_port}.log"))).unwrap();
         let child = Command::new(system_tests::workspace().join("target/debug/opendevbrowser-hub"))
             .args(["serve", "--relay-port", &relay_port.to_string(), "--daemon-port", &daemon_port.to_string()])
+            .args(["--discovery-port", &system_tests::discovery_port().to_string()])
             .env("OPENDEVBROWSER_CACHE_DIR", &cache)
             .env("OPENDEVBROWSER_CONFIG_DIR", dirs.join("config"))
             .stdout(Stdio::null())
@@ -49,10 +50,6 @@ impl Other {
         .await;
         Other(child)
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A client of the hub in `dirs` that starts none itself (another process restarts it).
@@ -136,7 +133,7 @@ async fn read_page(devtools_port: u16, target: &str, expression: &str) -> Value 
 
 #[tokio::test]
 async fn a_tab_agents_session_goes_on_in_the_same_tab_after_another_process_restarts_the_hub() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let client = client(world.dirs.path(), true).await;
     let launched = client
         .call("session.launch", json!({"mode": "extension", "scope": "tab", "startUrl": world.site.url("/form")}))
@@ -156,7 +153,7 @@ async fn a_tab_agents_session_goes_on_in_the_same_tab_after_another_process_rest
     let port = world.hub.daemon_port;
     let (hub, dirs) = (world.hub, world.dirs);
     hub.kill();
-    let _second = Other::start(dirs.path(), 8787, port).await;
+    let _second = Other::start(dirs.path(), system_tests::discovery_port(), port).await;
 
     // The next call works, in the same tab, with the page as it was.
     let value =

@@ -38,7 +38,7 @@ async fn the_confirm_was_accepted_in_the_users_chrome(world: &World) {
 
 #[tokio::test]
 async fn an_mcp_agent_fills_a_form_in_the_users_chrome() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let tools = tool_names();
     let site = world.site.url("");
     let args = ["--binary", &cli_binary(), "--site", &site, "--tools", &tools.join(",")];
@@ -53,7 +53,7 @@ async fn an_mcp_agent_fills_a_form_in_the_users_chrome() {
 
 #[tokio::test]
 async fn an_mcp_agent_signs_in_answers_uploads_downloads_drags_and_clears_in_the_users_chrome() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let dir = tempfile::tempdir().unwrap();
     let upload = dir.path().join("expenses.txt");
     std::fs::write(&upload, "coffee 3.50\n").unwrap();
@@ -69,7 +69,7 @@ async fn an_mcp_agent_signs_in_answers_uploads_downloads_drags_and_clears_in_the
 
 #[tokio::test]
 async fn agents_take_turns_a_busy_one_is_told_who_holds_the_browser_a_queued_one_hears_progress() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let before = world.hub.rpc("hub.status", serde_json::json!({})).await["data"]["hub"]["instanceId"].clone();
     let site = world.site.url("");
     let findings = run_agents(&world, "two_agents.py", &["--binary", &cli_binary(), "--site", &site]).await;
@@ -85,7 +85,7 @@ async fn agents_take_turns_a_busy_one_is_told_who_holds_the_browser_a_queued_one
 #[tokio::test]
 async fn the_same_agent_works_over_streamable_http_and_browsers_are_refused() {
     use tokio::io::AsyncBufReadExt;
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let mut command = tokio::process::Command::new(cli_binary());
     let mut server = in_world(&mut command, &world)
         .args(["mcp", "--http", "0", "--no-autostart"])
@@ -132,7 +132,7 @@ async fn tab_groups(world: &World) -> serde_json::Value {
 #[tokio::test]
 async fn two_mcp_agents_with_scope_tab_work_at_once_each_in_its_own_tab_group() {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let site = world.site.url("");
     let mut command = tokio::process::Command::new(python());
     command.arg(workspace().join("tests/mcp/tab_agents.py")).args(["--binary", &cli_binary(), "--site", &site]);

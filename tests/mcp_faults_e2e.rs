@@ -6,6 +6,7 @@
 
 use serde_json::{json, Value};
 use std::process::Stdio;
+use system_tests::free_port;
 use system_tests::hub_process::HubProcess;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
@@ -82,10 +83,6 @@ impl Mcp {
 
 fn text_of(result: &Value) -> String {
     result["content"][0]["text"].as_str().unwrap_or_default().to_owned()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 #[tokio::test]

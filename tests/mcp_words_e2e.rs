@@ -16,7 +16,7 @@ async fn an_mcp_agent_reads_the_servers_name_a_small_tool_list_and_errors_in_too
     assert!(python.exists(), "{} is missing: run scripts/setup.sh", python.display());
     let binary = workspace().join("target/debug/opendevbrowser");
     assert!(binary.exists(), "{} is missing: run `cargo build -p cli`", binary.display());
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let output = tokio::process::Command::new(python)
         .arg(workspace().join("tests/mcp/words.py"))
         .args(["--binary", &binary.display().to_string(), "--version", env!("CARGO_PKG_VERSION")])

@@ -149,7 +149,7 @@ async fn every_case(d: &Driver<'_>, site: &Site) {
 
 #[tokio::test]
 async fn observation_tools_work_in_the_users_chrome() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let driver = Driver::in_users_chrome(&world.hub).await;
     every_case(&driver, &world.site).await;
 }
@@ -159,7 +159,7 @@ async fn observation_tools_work_in_managed_chromium_found_by_chrome_path() {
     let _serial = SERIAL.lock().await;
     let dirs = tempfile::tempdir().unwrap();
     let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), 8787).await;
+    let hub = HubProcess::start(dirs.path(), system_tests::discovery_port()).await;
     let bad = json!({"mode": "managed", "chromePath": "/no/such/chrome"});
     let refused = system_tests::rpc::fails(&hub, &Value::Null, "session.launch", bad, "launch_failed").await;
     assert!(refused["message"].as_str().unwrap().contains("/no/such/chrome"), "{refused}");

@@ -57,7 +57,7 @@ async fn the_packed_zip_loads_as_the_same_extension_and_pairs_by_itself() {
 
     let dirs = tempfile::tempdir().unwrap();
     let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), 8787).await;
+    let hub = HubProcess::start(dirs.path(), system_tests::discovery_port()).await;
     let before = doctor(dirs.path());
     assert_eq!(before["class"], "extension_never_seen", "{before}");
     let fix = before["fix"].as_str().unwrap();

@@ -243,7 +243,7 @@ async fn every_case(d: &Driver<'_>, site: &Site) {
 
 #[tokio::test]
 async fn real_pages_never_stall_the_agent_in_the_users_chrome() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let driver = Driver::in_users_chrome(&world.hub).await;
     every_case(&driver, &world.site).await;
 }
@@ -253,7 +253,7 @@ async fn real_pages_never_stall_the_agent_in_managed_chromium() {
     let _serial = SERIAL.lock().await;
     let dirs = tempfile::tempdir().unwrap();
     let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), 8787).await;
+    let hub = HubProcess::start(dirs.path(), system_tests::discovery_port()).await;
     let driver = Driver::in_managed_chromium(&hub, &site.url("/")).await;
     every_case(&driver, &site).await;
 }

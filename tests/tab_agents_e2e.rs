@@ -100,7 +100,7 @@ async fn groups(world: &World) -> Value {
 
 #[tokio::test]
 async fn two_agents_drive_their_own_tabs_at_once_in_the_users_chrome() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let (hub, site) = (&world.hub, &world.site);
     let mut a = Agent::start(hub, "agent-a").await;
     let mut b = Agent::start(hub, "agent-b").await;

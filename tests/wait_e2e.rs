@@ -176,7 +176,7 @@ async fn nav_wait_agrees_with_the_page(d: &Driver<'_>, oracle: &mut Oracle, site
 
 #[tokio::test]
 async fn nav_wait_succeeds_exactly_when_the_page_is_in_the_state_in_the_users_chrome() {
-    let world = World::start(8787).await;
+    let world = World::start().await;
     let driver = Driver::in_users_chrome(&world.hub).await;
     let mut oracle = Oracle::of_browser(&world.browser).await;
     nav_wait_agrees_with_the_page(&driver, &mut oracle, &world.site).await;

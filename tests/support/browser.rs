@@ -43,15 +43,40 @@ fn extension_dir() -> PathBuf {
     dir
 }
 
+/// Copies the unpacked extension in `from` to `to`, with a `defaults.json` naming
+/// [`crate::discovery_port`].
+fn pointed_at_discovery_port(from: &std::path::Path, to: &std::path::Path) -> PathBuf {
+    copy_dir(from, to);
+    let defaults = json!({"discoveryPort": crate::discovery_port()}).to_string();
+    std::fs::write(to.join("defaults.json"), defaults).expect("write the extension's defaults.json");
+    to.to_owned()
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("the extension copy's folder");
+    for entry in std::fs::read_dir(from).expect("the extension's folder") {
+        let entry = entry.expect("a folder entry");
+        let (path, target) = (entry.path(), to.join(entry.file_name()));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy an extension file");
+        }
+    }
+}
+
 impl Browser {
     /// Launches headless Chromium with the extension, opening `url`.
     pub async fn launch(url: &str) -> Browser {
         Browser::launch_with(url, &extension_dir()).await
     }
 
-    /// Launches headless Chromium with the unpacked extension in `ext`, opening `url`.
+    /// Launches headless Chromium with the unpacked extension in `ext`, opening `url`. The
+    /// extension is a copy whose `defaults.json` names the process's discovery port, so it
+    /// never pairs with a hub of the user's on 8787 (its id stays: it comes from the key).
     pub async fn launch_with(url: &str, ext: &std::path::Path) -> Browser {
         let profile = tempfile::tempdir().unwrap();
+        let ext = &pointed_at_discovery_port(ext, &profile.path().join("extension"));
         let log = std::fs::File::create(profile.path().join("chromium.log")).unwrap();
         let child = Command::new(chromium())
             .args([

@@ -29,10 +29,10 @@ impl Drop for HubProcess {
     }
 }
 
-/// One test process at a time on this machine runs hubs and browsers: they share the
-/// discovery port 8787 and the extension's default relay. Taken by the first hub a test
-/// process starts and held until it exits, so two test binaries run one after the other
-/// instead of colliding.
+/// One test process at a time on this machine runs hubs and browsers (each process has
+/// its own discovery port, but two Chromiums and hubs at once on two cores make every
+/// wait in them flaky). Taken by the first hub a test process starts and held until it
+/// exits, so two test binaries run one after the other.
 async fn machine_lock() {
     static HELD: tokio::sync::OnceCell<std::fs::File> = tokio::sync::OnceCell::const_new();
     HELD.get_or_init(|| async {
@@ -57,7 +57,8 @@ fn hub_binary() -> PathBuf {
 }
 
 impl HubProcess {
-    /// Starts `opendevbrowser-hub serve --relay-port <relay_port>` using `dirs` for its files
+    /// Starts `opendevbrowser-hub serve --relay-port <relay_port>` using `dirs` for its files,
+    /// serving discovery on the process's [`crate::discovery_port`] (never the user's 8787),
     /// and waits for its `daemon.json`.
     pub async fn start(dirs: &Path, relay_port: u16) -> HubProcess {
         HubProcess::start_with(dirs, relay_port, &[]).await
@@ -71,6 +72,7 @@ impl HubProcess {
         let log = std::fs::File::create(dirs.join(format!("hub-{relay_port}.log"))).unwrap();
         let child = Command::new(hub_binary())
             .args(["serve", "--relay-port", &relay_port.to_string(), "--daemon-port", "0"])
+            .args(["--discovery-port", &crate::discovery_port().to_string()])
             .args(extra)
             .env("OPENDEVBROWSER_CACHE_DIR", &cache)
             .env("OPENDEVBROWSER_CONFIG_DIR", dirs.join("config"))

@@ -60,11 +60,24 @@ where
     }
 }
 
-/// One test at a time: they all need the discovery port 8787.
+/// A port the OS says is free on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("its address").port()
+}
+
+/// Where this test process's hubs serve `/config` and where its browsers' extension asks
+/// first (written into the extension's `defaults.json`): one free port for the whole
+/// process, never the default 8787 a hub of the user's may hold.
+pub fn discovery_port() -> u16 {
+    static PORT: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
+    *PORT.get_or_init(free_port)
+}
+
+/// One test at a time: they share the process's discovery port.
 pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// The usual end-to-end setup: one test at a time, private dirs, the test site, a hub on
-/// `relay_port`, and Chromium with the extension paired to it.
+/// The usual end-to-end setup: one test at a time, private dirs, the test site, a hub, and
+/// Chromium with the extension paired to it.
 pub struct World {
     _serial: tokio::sync::MutexGuard<'static, ()>,
     /// The hub's config and cache dirs.
@@ -80,8 +93,14 @@ pub struct World {
 }
 
 impl World {
-    /// Sets everything up and waits for the extension's handshake.
-    pub async fn start(relay_port: u16) -> World {
+    /// Sets everything up with the relay on the discovery port (as a hub on the defaults
+    /// runs) and waits for the extension's handshake.
+    pub async fn start() -> World {
+        World::start_on(discovery_port()).await
+    }
+
+    /// [`start`](Self::start) with the relay on `relay_port` (discovery stays where it is).
+    pub async fn start_on(relay_port: u16) -> World {
         let serial = SERIAL.lock().await;
         let dirs = tempfile::tempdir().unwrap();
         let site = site::Site::start().await;

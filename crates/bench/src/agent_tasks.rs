@@ -6,8 +6,8 @@
 //! tool calls, characters received, time per task.
 
 use crate::fidelity_bench::plain_chromium;
-use crate::system_bench::free_port;
 use serde_json::{json, Value};
+use system_tests::free_port;
 use system_tests::hub_process::HubProcess;
 
 /// The tasks of a `--quick` run.

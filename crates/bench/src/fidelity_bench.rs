@@ -8,10 +8,10 @@
 //! `tests/agents/fidelity.mjs` (playwright-core over CDP to the same browser).
 
 use crate::fidelity_score::{compare, median, parse_ours, ratio};
-use crate::system_bench::free_port;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
+use system_tests::free_port;
 use system_tests::hub_process::HubProcess;
 use system_tests::oracle::PlainChromium;
 use system_tests::site::Site;

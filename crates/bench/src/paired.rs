@@ -19,7 +19,7 @@ impl Paired {
     pub async fn start() -> Paired {
         let dirs = tempfile::tempdir().unwrap();
         let site = Site::start().await;
-        let hub = HubProcess::start(dirs.path(), 8787).await;
+        let hub = HubProcess::start(dirs.path(), system_tests::discovery_port()).await;
         let browser = Browser::launch(&site.url("/")).await;
         hub.wait_for_extension().await;
         Paired { site, hub, browser, _dirs: dirs }

@@ -19,9 +19,7 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+pub use system_tests::free_port;
 
 /// RSS of the hub process idle and with 100 connected clients (session sockets + calls).
 pub async fn memory() -> Value {
@@ -62,7 +60,7 @@ pub async fn extension(quick: bool) -> Value {
     let (mut start_to_paired, mut restart_to_paired, mut worker_to_paired) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..(if quick { 1 } else { 3 }) {
         let dirs = tempfile::tempdir().unwrap();
-        let hub = HubProcess::start(dirs.path(), 8787).await;
+        let hub = HubProcess::start(dirs.path(), system_tests::discovery_port()).await;
         let t = Instant::now();
         let browser = Browser::launch(&site.url("/")).await;
         hub.wait_for_extension().await;
@@ -74,7 +72,7 @@ pub async fn extension(quick: bool) -> Value {
         worker_to_paired.push(Duration::from_secs_f64(ms.max(0.0) / 1000.0));
         hub.kill();
         let t = Instant::now();
-        let hub = HubProcess::start(dirs.path(), 8787).await;
+        let hub = HubProcess::start(dirs.path(), system_tests::discovery_port()).await;
         hub.wait_for_extension().await;
         restart_to_paired.push(t.elapsed());
     }

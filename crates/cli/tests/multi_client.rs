@@ -43,6 +43,7 @@ fn client_options(dir: &Path, relay_port: u16) -> ClientOptions {
                 "--no-discovery".into(),
             ],
             timeout: Duration::from_secs(20),
+            config_dir: None,
         },
         channel: true,
     }

@@ -18,11 +18,15 @@ pub struct AutostartOptions {
     pub serve_args: Vec<String>,
     /// How long to wait for the new hub.
     pub timeout: Duration,
+    /// The hub's config dir (`OPENDEVBROWSER_CONFIG_DIR` of the new hub); `None` inherits
+    /// this process's.
+    pub config_dir: Option<PathBuf>,
 }
 
 impl Default for AutostartOptions {
     /// Reads `OPENDEVBROWSER_HUB_BIN`, `OPENDEVBROWSER_RELAY_PORT`,
-    /// `OPENDEVBROWSER_DAEMON_PORT` and `OPENDEVBROWSER_NO_DISCOVERY` from the environment.
+    /// `OPENDEVBROWSER_DAEMON_PORT`, `OPENDEVBROWSER_DISCOVERY_PORT` and
+    /// `OPENDEVBROWSER_NO_DISCOVERY` from the environment.
     fn default() -> Self {
         let mut serve_args = Vec::new();
         if let Ok(p) = std::env::var("OPENDEVBROWSER_RELAY_PORT") {
@@ -31,6 +35,9 @@ impl Default for AutostartOptions {
         if let Ok(p) = std::env::var("OPENDEVBROWSER_DAEMON_PORT") {
             serve_args.extend(["--daemon-port".to_owned(), p]);
         }
+        if let Ok(p) = std::env::var("OPENDEVBROWSER_DISCOVERY_PORT") {
+            serve_args.extend(["--discovery-port".to_owned(), p]);
+        }
         if std::env::var_os("OPENDEVBROWSER_NO_DISCOVERY").is_some() {
             serve_args.push("--no-discovery".to_owned());
         }
@@ -38,6 +45,7 @@ impl Default for AutostartOptions {
             binary: std::env::var_os("OPENDEVBROWSER_HUB_BIN").map(PathBuf::from),
             serve_args,
             timeout: Duration::from_secs(20),
+            config_dir: None,
         }
     }
 }
@@ -69,7 +77,7 @@ pub async fn ensure_hub(
     }
     let binary = hub_binary(opts)?;
     progress(&format!("starting the hub ({})…", binary.display()));
-    let exited = spawn_detached(&binary, &opts.serve_args, cache_dir)?;
+    let exited = spawn_detached(&binary, opts, cache_dir)?;
     let deadline = tokio::time::Instant::now() + opts.timeout;
     loop {
         if let Ok(found) = discover(cache_dir).await {
@@ -194,7 +202,7 @@ fn last_line(path: &Path) -> Option<String> {
 /// gets its exit status if it ends while this process lives.
 fn spawn_detached(
     binary: &Path,
-    args: &[String],
+    opts: &AutostartOptions,
     cache_dir: &Path,
 ) -> Result<std::sync::mpsc::Receiver<std::process::ExitStatus>, ClientError> {
     let log_path = cache_dir.join("hub.log");
@@ -202,7 +210,10 @@ fn spawn_detached(
         .map_err(|e| ClientError::Local(format!("cannot open {}: {e}", log_path.display())))?;
     let err = log.try_clone().map_err(|e| ClientError::Local(e.to_string()))?;
     let mut command = Command::new(binary);
-    command.arg("serve").args(args).env("OPENDEVBROWSER_CACHE_DIR", cache_dir);
+    command.arg("serve").args(&opts.serve_args).env("OPENDEVBROWSER_CACHE_DIR", cache_dir);
+    if let Some(dir) = &opts.config_dir {
+        command.env("OPENDEVBROWSER_CONFIG_DIR", dir);
+    }
     command.stdin(Stdio::null()).stdout(log).stderr(err);
     detach(&mut command);
     let mut child =

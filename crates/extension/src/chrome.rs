@@ -70,6 +70,10 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabGroups"], js_name = update)]
     pub async fn tab_groups_update(group_id: i32, props: &JsValue) -> Result<JsValue, JsValue>;
 
+    /// `chrome.runtime.getURL`: the URL of a file in the extension's folder.
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = getURL)]
+    pub fn runtime_get_url(path: &str) -> String;
+
     /// `chrome.runtime.getManifest`.
     #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = getManifest)]
     fn runtime_get_manifest() -> Result<JsValue, JsValue>;

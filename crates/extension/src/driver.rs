@@ -10,7 +10,7 @@ use crate::chrome;
 use crate::core::{now_ms, send_frame, with_core, Core, Socket, CORE};
 use crate::net::fetch_json;
 use crate::router::Router;
-use crate::settings::{status_record, StoredSettings, SETTINGS_KEYS, STATUS_KEY};
+use crate::settings::{status_record, PackagedDefaults, StoredSettings, SETTINGS_KEYS, STATUS_KEY};
 use pairing::wire::{parse_relay_frame, ExtensionFrame, Handshake, RelayFrame};
 use pairing::{Action, AutoPair, Event, Status};
 use serde_json::{json, Value};
@@ -58,11 +58,14 @@ pub async fn start() {
     }
 }
 
-/// Reads the settings keys from `storage.local`.
+/// Reads the settings keys from `storage.local`, and the discovery port from the
+/// extension's own `defaults.json` (8787 when it is missing or says nothing valid).
 pub async fn load_settings() -> pairing::Settings {
     let keys = chrome::to_js(&SETTINGS_KEYS);
     let stored = chrome::storage_local_get(&keys).await.ok().and_then(chrome::from_js::<StoredSettings>);
-    stored.unwrap_or_default().into_settings()
+    let defaults_url = chrome::runtime_get_url(crate::settings::DEFAULTS_FILE);
+    let defaults = crate::net::fetch_json::<PackagedDefaults>(&defaults_url).await.unwrap_or_default();
+    stored.unwrap_or_default().into_settings(&defaults)
 }
 
 /// Feeds one event to the machine and carries out its actions.

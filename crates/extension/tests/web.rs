@@ -35,11 +35,11 @@ async fn fetch_of_a_closed_port_is_unreachable() {
 fn settings_are_read_from_a_storage_object_with_upstream_defaults() {
     let js = js_sys::JSON::parse(r#"{"autoPair":false,"pairingToken":"tok","relayPort":8790}"#).unwrap();
     let stored: StoredSettings = serde_wasm_bindgen::from_value(js).unwrap();
-    let settings = stored.into_settings();
+    let settings = stored.into_settings(&Default::default());
     assert!(settings.auto_connect, "absent autoConnect defaults to on");
     assert!(!settings.auto_pair);
     assert_eq!(settings.manual_token.as_deref(), Some("tok"));
     assert_eq!(settings.stored_port, Some(8790));
     let empty: StoredSettings = serde_wasm_bindgen::from_value(js_sys::Object::new().into()).unwrap();
-    assert!(empty.into_settings().auto_pair);
+    assert!(empty.into_settings(&Default::default()).auto_pair);
 }

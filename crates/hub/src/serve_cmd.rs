@@ -15,7 +15,11 @@ pub struct ServeArgs {
     /// Daemon RPC port (plugins and the CLI call here); 0 picks a free one.
     #[arg(long, default_value_t = DEFAULT_DAEMON_PORT)]
     pub daemon_port: u16,
-    /// Do not serve /config on 8787 when the relay port differs.
+    /// Where `/config` is served for the extension to find the relay (the extension asks
+    /// 8787 unless its `defaults.json` names another port).
+    #[arg(long, default_value_t = DEFAULT_RELAY_PORT)]
+    pub discovery_port: u16,
+    /// Do not serve /config on the discovery port when the relay port differs.
     #[arg(long)]
     pub no_discovery: bool,
     /// Detach the debugger from the user's tabs after this many seconds with no binding,
@@ -52,7 +56,7 @@ pub async fn run(args: ServeArgs, as_json: bool) -> Result<(), ServeError> {
     let opts = HubOptions {
         relay_port: args.relay_port,
         daemon_port: args.daemon_port,
-        discovery_port: (!args.no_discovery).then_some(DEFAULT_RELAY_PORT),
+        discovery_port: (!args.no_discovery).then_some(args.discovery_port),
         idle_detach: (args.idle_detach_secs > 0).then(|| Duration::from_secs(args.idle_detach_secs)),
         ..HubOptions::default()
     };

@@ -55,14 +55,16 @@ impl HubCommand for Launch {
                 let failed = |e: String| HubError::from(err("launch_failed", e));
                 let headless = self.headless.unwrap_or(true);
                 let chrome_path = self.chrome_path.as_deref().map(std::path::Path::new);
-                let chromium = ManagedChromium::launch(headless, &start_url, chrome_path).await.map_err(failed)?;
+                // It opens on a blank page and goes to the start URL below: the launch
+                // answers once that page has loaded, as in the user's Chrome.
+                let chromium = ManagedChromium::launch(headless, "about:blank", chrome_path).await.map_err(failed)?;
                 let ws = browser_ws_url("127.0.0.1", chromium.port).await.map_err(failed)?;
                 let cdp = DirectCdp::connect(&ws).await.map_err(failed)?;
                 BrowserSession::new(id, Mode::Managed, caller, Arc::new(cdp), Some(chromium))
             }
         };
         let session = open(call.sessions(), session, "launch_failed").await?;
-        if mode == Mode::Extension && start_url != "about:blank" {
+        if start_url != "about:blank" {
             nav::navigate(&session, &start_url, "load", 30_000).await?;
         }
         Ok(info(&session))
