@@ -42,13 +42,24 @@ fn assert_client_worked(findings: &Value, name: &str) {
     assert_eq!(findings["pagesAfterClose"], findings["pagesAtConnect"], "the new page is closed: {findings}");
 }
 
+/// What Playwright's `page.waitForEvent('download')` gave for a click on the test site's
+/// report link: the download with its name and URL, finished without failure. (Its file is
+/// in the user's download folder, not in Playwright's: see PROTOCOL.md on downloads.)
+fn assert_download_arrived(findings: &Value, world: &World) {
+    assert_eq!(findings["downloadName"], "report.csv", "{findings}");
+    assert_eq!(findings["downloadUrl"].as_str(), Some(world.site.url("/report.csv").as_str()), "{findings}");
+    assert_eq!(findings["downloadFailure"], Value::Null, "the download completed: {findings}");
+}
+
 #[tokio::test]
 async fn playwright_connects_over_cdp_and_drives_the_users_chrome_twice_in_a_row() {
     let world = World::start().await;
     let first = run_client(&world, "playwright_flow.mjs").await;
     assert_client_worked(&first, "Ada Lovelace");
+    assert_download_arrived(&first, &world);
     let second = run_client(&world, "playwright_flow.mjs").await;
     assert_client_worked(&second, "Ada Lovelace");
+    assert_download_arrived(&second, &world);
     println!("playwright findings: {first} then {second}");
 }
 
@@ -61,4 +72,3 @@ async fn puppeteer_connects_and_drives_the_users_chrome_after_playwright_left() 
     assert_client_worked(&puppeteer, "Grace Hopper");
     println!("puppeteer findings: {puppeteer}");
 }
-

@@ -1,6 +1,7 @@
 // One Playwright session through the hub's /cdp endpoint (connectOverCDP), as a user of
-// Playwright would write it: evaluate on the page that is already open, goto, newPage,
-// fill and click, screenshot, close. Prints its findings as one JSON line (the last line).
+// Playwright would write it: evaluate on the page that is already open, goto, a download
+// (waitForEvent('download')), newPage, fill and click, screenshot, close. Prints its
+// findings as one JSON line (the last line).
 // Usage: node playwright_flow.mjs <cdp-url> <site-base-url>
 import { chromium } from 'playwright-core';
 import { step, watchdog } from './steps.mjs';
@@ -18,6 +19,13 @@ const page = existing[0];
 findings.evaluated = await step('evaluate', () => page.evaluate(() => 6 * 7));
 await step('goto', () => page.goto(`${site}/second`));
 findings.gotoTitle = await page.title();
+
+await step('goto download', () => page.goto(`${site}/download`));
+const [download] = await step('download', () =>
+  Promise.all([page.waitForEvent('download', { timeout: 15000 }), page.click('text=Download report')]));
+findings.downloadName = download.suggestedFilename();
+findings.downloadUrl = download.url();
+findings.downloadFailure = await step('download finished', () => download.failure());
 
 const fresh = await step('newPage', () => context.newPage());
 await step('goto form', () => fresh.goto(`${site}/form`));

@@ -113,6 +113,10 @@ async fn run(cmd: &CdpCommand) -> Result<Value, String> {
                 Ok(json!({}))
             }
             Plan::TidyAgentTabs { keep } => tidy_agent_tabs(&keep).await,
+            Plan::CancelDownload(id) => {
+                downloads_cancel(id as i32).await.map_err(|e| error_message(&e))?;
+                Ok(json!({}))
+            }
         };
     }
     Err("no tab could be attached".into())
@@ -348,7 +352,8 @@ pub fn flush_router() {
     }
 }
 
-/// `chrome.debugger.onEvent(source, method, params)`.
+/// `chrome.debugger.onEvent(source, method, params)`: the event, then the browser-level
+/// events it caused (a tab's `Page.downloadWillBegin` is also `Browser.downloadWillBegin`).
 pub fn on_debugger_event(source: JsValue, method: String, params: JsValue) {
     let Some(source) = from_js::<Debuggee>(source) else { return };
     let params = from_js::<Value>(params).unwrap_or(Value::Null);
@@ -357,12 +362,20 @@ pub fn on_debugger_event(source: JsValue, method: String, params: JsValue) {
     if let (Some(event), true) = (event, connected()) {
         send_frame(&ExtensionFrame::Event(event));
     }
+    flush_router();
 }
 
 /// `chrome.debugger.onDetach(source, reason)`, and `chrome.tabs.onRemoved(tabId)`.
 pub fn on_tab_gone(tab_id: i64) {
     with_core(|c| c.router.tab_detached(tab_id));
     flush_router();
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `chrome.downloads.cancel` (`Browser.cancelDownload`).
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "downloads"], js_name = cancel)]
+    async fn downloads_cancel(download_id: i32) -> Result<JsValue, JsValue>;
 }
 
 /// `chrome.downloads.onCreated(item)`.

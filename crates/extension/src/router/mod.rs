@@ -86,6 +86,8 @@ pub enum Plan {
         /// Its colour (`blue`, `red`, …).
         color: String,
     },
+    /// Cancel this `chrome.downloads` download, answer `{}`.
+    CancelDownload(i64),
     /// Take these tabs out of their group, answer `{}`.
     UngroupTabs(Vec<i64>),
     /// Tidy the agent tab groups of sessions that no longer exist: every tab in a group the
@@ -141,6 +143,7 @@ pub struct Router {
     discover: bool,
     events: Vec<CdpEvent>,
     downloads_watched: bool,
+    downloads: Vec<downloads::Download>,
     side_commands: Vec<(Debuggee, String, Value)>,
 }
 
@@ -314,6 +317,7 @@ impl Router {
     }
 
     /// Maps a `chrome.debugger.onEvent` to the event the hub sees, or `None` to drop it.
+    /// Browser-level events it causes (downloads) are queued for [`take_events`](Self::take_events).
     pub fn debugger_event(
         &mut self,
         tab_id: i64,
@@ -334,6 +338,7 @@ impl Router {
                     self.children.remove(child);
                 }
             }
+            "Page.downloadWillBegin" | "Page.downloadProgress" => self.page_download_event(method, &params),
             _ => {}
         }
         let session = source_session.map(str::to_owned).unwrap_or(root_session);

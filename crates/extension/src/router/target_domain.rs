@@ -25,6 +25,7 @@ impl Router {
                 self.watch_downloads(events && !deny);
                 Plan::Reply(Ok(json!({})))
             }
+            "Browser.cancelDownload" => self.cancel_download(&params),
             "Target.getBrowserContexts" => Plan::Reply(Ok(json!({"browserContextIds": ["default"]}))),
             "Target.attachToBrowserTarget" => Plan::Reply(Ok(json!({"sessionId": BROWSER_SESSION}))),
             "Target.setDiscoverTargets" => self.set_discover(params.get("discover") == Some(&Value::Bool(true))),
