@@ -18,7 +18,7 @@ use std::time::Duration;
 pub const WAIT: Duration = Duration::from_secs(45);
 
 /// The extension's fixed id (from the manifest `key`).
-pub const EXTENSION_ID: &str = "mpkgehknfgpdeghekbkgbgcfcihhfejp";
+pub const EXTENSION_ID: &str = pairing::EXTENSION_ID;
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {

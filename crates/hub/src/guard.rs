@@ -1,8 +1,12 @@
 //! Who may talk to the hub: loopback peers only, a loopback `Host` (DNS-rebinding
-//! defence), no web-page origins, and optionally only pinned extension ids.
+//! defence), no web-page origins, and on the pairing endpoints (`/pair`, `/extension`)
+//! only our extension (its id is fixed by the key in its manifest) or the ids the user
+//! allows in `hub.json`.
 //!
-//! An `Origin` check stops web pages, not other local processes: any local program can
-//! omit the header. The pairing token and the RPC bearer token are what keep those out.
+//! An `Origin` check stops web pages and other extensions, not other local programs: any
+//! of them can omit the header. So a pairing request without an `Origin` must carry the
+//! relay token (`Authorization: Bearer`, from the 0600 `hub.json`); other OS users are
+//! refused before any of this (`crate::same_user`).
 
 use crate::error::HubError;
 use axum::http::HeaderMap;
@@ -20,8 +24,11 @@ pub enum Caller {
 /// The access rules for one hub.
 #[derive(Debug, Clone, Default)]
 pub struct AccessPolicy {
-    /// When non-empty, `/pair` and `/extension` accept only these extension ids.
+    /// Extension ids `/pair` and `/extension` accept besides ours
+    /// ([`pairing::EXTENSION_ID`]): `allowedExtensionIds` in `hub.json`.
     pub allowed_extension_ids: Vec<String>,
+    /// The relay token: what a pairing request without an `Origin` must present.
+    pub relay_token: Option<String>,
 }
 
 /// Whether an endpoint hands out or uses the pairing secret (`/pair`, `/extension`).
@@ -45,16 +52,40 @@ impl AccessPolicy {
         }
         check_host(headers)?;
         let caller = classify_origin(headers)?;
-        if sensitivity == Sensitivity::Pairing && !self.allowed_extension_ids.is_empty() {
+        if sensitivity == Sensitivity::Pairing {
             match &caller {
-                Caller::Extension(id) if self.allowed_extension_ids.iter().any(|a| a == id) => {}
-                _ => return Err(forbidden(
-                    "extension_not_allowed",
-                    "Forbidden: this hub only pairs with its pinned extension ids (allowedExtensionIds in hub.json)",
-                )),
+                Caller::Extension(id) if self.allows(id) => {}
+                Caller::Extension(id) => {
+                    return Err(forbidden(
+                        "extension_not_allowed",
+                        format!(
+                            "Forbidden: extension {id} is not opendevbrowser's ({}); to let it pair, add its id \
+                             to allowedExtensionIds in hub.json",
+                            pairing::EXTENSION_ID
+                        ),
+                    ))
+                }
+                Caller::Local if self.bearer_matches(headers) => {}
+                Caller::Local => {
+                    return Err(forbidden(
+                        "origin_required",
+                        "Forbidden: pairing needs the extension's Origin, or Authorization: Bearer <relayToken \
+                         from hub.json>",
+                    ))
+                }
             }
         }
         Ok(caller)
+    }
+
+    /// Whether extension `id` may pair: ours, or one the user allowed.
+    pub fn allows(&self, id: &str) -> bool {
+        id == pairing::EXTENSION_ID || self.allowed_extension_ids.iter().any(|a| a == id)
+    }
+
+    fn bearer_matches(&self, headers: &HeaderMap) -> bool {
+        let given = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        matches!((given, &self.relay_token), (Some(given), Some(token)) if tokens_equal(given.trim(), token))
     }
 }
 
@@ -145,8 +176,8 @@ mod tests {
         let null = headers(&[("origin", "null")]);
         assert_eq!(p.check(local(), &null, Sensitivity::Normal).unwrap_err().code(), "origin_forbidden");
         let ext = headers(&[("origin", "chrome-extension://abc")]);
-        assert_eq!(p.check(local(), &ext, Sensitivity::Pairing).unwrap(), Caller::Extension("abc".into()));
-        assert_eq!(p.check(local(), &HeaderMap::new(), Sensitivity::Pairing).unwrap(), Caller::Local);
+        assert_eq!(p.check(local(), &ext, Sensitivity::Normal).unwrap(), Caller::Extension("abc".into()));
+        assert_eq!(p.check(local(), &HeaderMap::new(), Sensitivity::Normal).unwrap(), Caller::Local);
     }
 
     #[test]
@@ -157,17 +188,31 @@ mod tests {
     }
 
     #[test]
-    fn strict_mode_pins_extension_ids_on_pairing_endpoints_only() {
-        let p = AccessPolicy { allowed_extension_ids: vec!["good".into()] };
+    fn pairing_endpoints_take_our_extension_and_the_allowed_ids_only() {
+        let p = AccessPolicy { allowed_extension_ids: vec!["good".into()], relay_token: Some("tok".into()) };
+        let ours = headers(&[("origin", "chrome-extension://mpkgehknfgpdeghekbkgbgcfcihhfejp")]);
         let good = headers(&[("origin", "chrome-extension://good")]);
         let other = headers(&[("origin", "chrome-extension://other")]);
+        assert!(p.check(local(), &ours, Sensitivity::Pairing).is_ok());
         assert!(p.check(local(), &good, Sensitivity::Pairing).is_ok());
-        assert_eq!(p.check(local(), &other, Sensitivity::Pairing).unwrap_err().code(), "extension_not_allowed");
-        assert_eq!(
-            p.check(local(), &HeaderMap::new(), Sensitivity::Pairing).unwrap_err().code(),
-            "extension_not_allowed"
-        );
-        assert!(p.check(local(), &other, Sensitivity::Normal).is_ok());
+        let refused = p.check(local(), &other, Sensitivity::Pairing).unwrap_err();
+        assert_eq!(refused.code(), "extension_not_allowed");
+        assert!(refused.to_string().contains("allowedExtensionIds"), "{refused}");
+        assert!(p.check(local(), &other, Sensitivity::Normal).is_ok(), "other endpoints do not pin");
+        assert!(AccessPolicy::default().check(local(), &ours, Sensitivity::Pairing).is_ok(), "ours by default");
+    }
+
+    #[test]
+    fn a_pairing_request_without_origin_needs_the_relay_token() {
+        let p = AccessPolicy { allowed_extension_ids: vec![], relay_token: Some("tok".into()) };
+        let bare = p.check(local(), &HeaderMap::new(), Sensitivity::Pairing).unwrap_err();
+        assert_eq!(bare.code(), "origin_required");
+        let wrong = headers(&[("authorization", "Bearer nope")]);
+        assert_eq!(p.check(local(), &wrong, Sensitivity::Pairing).unwrap_err().code(), "origin_required");
+        let right = headers(&[("authorization", "Bearer tok")]);
+        assert_eq!(p.check(local(), &right, Sensitivity::Pairing).unwrap(), Caller::Local);
+        let no_token = AccessPolicy::default();
+        assert_eq!(no_token.check(local(), &right, Sensitivity::Pairing).unwrap_err().code(), "origin_required");
     }
 
     #[test]

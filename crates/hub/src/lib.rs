@@ -29,6 +29,7 @@ pub mod reap;
 pub mod relay;
 pub mod rpc;
 pub mod rpc_wire;
+pub mod same_user;
 pub mod serve_cmd;
 pub mod server;
 pub mod session_open;

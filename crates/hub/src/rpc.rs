@@ -34,6 +34,11 @@ pub fn router(hub: Arc<HubCore>) -> Router {
         .with_state(hub)
 }
 
+/// A refusal as the RPC answers it (`{ok: false, error: {code, message}}`).
+pub fn refusal(error: HubError) -> Response {
+    reply(Err(error))
+}
+
 fn reply(result: Result<Value, HubError>) -> Response {
     reply_answer(result.map(Answer::from))
 }

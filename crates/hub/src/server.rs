@@ -7,12 +7,12 @@ use crate::lease::LeaseConfig;
 use crate::lease_service::Leases;
 use crate::relay::listen::{bind_loopback, nodelay};
 use crate::relay::{Relay, RelayOptions, RelayStartError};
+use crate::same_user::{only_this_user, Peer, Refusal};
 use crate::settings::{HubSettings, SettingsError};
 
 use opendevbrowser_api::metadata::DaemonMetadata;
 use opendevbrowser_api::port_owner::describe_port_owner;
 use serde_json::Value;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -123,7 +123,10 @@ pub async fn start(opts: HubOptions) -> Result<Started, ServeError> {
     let instance_id = uuid::Uuid::new_v4().to_string();
     let mut relay_opts = RelayOptions::new(opts.relay_port, settings.token().map(str::to_owned), instance_id.clone());
     relay_opts.discovery_port = opts.discovery_port;
-    relay_opts.policy = AccessPolicy { allowed_extension_ids: settings.allowed_extension_ids.clone() };
+    relay_opts.policy = AccessPolicy {
+        allowed_extension_ids: settings.allowed_extension_ids.clone(),
+        relay_token: settings.token().map(str::to_owned),
+    };
     relay_opts.handshake_timeout = opts.handshake_timeout;
     relay_opts.max_queued_bytes = opts.max_queued_bytes;
     let relay = match Relay::start(relay_opts).await {
@@ -179,7 +182,10 @@ fn port_in_use(what: &'static str, flag: &'static str, port: u16) -> ServeError 
 
 fn serve_rpc(core: Arc<HubCore>, listener: tokio::net::TcpListener) {
     let mut stop = core.shutdown_signal();
-    let app = crate::rpc::router(core).into_make_service_with_connect_info::<SocketAddr>();
+    let refuse: Refusal = crate::rpc::refusal;
+    let app = crate::rpc::router(core)
+        .layer(axum::middleware::from_fn_with_state(refuse, only_this_user))
+        .into_make_service_with_connect_info::<Peer>();
     tokio::spawn(async move {
         let graceful = async move {
             let _ = stop.wait_for(|s| *s).await;

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 pub struct HubSettings {
     /// The relay pairing token (64 hex chars); `null` disables pairing.
     pub relay_token: Option<String>,
-    /// When non-empty, `/pair` and `/extension` answer only these extension ids
-    /// (`Origin: chrome-extension://<id>`).
+    /// Extension ids `/pair` and `/extension` accept besides opendevbrowser's own
+    /// (`Origin: chrome-extension://<id>`), e.g. a Web Store build or upstream's extension.
     #[serde(default)]
     pub allowed_extension_ids: Vec<String>,
 }

@@ -88,22 +88,29 @@ async fn unknown_path_is_404_with_a_hint() {
 }
 
 #[tokio::test]
-async fn strict_mode_pins_pair_and_extension_to_allowed_ids() {
+async fn only_our_extension_and_the_allowed_ids_pair() {
     let hub = TestHub::start_with(|config| {
         std::fs::write(config.join("hub.json"), r#"{"relayToken":"tok","allowedExtensionIds":["pinnedid"]}"#).unwrap();
     })
     .await;
-    let (status, _, body) = get(&hub.relay_url("/pair"), &[("origin", EXT_ORIGIN)]).await;
-    assert_eq!(status, 403);
-    assert_eq!(body["code"], "extension_not_allowed");
-    let (status, _, _) = get(&hub.relay_url("/pair"), &[]).await;
-    assert_eq!(status, 403, "no Origin is refused in strict mode too");
-    let (status, _, body) = get(&hub.relay_url("/pair"), &[("origin", "chrome-extension://pinnedid")]).await;
-    assert_eq!((status, body["token"].as_str()), (200, Some("tok")));
-    assert_eq!(ws_connect(&hub.ws_url("/extension"), Some(EXT_ORIGIN)).await.unwrap_err(), 403);
+    let stranger = "chrome-extension://aaaabbbbccccddddeeeeffffgggghhhh";
+    let (status, _, body) = get(&hub.relay_url("/pair"), &[("origin", stranger)]).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("extension_not_allowed")), "{body}");
+    assert_eq!(ws_connect(&hub.ws_url("/extension"), Some(stranger)).await.unwrap_err(), 403);
+    for allowed in [EXT_ORIGIN, "chrome-extension://pinnedid"] {
+        let (status, _, body) = get(&hub.relay_url("/pair"), &[("origin", allowed)]).await;
+        assert_eq!((status, body["token"].as_str()), (200, Some("tok")), "{allowed}");
+    }
     assert!(ws_connect(&hub.ws_url("/extension"), Some("chrome-extension://pinnedid")).await.is_ok());
-    let (status, _, _) = get(&hub.relay_url("/config"), &[("origin", EXT_ORIGIN)]).await;
+    let (status, _, _) = get(&hub.relay_url("/config"), &[("origin", stranger)]).await;
     assert_eq!(status, 200, "/config is not pinned");
+
+    // A local program without an Origin needs the relay token.
+    let (status, _, body) = get(&hub.relay_url("/pair"), &[]).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("origin_required")), "{body}");
+    assert_eq!(ws_connect(&hub.ws_url("/extension"), None).await.unwrap_err(), 403);
+    let (status, _, body) = get(&hub.relay_url("/pair"), &[("authorization", "Bearer tok")]).await;
+    assert_eq!((status, body["token"].as_str()), (200, Some("tok")));
 }
 
 #[tokio::test]

@@ -23,6 +23,11 @@ pub mod status;
 pub mod version;
 pub mod wire;
 
+/// The id Chrome gives opendevbrowser's extension: fixed by the public key in
+/// `extension/manifest.json`, whatever folder it is loaded from. The relay pairs with it
+/// (and with the ids a user allows), never with any other extension.
+pub const EXTENSION_ID: &str = "mpkgehknfgpdeghekbkgbgcfcihhfejp";
+
 pub use autopair::{Action, AutoPair, Event, FetchFailure, Settings};
 pub use backoff::{Backoff, JitterSource, ReadinessWait, ReconnectSchedule, SplitMix, QUICK_RETRIES, QUICK_RETRY_MS};
 pub use identity::{check_ack, pair_from_discovery, InstanceId, PairedRelay};

@@ -71,7 +71,7 @@ impl SimOptions {
         let port = pairing::RelayPort::from_wire(i64::from(discovery_port)).expect("a non-zero port");
         SimOptions {
             settings: Settings { discovery_port: port, ..Settings::default() },
-            origin: Some("chrome-extension://simulatedextensionidaaaaaaaaaaaa".into()),
+            origin: Some(format!("chrome-extension://{}", pairing::EXTENSION_ID)),
             tab_id: 1,
             responder: default_responder(),
             seed: 7,

@@ -4,9 +4,9 @@
 use super::http;
 use super::switchboard::{Identity, Switchboard};
 use super::{Inner, Relay, RelayOptions, RelayStartError, Shared};
+use crate::same_user::{only_this_user, Peer, Refusal};
 use opendevbrowser_api::clock::now_ms;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch, Semaphore};
@@ -66,7 +66,10 @@ impl Relay {
     fn serve(&self, listener: TcpListener, router: axum::Router) {
         let mut shutdown = self.0.shutdown.subscribe();
         tokio::spawn(async move {
-            let app = router.into_make_service_with_connect_info::<SocketAddr>();
+            let refuse: Refusal = |e| http::error_response(&e);
+            let app = router
+                .layer(axum::middleware::from_fn_with_state(refuse, only_this_user))
+                .into_make_service_with_connect_info::<Peer>();
             let stop = async move {
                 let _ = shutdown.wait_for(|s| *s).await;
             };
@@ -77,12 +80,7 @@ impl Relay {
     }
 }
 
-/// Sets `TCP_NODELAY` on every accepted connection: small WebSocket frames and RPC
-/// answers must not wait for Nagle's algorithm.
-pub fn nodelay(listener: TcpListener) -> axum::serve::TapIo<TcpListener, fn(&mut tokio::net::TcpStream)> {
-    use axum::serve::ListenerExt;
-    fn set(tcp: &mut tokio::net::TcpStream) {
-        let _ = tcp.set_nodelay(true);
-    }
-    listener.tap_io(set as fn(&mut tokio::net::TcpStream))
+/// The listener every hub server uses: `TCP_NODELAY`, and each connection's peer user.
+pub fn nodelay(listener: TcpListener) -> crate::same_user::Listener {
+    crate::same_user::Listener(listener)
 }

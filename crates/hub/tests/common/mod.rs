@@ -9,7 +9,8 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-pub const EXT_ORIGIN: &str = "chrome-extension://simulatedextensionidaaaaaaaaaaaa";
+/// Our extension's origin (its id is fixed by the manifest key).
+pub const EXT_ORIGIN: &str = "chrome-extension://mpkgehknfgpdeghekbkgbgcfcihhfejp";
 pub const WAIT: Duration = Duration::from_secs(10);
 
 pub struct TestHub {
