@@ -10,7 +10,7 @@ fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "[fuzz] installing cargo-fuzz (about 1 min)"; cargo install -q cargo-fuzz --version 0.13.2
 fi
-targets="extension_frame relay_frame cdp_frame rpc_body state_files"
+targets="extension_frame relay_frame cdp_frame rpc_body state_files access_headers"
 cargo +nightly fuzz build --fuzz-dir crates/fuzz -O 2>&1 | tail -n 2
 for t in $targets; do
   corpus="target/fuzz-corpus/$t"; mkdir -p "$corpus"

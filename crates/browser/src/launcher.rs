@@ -124,6 +124,12 @@ mod tempfile_dir {
             let path = std::env::temp_dir()
                 .join(format!("opendevbrowser-profile-{}", opendevbrowser_api::clock::random_hex(8)));
             std::fs::create_dir_all(&path)?;
+            // A browser profile holds cookies: only this user may read it.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))?;
+            }
             Ok(TempDir { path })
         }
     }

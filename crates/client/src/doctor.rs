@@ -196,11 +196,20 @@ fn handshake_fix(code: &str) -> Option<&'static str> {
     Some(match code {
         "pairing_invalid" | "pairing_missing" => {
             "the extension holds an old or no pairing token: turn \"Pair automatically\" on in its popup \
-             (or paste the token `curl 127.0.0.1:<relay port>/pair` prints)"
+             (or paste the relayToken from hub.json in the config dir)"
         }
         "extension_not_allowed" => {
-            "this hub pins extension ids (allowedExtensionIds in hub.json): add the refused extension's id, \
-             or remove the list"
+            "the hub pairs only with opendevbrowser's own extension (id mpkgehknfgpdeghekbkgbgcfcihhfejp) and \
+             the ids in allowedExtensionIds in hub.json: load extension/ from this build, or add the refused \
+             extension's id to that list"
+        }
+        "origin_required" => {
+            "a program without an extension Origin asked to pair: it needs Authorization: Bearer <relayToken \
+             from hub.json>"
+        }
+        "other_os_user" => {
+            "a process of another OS user tried to connect: each user runs their own hub (on other ports: \
+             `opendevbrowser serve --relay-port P --discovery-port D`)"
         }
         "protocol_mismatch" => {
             "the extension and the hub come from different builds: rebuild both (`scripts/run.sh` builds the \

@@ -38,11 +38,17 @@ pub struct HubCore {
 
 impl HubCore {
     /// The state of a hub whose relay and RPC listener are bound; a fresh RPC token.
-    pub fn new(instance_id: String, relay: Relay, leases: Leases, daemon_port: u16, metadata_path: PathBuf) -> Self {
+    pub fn new(
+        instance_id: String,
+        relay: Relay,
+        leases: Arc<Leases>,
+        daemon_port: u16,
+        metadata_path: PathBuf,
+    ) -> Self {
         HubCore {
             instance_id,
             relay: RelayHandle(Arc::new(RwLock::new(relay))),
-            leases: Arc::new(leases),
+            leases,
             browser: Default::default(),
             token: random_hex(32),
             started_at_ms: now_ms(),

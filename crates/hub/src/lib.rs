@@ -14,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cdp_door;
 pub mod channel;
 pub mod commands;
 pub mod core;

@@ -128,6 +128,8 @@ pub async fn start(opts: HubOptions) -> Result<Started, ServeError> {
         relay_token: settings.token().map(str::to_owned),
     };
     relay_opts.handshake_timeout = opts.handshake_timeout;
+    let leases = Arc::new(Leases::new(opts.lease, &instance_id[..8]));
+    relay_opts.cdp_door = Some(Arc::new(crate::cdp_door::LeaseDoor(leases.clone())));
     relay_opts.max_queued_bytes = opts.max_queued_bytes;
     let relay = match Relay::start(relay_opts).await {
         Ok(relay) => relay,
@@ -151,7 +153,6 @@ pub async fn start(opts: HubOptions) -> Result<Started, ServeError> {
     };
     let daemon_port = listener.local_addr().map(|a| a.port()).unwrap_or(opts.daemon_port);
     let metadata_path = DaemonMetadata::path_in(&opts.cache_dir);
-    let leases = Leases::new(opts.lease, &instance_id[..8]);
     let core = Arc::new(HubCore::new(instance_id, relay, leases, daemon_port, metadata_path.clone()));
     if let Err(source) = core.metadata().write(&metadata_path) {
         core.relay().stop();

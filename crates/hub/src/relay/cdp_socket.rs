@@ -4,14 +4,15 @@
 
 use super::frames::Outgoing;
 use super::socket_io::{self, Incoming, OutQueue};
-use super::Relay;
+use super::{CdpPass, Relay};
 use axum::extract::ws::WebSocket;
 use pairing::wire::{parse_cdp_command, MAX_CLIENT_FRAME_BYTES};
 use serde_json::{json, Value};
 use tokio::sync::OwnedSemaphorePermit;
 
-/// Serves one `/cdp` client until it closes.
-pub async fn run(relay: Relay, socket: WebSocket, _permit: OwnedSemaphorePermit) {
+/// Serves one `/cdp` client until it closes; `pass` (its hold on the relay binding) is let
+/// go before the relay takes the next client, so a next client finds the binding free.
+pub async fn run(relay: Relay, socket: WebSocket, _permit: OwnedSemaphorePermit, pass: Option<CdpPass>) {
     let (out, mut stream) = socket_io::split(socket, relay.0.opts.max_queued_bytes);
     let conn = match relay.client_opened(out.clone()) {
         Ok(conn) => conn,
@@ -35,6 +36,7 @@ pub async fn run(relay: Relay, socket: WebSocket, _permit: OwnedSemaphorePermit)
             Incoming::Closed => break,
         }
     }
+    drop(pass);
     relay.socket_closed(conn, false);
 }
 

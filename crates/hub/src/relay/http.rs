@@ -195,11 +195,20 @@ async fn cdp(
             tracing::warn!(%peer, "/cdp refused: invalid or missing token");
             let reason = if given.is_empty() { "missing ?token=" } else { "wrong token" };
             return error_response(&HubError::Unauthorized(format!(
-                "{reason}; /cdp needs ?token=<relay token> (GET /pair from a local process returns it)"
+                "{reason}; /cdp needs ?token=<relay token> (relayToken in hub.json in the config dir; `opendevbrowser cdp-url` prints the whole URL)"
             )));
         }
     }
-    upgrade(relay, ws, MAX_CLIENT_FRAME_BYTES, cdp_socket::run)
+    let pass = match relay.0.opts.cdp_door.as_ref().map(|door| door.enter(peer)).transpose() {
+        Ok(pass) => pass,
+        Err(e) => {
+            tracing::warn!(%peer, "/cdp refused: {e}");
+            return error_response(&e);
+        }
+    };
+    upgrade(relay, ws, MAX_CLIENT_FRAME_BYTES, move |relay, socket, permit| {
+        cdp_socket::run(relay, socket, permit, pass)
+    })
 }
 
 async fn not_found() -> Response {

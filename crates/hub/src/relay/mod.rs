@@ -28,6 +28,16 @@ use std::time::Duration;
 use switchboard::Switchboard;
 use tokio::sync::{broadcast, oneshot, watch, Semaphore};
 
+/// What a `/cdp` client holds while connected (dropped when its socket closes).
+pub type CdpPass = Box<dyn Send>;
+
+/// Who lets a `/cdp` client in: the hub's binding lease (`crate::cdp_door`), so a `/cdp`
+/// client and an agent holding the binding never drive the tabs at once.
+pub trait CdpDoor: Send + Sync + std::fmt::Debug {
+    /// Admits a client from `peer`, or says who holds the relay.
+    fn enter(&self, peer: std::net::SocketAddr) -> Result<CdpPass, crate::error::HubError>;
+}
+
 /// How the relay is set up.
 #[derive(Debug, Clone)]
 pub struct RelayOptions {
@@ -49,6 +59,8 @@ pub struct RelayOptions {
     /// Most bytes queued for one socket whose peer does not read; past it the peer is
     /// disconnected (close 1013).
     pub max_queued_bytes: usize,
+    /// Who admits `/cdp` clients; `None` lets every one in (a relay without a hub).
+    pub cdp_door: Option<std::sync::Arc<dyn CdpDoor>>,
 }
 
 /// Default [`RelayOptions::max_queued_bytes`]: room for two maximum-size extension frames.
@@ -66,6 +78,7 @@ impl RelayOptions {
             handshake_timeout: Duration::from_secs(10),
             max_sockets: 64,
             max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
+            cdp_door: None,
         }
     }
 }
