@@ -43,6 +43,9 @@ cargo build -q -p hub -p cli
 step "end-to-end: real hub + real extension in headless Chromium + real page"
 cargo test -p system-tests -- --test-threads=1
 
+step "mutation check: hubs with a deliberately broken nav.wait or interact.select must fail end-to-end tests"
+MUTATION_SKIP_BASELINE=1 scripts/mutation_check.sh
+
 step "fuzz: a short run of every parser target (longer: FUZZ_SECONDS=600 scripts/fuzz.sh)"
 FUZZ_SECONDS="${FUZZ_SECONDS:-10}" scripts/fuzz.sh
 

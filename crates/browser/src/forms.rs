@@ -9,6 +9,10 @@ use serde_json::{json, Value};
 use std::path::Path;
 
 on_active_target!(Select => Selected, |cmd, ctx| {
+    // A deliberate bug that exists only for scripts/mutation_check.sh (never enabled
+    // otherwise): `interact.select` leaves the page alone and answers as if it had chosen.
+    #[cfg(feature = "mutant-select-does-nothing")]
+    return Ok(Selected { selected: Some(cmd.values.len().into()) });
     let r = &cmd.element;
     let done = ctx.ref_op(r, "select", json!(cmd.values)).await?;
     refused(&done, "values", "", r, "")?;

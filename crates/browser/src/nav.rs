@@ -185,6 +185,10 @@ fn document_status(session: &BrowserSession, target: &str, mark: u64) -> Option<
 
 impl SessionOp for Wait {
     async fn run(self, session: &Arc<BrowserSession>) -> Result<Timing, Error> {
+        // A deliberate bug that exists only for scripts/mutation_check.sh (never enabled
+        // otherwise): `nav.wait` answers success at once, whatever the page shows.
+        #[cfg(feature = "mutant-wait-always-succeeds")]
+        return Ok(Timing { timing_ms: 0 });
         wait(session, self).await
     }
 }
