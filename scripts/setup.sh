@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the build and the tests need. Idempotent: a second run does nothing.
-#   - Debian's chromium + chromium-driver (headless browser for wasm and end-to-end tests)
+#   - Debian's chromium + chromium-driver (headless browser for wasm and end-to-end tests),
+#     and xvfb (a virtual display for the headed background-tab tests)
 #   - python3 (scripts/check_layering.py), and a .venv-test with the Python MCP SDK
 #     (a real MCP client for tests/mcp_e2e.rs)
 #   - Node.js, and playwright-core + puppeteer-core in tests/cdp_clients/node_modules
@@ -30,6 +31,14 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || !
   as_root apt-get install -y -qq chromium chromium-driver python3 >/dev/null
 else
   say "chromium $(chromium --version 2>/dev/null | awk '{print $2}') already installed"
+fi
+
+# A virtual display: the background-tab tests also run a headed Chromium.
+if ! command -v xvfb-run >/dev/null; then
+  say "installing xvfb with apt"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq xvfb xauth >/dev/null
 fi
 
 for target in wasm32-unknown-unknown x86_64-apple-darwin x86_64-pc-windows-msvc; do

@@ -27,6 +27,9 @@ cargo check -q --workspace --target x86_64-pc-windows-msvc
 step "layering: no file-level import cycle inside any crate"
 python3 scripts/check_layering.py
 
+step "coverage: every command has an end-to-end test in every mode it supports"
+python3 scripts/coverage_table.py --check
+
 step "native tests (pairing, hub incl. simulated-extension fault tests, extension router)"
 cargo test --workspace --exclude system-tests
 
@@ -42,6 +45,9 @@ cargo build -q -p hub -p cli
 
 step "end-to-end: real hub + real extension in headless Chromium + real page"
 cargo test -p system-tests -- --test-threads=1
+
+step "end-to-end, headed Chromium on a virtual display: agents in background tabs"
+E2E_HEADED=1 xvfb-run -a cargo test -p system-tests --test background_tabs_e2e
 
 step "mutation check: hubs with a deliberately broken nav.wait or interact.select must fail end-to-end tests"
 MUTATION_SKIP_BASELINE=1 scripts/mutation_check.sh

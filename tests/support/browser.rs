@@ -66,7 +66,8 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 }
 
 impl Browser {
-    /// Launches headless Chromium with the extension, opening `url`.
+    /// Launches headless (or with `E2E_HEADED`, headed) Chromium with the extension,
+    /// opening `url`.
     pub async fn launch(url: &str) -> Browser {
         Browser::launch_with(url, &extension_dir()).await
     }
@@ -78,14 +79,10 @@ impl Browser {
         let profile = tempfile::tempdir().unwrap();
         let ext = &pointed_at_discovery_port(ext, &profile.path().join("extension"));
         let log = std::fs::File::create(profile.path().join("chromium.log")).unwrap();
+        let headless = if crate::headed() { None } else { Some("--headless=new") };
         let child = Command::new(chromium())
-            .args([
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-            ])
+            .args(headless)
+            .args(["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
             .args([
                 "--disable-component-update",
                 "--disable-sync",

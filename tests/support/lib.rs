@@ -60,6 +60,12 @@ where
     }
 }
 
+/// Whether browsers are started headed (`E2E_HEADED=1`, under a display such as
+/// `xvfb-run`): the test command runs the background-tab tests so too.
+pub fn headed() -> bool {
+    std::env::var_os("E2E_HEADED").is_some_and(|v| v != "0")
+}
+
 /// A port the OS says is free on 127.0.0.1.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("its address").port()
