@@ -163,8 +163,10 @@ async fn a_killed_hub_takes_its_managed_browsers_with_it_and_the_next_hub_clears
     system_tests::wait_for("the orphaned browser to exit", || async { (browsers_using(&mine[0]) == 0).then_some(()) })
         .await;
     assert!(mine[0].exists(), "a killed hub cannot remove its browser's folder itself");
-    // The next hub (started once the folder has settled) removes it.
-    tokio::time::sleep(Duration::from_secs(5)).await; // the hub's reap::SETTLED
+    // The next hub removes it once it has settled (untouched for reap::SETTLED, 5 s): the
+    // folder is dated back instead of waiting.
+    let dated = std::process::Command::new("touch").args(["-d", "1 minute ago"]).arg(&mine[0]).status().unwrap();
+    assert!(dated.success(), "touch -d");
     let next = HubProcess::start(dirs.path(), relay_port).await;
     system_tests::wait_for("the next hub to clear the folder", || async { (!mine[0].exists()).then_some(()) }).await;
     drop(next);
