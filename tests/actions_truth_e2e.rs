@@ -1,10 +1,11 @@
-//! Actions tell the truth, in both modes (the user's Chrome through the real extension,
-//! and a managed Chromium): a missing option, a value a field cannot hold, or a field that
+//! Actions tell the truth, in every mode (the user's Chrome through the real extension,
+//! a managed Chromium, and a Chromium attached with `session.connect`): a missing option, a value a field cannot hold, or a field that
 //! cannot take text is an error with a stable code, and what succeeds is what the page
 //! itself saw (each field's `change` is written into `#out` by the page).
 
 use serde_json::{json, Value};
 use system_tests::hub_process::HubProcess;
+use system_tests::oracle::{Oracle, PlainChromium};
 use system_tests::rpc::Driver;
 use system_tests::site::Site;
 use system_tests::{World, SERIAL};
@@ -215,4 +216,26 @@ async fn actions_tell_the_truth_in_managed_chromium() {
     let hub = HubProcess::start(dirs.path(), system_tests::discovery_port()).await;
     let driver = Driver::in_managed_chromium(&hub, &site.url("/")).await;
     every_case(&driver, &site).await;
+}
+
+#[tokio::test]
+async fn actions_tell_the_truth_in_a_connected_chromium() {
+    let _serial = SERIAL.lock().await;
+    let dirs = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    let hub = HubProcess::start(dirs.path(), 0).await;
+    let chromium = PlainChromium::launch(&site.url("/")).await;
+    let driver = Driver::in_connected_chromium(&hub, &chromium).await;
+    every_case(&driver, &site).await;
+    // The page of the browser on the DevTools port saw the last choices, and no refused one.
+    let mut oracle = Oracle::connect(chromium.devtools_port).await;
+    let out = oracle.page(&site.url("/truth")).await.text("#out").await;
+    let last =
+        |id: &str| out.as_str().unwrap().lines().rev().find(|l| l.starts_with(&format!("{id}="))).map(str::to_owned);
+    assert_eq!(
+        (last("color").as_deref(), last("toppings").as_deref()),
+        (Some("color=b"), Some("toppings=Ham+Olives")),
+        "{out}"
+    );
+    assert!(!out.as_str().unwrap().contains("Purple") && !out.as_str().unwrap().contains("XL"), "{out}");
 }

@@ -1,9 +1,11 @@
-//! Browser commands through the hub on a local multi-page site, in both modes: through the
-//! real extension in headless Chromium, and in a Chromium the hub launches itself.
+//! Browser commands through the hub on a local multi-page site, in every mode: through the
+//! real extension in headless Chromium, in a Chromium the hub launches itself, and in one
+//! it attaches to by its DevTools port (`session.connect`).
 
 use serde_json::{json, Value};
 use system_tests::hub_process::{HubProcess, CLIENT_ID};
-use system_tests::rpc::{cmd, in_session, ok, ref_of};
+use system_tests::oracle::{Oracle, PlainChromium};
+use system_tests::rpc::{cmd, in_session, ok, ref_of, Driver};
 use system_tests::site::Site;
 use system_tests::{World, SERIAL};
 
@@ -188,4 +190,24 @@ async fn browser_commands_drive_a_real_page_in_managed_chromium() {
     ok(&hub, &Value::Null, "session.disconnect", json!({"sessionId": session})).await;
     let after = cmd(&hub, &Value::Null, "session.status", json!({"sessionId": session})).await;
     assert_eq!(after["error"]["code"], "unknown_session");
+}
+
+#[tokio::test]
+async fn browser_commands_drive_a_real_page_in_a_connected_chromium() {
+    let _serial = SERIAL.lock().await;
+    let dirs = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    let hub = HubProcess::start(dirs.path(), 0).await;
+    let mut chromium = PlainChromium::launch(&site.url("/")).await;
+    let driver = Driver::in_connected_chromium(&hub, &chromium).await;
+    let mut oracle = Oracle::connect(chromium.devtools_port).await;
+    drive_the_site(&hub, &Value::Null, &driver.session, &site).await;
+    // The tabs it opened and closed were the browser's own: one page is left, on the site.
+    let pages = oracle.page_urls().await;
+    assert_eq!(pages.len(), 1, "{pages:?}");
+    assert!(pages[0].starts_with(&site.url("/")), "{pages:?}");
+    driver.ok("session.disconnect", json!({})).await;
+    let after = cmd(&hub, &Value::Null, "session.status", json!({"sessionId": driver.session})).await;
+    assert_eq!(after["error"]["code"], "unknown_session");
+    assert!(!chromium.exited(), "disconnecting leaves the browser running");
 }

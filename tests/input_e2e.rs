@@ -1,10 +1,11 @@
-//! Typing is a person's typing and clicks settle on events, in both modes (the user's
-//! Chrome through the real extension, and a managed Chromium): each case runs on a local
+//! Typing is a person's typing and clicks settle on events, in every mode (the user's
+//! Chrome through the real extension, a managed Chromium, a connected one): each case runs on a local
 //! page made for it (`system_tests::input_pages`) and asserts what the page itself saw.
 //! Speed is measured by the bench, not here: no time bound below is tighter than 1 s.
 
 use serde_json::{json, Value};
 use system_tests::hub_process::HubProcess;
+use system_tests::oracle::{Oracle, PlainChromium};
 use system_tests::rpc::Driver;
 use system_tests::site::Site;
 use system_tests::{World, SERIAL};
@@ -158,6 +159,21 @@ async fn input_is_a_persons_input_in_managed_chromium() {
     let hub = HubProcess::start(dirs.path(), system_tests::discovery_port()).await;
     let driver = Driver::in_managed_chromium(&hub, &site.url("/")).await;
     every_case(&driver, &site).await;
+}
+
+#[tokio::test]
+async fn input_is_a_persons_input_in_a_connected_chromium() {
+    let _serial = SERIAL.lock().await;
+    let dirs = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    let hub = HubProcess::start(dirs.path(), 0).await;
+    let chromium = PlainChromium::launch(&site.url("/")).await;
+    let driver = Driver::in_connected_chromium(&hub, &chromium).await;
+    every_case(&driver, &site).await;
+    // Enter submitted the search form in the browser on the DevTools port.
+    let mut oracle = Oracle::connect(chromium.devtools_port).await;
+    let url = oracle.page_starting(&site.url("/result")).await.url().await;
+    assert!(url.contains("key"), "{url}");
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! Observation tools in both modes (the user's Chrome through the real extension, and a
-//! managed Chromium), each checked against what the local page itself did or sees: an
+//! Observation tools in every mode (the user's Chrome through the real extension, a
+//! managed Chromium, a connected one), each checked against what the local page itself did or sees: an
 //! API call's headers, timing and body; console entries with source and stack; cookies
 //! and web storage read, set and cleared; viewport, device and offline emulation seen by
 //! the page; and a PDF (both browsers here are headless, so both print; a headed Chrome
@@ -7,6 +7,7 @@
 
 use serde_json::{json, Value};
 use system_tests::hub_process::HubProcess;
+use system_tests::oracle::{Oracle, PlainChromium};
 use system_tests::rpc::{ok, Driver};
 use system_tests::site::Site;
 use system_tests::{World, SERIAL};
@@ -168,4 +169,24 @@ async fn observation_tools_work_in_managed_chromium_found_by_chrome_path() {
     let launched = ok(&hub, &Value::Null, "session.launch", launch).await;
     let driver = Driver { hub: &hub, binding: Value::Null, session: launched["sessionId"].clone() };
     every_case(&driver, &site).await;
+}
+
+#[tokio::test]
+async fn observation_tools_work_in_a_connected_chromium() {
+    let _serial = SERIAL.lock().await;
+    let dirs = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    let hub = HubProcess::start(dirs.path(), 0).await;
+    let chromium = PlainChromium::launch(&site.url("/")).await;
+    let driver = Driver::in_connected_chromium(&hub, &chromium).await;
+    every_case(&driver, &site).await;
+    // The storage of the browser on the DevTools port is as the agent left it.
+    let mut oracle = Oracle::connect(chromium.devtools_port).await;
+    // Cleared (`flavor` and `seen` gone); only the later online `/api/echo` set one again.
+    let jar = oracle.cookies(&site.url("/observe")).await;
+    let names: Vec<&str> = jar.iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(names, ["session"], "{jar:?}");
+    let mut page = oracle.page(&site.url("/observe")).await;
+    assert_eq!(page.eval("[localStorage.length, sessionStorage.getItem('step')]").await, json!([0, "2"]));
+    assert_eq!(page.eval("navigator.userAgent.includes('iPhone')").await, false, "emulation was reset");
 }

@@ -1,9 +1,10 @@
-//! Real pages never stall the agent, in both modes (the user's Chrome through the real
-//! extension, and a managed Chromium): JavaScript dialogs, evaluating JavaScript. Each case
+//! Real pages never stall the agent, in every mode (the user's Chrome through the real
+//! extension, a managed Chromium, a connected one): JavaScript dialogs, evaluating JavaScript. Each case
 //! runs on a local page made for it and asserts the page's own result.
 
 use serde_json::{json, Value};
 use system_tests::hub_process::HubProcess;
+use system_tests::oracle::{Oracle, PlainChromium};
 use system_tests::rpc::{ref_of, Driver};
 use system_tests::site::Site;
 use system_tests::{World, SERIAL};
@@ -256,4 +257,19 @@ async fn real_pages_never_stall_the_agent_in_managed_chromium() {
     let hub = HubProcess::start(dirs.path(), system_tests::discovery_port()).await;
     let driver = Driver::in_managed_chromium(&hub, &site.url("/")).await;
     every_case(&driver, &site).await;
+}
+
+#[tokio::test]
+async fn real_pages_never_stall_the_agent_in_a_connected_chromium() {
+    let _serial = SERIAL.lock().await;
+    let dirs = tempfile::tempdir().unwrap();
+    let site = Site::start().await;
+    let hub = HubProcess::start(dirs.path(), 0).await;
+    let chromium = PlainChromium::launch(&site.url("/")).await;
+    let driver = Driver::in_connected_chromium(&hub, &chromium).await;
+    every_case(&driver, &site).await;
+    // It was the browser on the DevTools port that went there, and its frames are loaded.
+    let mut oracle = Oracle::connect(chromium.devtools_port).await;
+    let mut page = oracle.page_starting(&site.url("/crossframe")).await;
+    page.eventually("document.querySelectorAll('iframe').length", json!(2)).await;
 }

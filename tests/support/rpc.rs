@@ -2,6 +2,7 @@
 //! session, and finding refs in snapshots.
 
 use crate::hub_process::{HubProcess, CLIENT_ID};
+use crate::oracle::PlainChromium;
 use serde_json::{json, Value};
 
 /// Calls a browser command as the e2e client (with its binding, if any); returns the reply.
@@ -43,7 +44,7 @@ pub fn ref_of(snapshot: &str, needle: &str) -> String {
 pub struct Driver<'a> {
     /// The hub.
     pub hub: &'a HubProcess,
-    /// The binding (null for managed sessions).
+    /// The binding (null for managed and connected sessions).
     pub binding: Value,
     /// The session id.
     pub session: Value,
@@ -63,6 +64,15 @@ impl<'a> Driver<'a> {
     pub async fn in_managed_chromium(hub: &'a HubProcess, start_url: &str) -> Driver<'a> {
         let launched = ok(hub, &Value::Null, "session.launch", json!({"mode": "managed", "startUrl": start_url})).await;
         Driver { hub, binding: Value::Null, session: launched["sessionId"].clone() }
+    }
+
+    /// Attaches a session (no binding) to `chromium` by its DevTools port with
+    /// `session.connect`: connected mode, a browser the hub did not launch.
+    pub async fn in_connected_chromium(hub: &'a HubProcess, chromium: &PlainChromium) -> Driver<'a> {
+        let connected = ok(hub, &Value::Null, "session.connect", json!({"port": chromium.devtools_port})).await;
+        // The wire word is upstream's `cdpConnect` (the contract's doc says `connected`).
+        assert_eq!(connected["mode"], "cdpConnect", "{connected}");
+        Driver { hub, binding: Value::Null, session: connected["sessionId"].clone() }
     }
 
     /// Runs `name` in the session; its data.
