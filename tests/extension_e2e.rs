@@ -205,8 +205,11 @@ async fn the_popup_pairs_by_hand_with_a_typed_port_and_token() {
     let manual_dirs = tempfile::tempdir().unwrap();
     let manual_port = system_tests::free_port();
     let manual = HubProcess::start(manual_dirs.path(), manual_port).await;
-    let pair: Value = reqwest::get(format!("http://127.0.0.1:{manual_port}/pair")).await.unwrap().json().await.unwrap();
-    let token = pair["token"].as_str().unwrap_or_else(|| panic!("{pair}")).to_owned();
+    // The token a user pastes: `relayToken` in that hub's hub.json (GET /pair answers only
+    // the extension, or a caller that already has it).
+    let settings: Value =
+        serde_json::from_str(&std::fs::read_to_string(manual_dirs.path().join("config/hub.json")).unwrap()).unwrap();
+    let token = settings["relayToken"].as_str().unwrap_or_else(|| panic!("{settings}")).to_owned();
     let mut popup = browser.popup().await;
     popup.wait_status(|t| t.starts_with(&format!("connected to 127.0.0.1:{}", discovery_port()))).await;
     assert_eq!(popup.eval("document.getElementById('pairingToken').disabled").await, true, "auto-pair owns the token");

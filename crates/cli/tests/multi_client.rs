@@ -108,7 +108,16 @@ async fn a_dropped_client_releases_its_binding_and_the_waiter_gets_it() {
         let got = b.wait_bind(Duration::from_secs(10)).await;
         (got, b)
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // b is in the hub's queue (seen in a's status), not served while a holds the relay.
+    let mut queued = false;
+    for _ in 0..500 {
+        if a.status().await.unwrap().queue.len() == 1 {
+            queued = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(queued, "b never joined the queue");
     assert!(!waiter.is_finished(), "b waits while a holds the relay");
     drop(a);
     let (got, b) = tokio::time::timeout(Duration::from_secs(5), waiter).await.expect("handed over promptly").unwrap();
