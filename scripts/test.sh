@@ -50,7 +50,7 @@ step "end-to-end, headed Chromium on a virtual display: agents in background tab
 E2E_HEADED=1 xvfb-run -a cargo test -p system-tests --test background_tabs_e2e
 
 step "mutation check: hubs with a deliberately broken nav.wait or interact.select must fail end-to-end tests"
-MUTATION_SKIP_BASELINE=1 scripts/mutation_check.sh
+MUTATION_SKIP_BASELINE=1 MUTATION_FIRST_KILL=1 scripts/mutation_check.sh
 
 step "fuzz: a short run of every parser target (longer: FUZZ_SECONDS=600 scripts/fuzz.sh)"
 FUZZ_SECONDS="${FUZZ_SECONDS:-10}" scripts/fuzz.sh
