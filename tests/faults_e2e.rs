@@ -124,6 +124,12 @@ async fn a_stopped_service_worker_fails_pending_commands_then_comes_back_with_th
 
 /// Main browser processes whose command line names `profile` (helpers carry `--type=`).
 fn browsers_using(profile: &std::path::Path) -> usize {
+    processes_using(profile, false)
+}
+
+/// Processes whose command line names `profile`: browsers only, or with `helpers` their
+/// helper processes (`--type=…`) too.
+fn processes_using(profile: &std::path::Path, helpers: bool) -> usize {
     let flag = format!("--user-data-dir={}", profile.display());
     std::fs::read_dir("/proc")
         .unwrap()
@@ -132,7 +138,7 @@ fn browsers_using(profile: &std::path::Path) -> usize {
         .filter(|e| {
             let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
             let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-            cmd.contains(&flag) && !cmd.contains("--type=")
+            cmd.contains(&flag) && (helpers || !cmd.contains("--type="))
         })
         .count()
 }
@@ -163,8 +169,13 @@ async fn a_killed_hub_takes_its_managed_browsers_with_it_and_the_next_hub_clears
     system_tests::wait_for("the orphaned browser to exit", || async { (browsers_using(&mine[0]) == 0).then_some(()) })
         .await;
     assert!(mine[0].exists(), "a killed hub cannot remove its browser's folder itself");
-    // The next hub removes it once it has settled (untouched for reap::SETTLED, 5 s): the
-    // folder is dated back instead of waiting.
+    // The next hub removes it once nothing uses it (the browser's helpers end a moment
+    // after it) and it has settled (untouched for reap::SETTLED, 5 s): the folder is dated
+    // back instead of waiting.
+    system_tests::wait_for("the orphaned browser's helpers to exit", || async {
+        (processes_using(&mine[0], true) == 0).then_some(())
+    })
+    .await;
     let dated = std::process::Command::new("touch").args(["-d", "1 minute ago"]).arg(&mine[0]).status().unwrap();
     assert!(dated.success(), "touch -d");
     let next = HubProcess::start(dirs.path(), relay_port).await;
