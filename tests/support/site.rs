@@ -95,6 +95,7 @@ impl Site {
             .route("/typing", get(|| async { Html(crate::input_pages::TYPING) }))
             .route("/settle", get(|| async { Html(crate::input_pages::SETTLE) }))
             .route("/truth", get(|| async { Html(crate::truth_pages::TRUTH) }))
+            .route("/bench-input", get(|| async { Html(crate::bench_pages::BENCH_INPUT) }))
             .route("/waits", get(|| async { Html(crate::pages::WAITS) }))
             .route("/reads", get(|| async { Html(crate::pages::READS) }))
             .route("/observe", get(|| async { Html(crate::pages::OBSERVE) }))

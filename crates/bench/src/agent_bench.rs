@@ -1,43 +1,51 @@
-//! Benchmarks of what agents do: several agents at once in the user's Chrome (tab
-//! leases through the real extension), and the snapshot's cost against Playwright's ARIA
-//! snapshot of the same page.
+//! Benchmarks of what agents do: several agents at once in the user's Chrome (tab leases
+//! through the real extension; `page.evaluate`, and real input with their tabs in front and
+//! behind the user's), and the snapshot's cost against Playwright's ARIA snapshot of the
+//! same page.
 
+use crate::input_bench;
 use crate::stats::summary;
-use crate::system_bench::free_port;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use system_tests::browser::Browser;
+use system_tests::free_port;
 use system_tests::hub_process::HubProcess;
 use system_tests::site::Site;
 
 /// 1, 2 and 4 agents at once in the user's Chrome (the real extension), each in a tab of
 /// its own (tab-scoped sessions, no relay binding), each running `page.evaluate` in a loop:
-/// commands per second over all agents, and the latency of one command.
+/// commands per second over all agents, and the latency of one command (`agents_N`). Then
+/// the same agents work their pages with real input (snapshot, click, type; see
+/// [`crate::input_bench`]) while the user's tab stays in front: one agent with its tab in
+/// front against in the background (`input_one_agent`), and all of them at once
+/// (`input_agents_N`, commands per second and against one agent).
 pub async fn parallel_agents(quick: bool) -> Value {
     let per_agent = if quick { 30 } else { 300 };
-    let crate::paired::Paired { site, hub, .. } = &crate::paired::Paired::start().await;
+    let crate::paired::Paired { site, hub, browser, .. } = &crate::paired::Paired::start().await;
     let mut out = serde_json::Map::new();
-    let mut rate_of_one = 0.0;
+    let (mut rate_of_one, mut input_rate_of_one) = (0.0, 0.0);
     for agents in [1usize, 2, 4] {
         let mut sessions = Vec::new();
         for i in 0..agents {
             let who = json!({"clientId": "bench", "instanceId": format!("agent-{i}")});
+            let url = site.url(&input_bench::page_path(agents, i));
             let mut launch = who.clone();
-            launch.as_object_mut().unwrap().extend(
-                json!({"mode": "extension", "scope": "tab", "startUrl": site.url("/")}).as_object().unwrap().clone(),
-            );
+            launch
+                .as_object_mut()
+                .unwrap()
+                .extend(json!({"mode": "extension", "scope": "tab", "startUrl": url}).as_object().unwrap().clone());
             let reply = hub.rpc("session.launch", launch).await;
             let session = reply["data"]["sessionId"].clone();
             assert!(session.is_string(), "{reply}");
-            sessions.push((who, session));
+            sessions.push(input_bench::Agent::new(who, session, url));
         }
         let started = Instant::now();
-        let runs = sessions.iter().map(|(who, session)| {
+        let runs = sessions.iter().map(|agent| {
             let hub = &hub;
             async move {
                 let mut times = Vec::with_capacity(per_agent);
-                let mut params = who.clone();
-                params["sessionId"] = session.clone();
+                let mut params = agent.who.clone();
+                params["sessionId"] = agent.session.clone();
                 params["expression"] = json!("1+1");
                 for _ in 0..per_agent {
                     let t = Instant::now();
@@ -58,9 +66,23 @@ pub async fn parallel_agents(quick: bool) -> Value {
         row["commands_per_s"] = json!(rate.round());
         row["vs_one_agent"] = json!(((rate / rate_of_one.max(1.0)) * 100.0).round() / 100.0);
         out.insert(format!("agents_{agents}"), row);
-        for (who, session) in sessions {
-            let mut params = who;
-            params["sessionId"] = session;
+
+        if agents == 1 {
+            let user = site.url("/");
+            let one = input_bench::foreground_vs_background(hub, browser, &mut sessions[0], &user, quick).await;
+            out.insert("input_one_agent".into(), one);
+        }
+        let (rate, mut row) = input_bench::at_once(hub, &mut sessions, quick).await;
+        if agents == 1 {
+            input_rate_of_one = rate;
+        }
+        row["vs_one_agent"] = json!(((rate / input_rate_of_one) * 100.0).round() / 100.0);
+        out.insert(format!("input_agents_{agents}"), row);
+        input_bench::check_pages(browser, &sessions).await;
+
+        for agent in sessions {
+            let mut params = agent.who;
+            params["sessionId"] = agent.session;
             hub.rpc("session.disconnect", params).await;
         }
     }

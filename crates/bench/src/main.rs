@@ -6,6 +6,7 @@ mod agent_bench;
 mod agent_tasks;
 mod fidelity_bench;
 mod fidelity_score;
+mod input_bench;
 mod paired;
 mod relay_bench;
 mod stats;
