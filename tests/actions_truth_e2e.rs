@@ -4,11 +4,10 @@
 //! itself saw (each field's `change` is written into `#out` by the page).
 
 use serde_json::{json, Value};
-use system_tests::hub_process::HubProcess;
 use system_tests::oracle::{Oracle, PlainChromium};
 use system_tests::rpc::Driver;
 use system_tests::site::Site;
-use system_tests::{World, SERIAL};
+use system_tests::{HubWorld, World};
 
 /// The ref of the element whose snapshot line has the word `role` (any role when empty)
 /// and the accessible name `name` (quoted): the first bracketed token on that line that
@@ -210,23 +209,17 @@ async fn actions_tell_the_truth_in_the_users_chrome() {
 
 #[tokio::test]
 async fn actions_tell_the_truth_in_managed_chromium() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), system_tests::discovery_port()).await;
-    let driver = Driver::in_managed_chromium(&hub, &site.url("/")).await;
-    every_case(&driver, &site).await;
+    let HubWorld { site, hub, .. } = &HubWorld::without_extension().await;
+    let driver = Driver::in_managed_chromium(hub, &site.url("/")).await;
+    every_case(&driver, site).await;
 }
 
 #[tokio::test]
 async fn actions_tell_the_truth_in_a_connected_chromium() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), 0).await;
+    let HubWorld { site, hub, .. } = &HubWorld::without_extension().await;
     let chromium = PlainChromium::launch(&site.url("/")).await;
-    let driver = Driver::in_connected_chromium(&hub, &chromium).await;
-    every_case(&driver, &site).await;
+    let driver = Driver::in_connected_chromium(hub, &chromium).await;
+    every_case(&driver, site).await;
     // The page of the browser on the DevTools port saw the last choices, and no refused one.
     let mut oracle = Oracle::connect(chromium.devtools_port).await;
     let out = oracle.page(&site.url("/truth")).await.text("#out").await;

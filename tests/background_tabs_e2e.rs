@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use system_tests::hub_process::{HubProcess, CLIENT_ID};
 use system_tests::oracle::Oracle;
 use system_tests::rpc::{ref_of, Driver};
-use system_tests::World;
+use system_tests::{HubWorld, World};
 
 /// Far below the 5 s a background tab's input used to wait; far above a busy CI's 0.2 s.
 const STALL: Duration = Duration::from_secs(2);
@@ -142,15 +142,12 @@ async fn a_screenshot_of_a_background_tab_shows_its_current_page() {
 
 #[tokio::test]
 async fn a_managed_sessions_tab_behind_another_takes_input_at_full_speed() {
-    let _serial = system_tests::SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = system_tests::site::Site::start().await;
-    let hub = HubProcess::start(dirs.path(), 0).await;
+    let HubWorld { site, hub, .. } = &HubWorld::without_extension().await;
     // Headed too when the test command runs this file under a display (E2E_HEADED).
     let launch = json!({"mode": "managed", "startUrl": site.url("/form"), "headless": !system_tests::headed()});
-    let launched = system_tests::rpc::ok(&hub, &Value::Null, "session.launch", launch).await;
-    let driver = Driver { hub: &hub, binding: Value::Null, session: launched["sessionId"].clone() };
-    let mut oracle = Oracle::of_managed(&hub).await;
+    let launched = system_tests::rpc::ok(hub, &Value::Null, "session.launch", launch).await;
+    let driver = Driver { hub, binding: Value::Null, session: launched["sessionId"].clone() };
+    let mut oracle = Oracle::of_managed(hub).await;
     let page = driver.snapshot().await;
     // Another tab comes to the front of the managed browser (as a user of a headed one
     // would open); the session's tab is now hidden (before the fix, each mouse event here

@@ -7,7 +7,7 @@ use system_tests::hub_process::{HubProcess, CLIENT_ID};
 use system_tests::oracle::{Oracle, PlainChromium};
 use system_tests::rpc::{cmd, in_session, ok, ref_of, Driver};
 use system_tests::site::Site;
-use system_tests::{World, SERIAL};
+use system_tests::{HubWorld, World};
 
 /// Fills and submits the form, and checks every command really changed the page.
 async fn drive_the_site(hub: &HubProcess, binding: &Value, session: &Value, site: &Site) {
@@ -171,12 +171,9 @@ async fn browser_commands_drive_a_real_page_through_the_extension() {
 
 #[tokio::test]
 async fn browser_commands_drive_a_real_page_in_managed_chromium() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), system_tests::discovery_port()).await;
+    let HubWorld { site, hub, .. } = &HubWorld::without_extension().await;
     let launched = ok(
-        &hub,
+        hub,
         &Value::Null,
         "session.launch",
         json!({"mode": "managed", "headless": true, "startUrl": site.url("/")}),
@@ -186,28 +183,25 @@ async fn browser_commands_drive_a_real_page_in_managed_chromium() {
     let session = launched["sessionId"].clone();
     let other = hub.rpc("nav.snapshot", json!({"clientId": "someone-else", "sessionId": session})).await;
     assert_eq!(other["error"]["code"], "session_not_owned");
-    drive_the_site(&hub, &Value::Null, &session, &site).await;
-    ok(&hub, &Value::Null, "session.disconnect", json!({"sessionId": session})).await;
-    let after = cmd(&hub, &Value::Null, "session.status", json!({"sessionId": session})).await;
+    drive_the_site(hub, &Value::Null, &session, site).await;
+    ok(hub, &Value::Null, "session.disconnect", json!({"sessionId": session})).await;
+    let after = cmd(hub, &Value::Null, "session.status", json!({"sessionId": session})).await;
     assert_eq!(after["error"]["code"], "unknown_session");
 }
 
 #[tokio::test]
 async fn browser_commands_drive_a_real_page_in_a_connected_chromium() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), 0).await;
+    let HubWorld { site, hub, .. } = &HubWorld::without_extension().await;
     let mut chromium = PlainChromium::launch(&site.url("/")).await;
-    let driver = Driver::in_connected_chromium(&hub, &chromium).await;
+    let driver = Driver::in_connected_chromium(hub, &chromium).await;
     let mut oracle = Oracle::connect(chromium.devtools_port).await;
-    drive_the_site(&hub, &Value::Null, &driver.session, &site).await;
+    drive_the_site(hub, &Value::Null, &driver.session, site).await;
     // The tabs it opened and closed were the browser's own: one page is left, on the site.
     let pages = oracle.page_urls().await;
     assert_eq!(pages.len(), 1, "{pages:?}");
     assert!(pages[0].starts_with(&site.url("/")), "{pages:?}");
     driver.ok("session.disconnect", json!({})).await;
-    let after = cmd(&hub, &Value::Null, "session.status", json!({"sessionId": driver.session})).await;
+    let after = cmd(hub, &Value::Null, "session.status", json!({"sessionId": driver.session})).await;
     assert_eq!(after["error"]["code"], "unknown_session");
     assert!(!chromium.exited(), "disconnecting leaves the browser running");
 }

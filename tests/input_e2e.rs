@@ -4,11 +4,10 @@
 //! Speed is measured by the bench, not here: no time bound below is tighter than 1 s.
 
 use serde_json::{json, Value};
-use system_tests::hub_process::HubProcess;
 use system_tests::oracle::{Oracle, PlainChromium};
 use system_tests::rpc::Driver;
 use system_tests::site::Site;
-use system_tests::{World, SERIAL};
+use system_tests::{HubWorld, World};
 
 /// The ref on the first snapshot line naming `role "name"`: `[r12]` or `[ref=r12]`
 /// anywhere on the line (the snapshot's layout may change; the role and name stay).
@@ -153,23 +152,17 @@ async fn input_is_a_persons_input_in_the_users_chrome() {
 
 #[tokio::test]
 async fn input_is_a_persons_input_in_managed_chromium() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), system_tests::discovery_port()).await;
-    let driver = Driver::in_managed_chromium(&hub, &site.url("/")).await;
-    every_case(&driver, &site).await;
+    let HubWorld { site, hub, .. } = &HubWorld::without_extension().await;
+    let driver = Driver::in_managed_chromium(hub, &site.url("/")).await;
+    every_case(&driver, site).await;
 }
 
 #[tokio::test]
 async fn input_is_a_persons_input_in_a_connected_chromium() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), 0).await;
+    let HubWorld { site, hub, .. } = &HubWorld::without_extension().await;
     let chromium = PlainChromium::launch(&site.url("/")).await;
-    let driver = Driver::in_connected_chromium(&hub, &chromium).await;
-    every_case(&driver, &site).await;
+    let driver = Driver::in_connected_chromium(hub, &chromium).await;
+    every_case(&driver, site).await;
     // Enter submitted the search form in the browser on the DevTools port.
     let mut oracle = Oracle::connect(chromium.devtools_port).await;
     let url = oracle.page_starting(&site.url("/result")).await.url().await;

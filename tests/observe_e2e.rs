@@ -6,11 +6,10 @@
 //! answers `not_supported`, which `presentation.rs` unit-tests).
 
 use serde_json::{json, Value};
-use system_tests::hub_process::HubProcess;
 use system_tests::oracle::{Oracle, PlainChromium};
 use system_tests::rpc::{ok, Driver};
 use system_tests::site::Site;
-use system_tests::{World, SERIAL};
+use system_tests::{HubWorld, World};
 
 async fn eval(d: &Driver<'_>, expression: &str) -> Value {
     d.ok("page.evaluate", json!({"expression": expression})).await["value"].clone()
@@ -157,29 +156,23 @@ async fn observation_tools_work_in_the_users_chrome() {
 
 #[tokio::test]
 async fn observation_tools_work_in_managed_chromium_found_by_chrome_path() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), system_tests::discovery_port()).await;
+    let HubWorld { site, hub, .. } = &HubWorld::without_extension().await;
     let bad = json!({"mode": "managed", "chromePath": "/no/such/chrome"});
-    let refused = system_tests::rpc::fails(&hub, &Value::Null, "session.launch", bad, "launch_failed").await;
+    let refused = system_tests::rpc::fails(hub, &Value::Null, "session.launch", bad, "launch_failed").await;
     assert!(refused["message"].as_str().unwrap().contains("/no/such/chrome"), "{refused}");
     let chromium = system_tests::browser::chromium().display().to_string();
     let launch = json!({"mode": "managed", "startUrl": site.url("/"), "chromePath": chromium});
-    let launched = ok(&hub, &Value::Null, "session.launch", launch).await;
-    let driver = Driver { hub: &hub, binding: Value::Null, session: launched["sessionId"].clone() };
-    every_case(&driver, &site).await;
+    let launched = ok(hub, &Value::Null, "session.launch", launch).await;
+    let driver = Driver { hub, binding: Value::Null, session: launched["sessionId"].clone() };
+    every_case(&driver, site).await;
 }
 
 #[tokio::test]
 async fn observation_tools_work_in_a_connected_chromium() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), 0).await;
+    let HubWorld { site, hub, .. } = &HubWorld::without_extension().await;
     let chromium = PlainChromium::launch(&site.url("/")).await;
-    let driver = Driver::in_connected_chromium(&hub, &chromium).await;
-    every_case(&driver, &site).await;
+    let driver = Driver::in_connected_chromium(hub, &chromium).await;
+    every_case(&driver, site).await;
     // The storage of the browser on the DevTools port is as the agent left it.
     let mut oracle = Oracle::connect(chromium.devtools_port).await;
     // Cleared (`flavor` and `seen` gone); only the later online `/api/echo` set one again.

@@ -3,11 +3,10 @@
 //! runs on a local page made for it and asserts the page's own result.
 
 use serde_json::{json, Value};
-use system_tests::hub_process::HubProcess;
 use system_tests::oracle::{Oracle, PlainChromium};
 use system_tests::rpc::{ref_of, Driver};
 use system_tests::site::Site;
-use system_tests::{World, SERIAL};
+use system_tests::{HubWorld, World};
 
 /// A confirm opened by a click: the click and every later command answer `dialog_open`
 /// at once (no 30 s timeout); `page.dialog` answers it and the page sees the answer; a
@@ -251,23 +250,17 @@ async fn real_pages_never_stall_the_agent_in_the_users_chrome() {
 
 #[tokio::test]
 async fn real_pages_never_stall_the_agent_in_managed_chromium() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), system_tests::discovery_port()).await;
-    let driver = Driver::in_managed_chromium(&hub, &site.url("/")).await;
-    every_case(&driver, &site).await;
+    let HubWorld { site, hub, .. } = &HubWorld::without_extension().await;
+    let driver = Driver::in_managed_chromium(hub, &site.url("/")).await;
+    every_case(&driver, site).await;
 }
 
 #[tokio::test]
 async fn real_pages_never_stall_the_agent_in_a_connected_chromium() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), 0).await;
+    let HubWorld { site, hub, .. } = &HubWorld::without_extension().await;
     let chromium = PlainChromium::launch(&site.url("/")).await;
-    let driver = Driver::in_connected_chromium(&hub, &chromium).await;
-    every_case(&driver, &site).await;
+    let driver = Driver::in_connected_chromium(hub, &chromium).await;
+    every_case(&driver, site).await;
     // It was the browser on the DevTools port that went there, and its frames are loaded.
     let mut oracle = Oracle::connect(chromium.devtools_port).await;
     let mut page = oracle.page_starting(&site.url("/crossframe")).await;

@@ -6,11 +6,10 @@
 //! the user's Chrome through the real extension, and a managed Chromium.
 
 use serde_json::{json, Value};
-use system_tests::hub_process::HubProcess;
 use system_tests::oracle::{Oracle, OraclePage, PlainChromium};
 use system_tests::rpc::{ok, ref_of, Driver};
 use system_tests::site::Site;
-use system_tests::{World, SERIAL};
+use system_tests::{HubWorld, World};
 
 const STATES: [&str; 4] = ["visible", "hidden", "attached", "detached"];
 
@@ -184,24 +183,18 @@ async fn nav_wait_succeeds_exactly_when_the_page_is_in_the_state_in_the_users_ch
 
 #[tokio::test]
 async fn nav_wait_succeeds_exactly_when_the_page_is_in_the_state_in_managed_chromium() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    // Relay port 0: a managed session needs no extension, so no port of its own (nor 8787).
-    let hub = HubProcess::start(dirs.path(), 0).await;
-    let driver = Driver::in_managed_chromium(&hub, &site.url("/")).await;
-    let mut oracle = Oracle::of_managed(&hub).await;
-    nav_wait_agrees_with_the_page(&driver, &mut oracle, &site).await;
+    // Relay on any free port: a managed session needs no extension (nor 8787).
+    let HubWorld { site, hub, .. } = &HubWorld::without_extension().await;
+    let driver = Driver::in_managed_chromium(hub, &site.url("/")).await;
+    let mut oracle = Oracle::of_managed(hub).await;
+    nav_wait_agrees_with_the_page(&driver, &mut oracle, site).await;
 }
 
 #[tokio::test]
 async fn nav_wait_succeeds_exactly_when_the_page_is_in_the_state_in_a_connected_chromium() {
-    let _serial = SERIAL.lock().await;
-    let dirs = tempfile::tempdir().unwrap();
-    let site = Site::start().await;
-    let hub = HubProcess::start(dirs.path(), 0).await;
+    let HubWorld { site, hub, .. } = &HubWorld::without_extension().await;
     let chromium = PlainChromium::launch(&site.url("/")).await;
-    let driver = Driver::in_connected_chromium(&hub, &chromium).await;
+    let driver = Driver::in_connected_chromium(hub, &chromium).await;
     let mut oracle = Oracle::connect(chromium.devtools_port).await;
-    nav_wait_agrees_with_the_page(&driver, &mut oracle, &site).await;
+    nav_wait_agrees_with_the_page(&driver, &mut oracle, site).await;
 }

@@ -83,6 +83,30 @@ pub fn discovery_port() -> u16 {
 /// One test at a time: they share the process's discovery port.
 pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// The setup of a test without the extension (managed and connected modes): one test at
+/// a time, private dirs, the test site and a hub (its relay on any free port).
+pub struct HubWorld {
+    /// The test site.
+    pub site: site::Site,
+    /// The hub process.
+    pub hub: hub_process::HubProcess,
+    /// The hub's config and cache dirs.
+    pub dirs: tempfile::TempDir,
+    // Last: the next test starts once this one's hub is gone.
+    _serial: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl HubWorld {
+    /// Takes the test's turn and starts the site and the hub.
+    pub async fn without_extension() -> HubWorld {
+        let serial = SERIAL.lock().await;
+        let dirs = tempfile::tempdir().unwrap();
+        let site = site::Site::start().await;
+        let hub = hub_process::HubProcess::start(dirs.path(), 0).await;
+        HubWorld { site, hub, dirs, _serial: serial }
+    }
+}
+
 /// The usual end-to-end setup: one test at a time, private dirs, the test site, a hub, and
 /// Chromium with the extension paired to it.
 pub struct World {
