@@ -77,6 +77,29 @@ impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, List
     }
 }
 
+/// Serves `router` on `listener` until `stop` turns true: this user's connections only
+/// (another's refused as `refuse` writes it), `TCP_NODELAY` on each. `what` names the
+/// server in the log if it ends on an error. The relay and the RPC both serve so.
+pub fn spawn_server(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    refuse: Refusal,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    what: &'static str,
+) {
+    let app = router
+        .layer(axum::middleware::from_fn_with_state(refuse, only_this_user))
+        .into_make_service_with_connect_info::<Peer>();
+    tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(Listener(listener), app).with_graceful_shutdown(stopped).await {
+            tracing::error!("{what} stopped: {e}");
+        }
+    });
+}
+
 /// How a server writes a refusal (the relay and the RPC each have their error shape).
 pub type Refusal = fn(HubError) -> Response;
 

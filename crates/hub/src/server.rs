@@ -5,9 +5,9 @@ use crate::core::HubCore;
 use crate::guard::AccessPolicy;
 use crate::lease::LeaseConfig;
 use crate::lease_service::Leases;
-use crate::relay::listen::{bind_loopback, nodelay};
+use crate::relay::listen::bind_loopback;
 use crate::relay::{Relay, RelayOptions, RelayStartError};
-use crate::same_user::{only_this_user, Peer, Refusal};
+use crate::same_user::spawn_server;
 use crate::settings::{HubSettings, SettingsError};
 
 use opendevbrowser_api::metadata::DaemonMetadata;
@@ -182,19 +182,8 @@ fn port_in_use(what: &'static str, flag: &'static str, port: u16) -> ServeError 
 }
 
 fn serve_rpc(core: Arc<HubCore>, listener: tokio::net::TcpListener) {
-    let mut stop = core.shutdown_signal();
-    let refuse: Refusal = crate::rpc::refusal;
-    let app = crate::rpc::router(core)
-        .layer(axum::middleware::from_fn_with_state(refuse, only_this_user))
-        .into_make_service_with_connect_info::<Peer>();
-    tokio::spawn(async move {
-        let graceful = async move {
-            let _ = stop.wait_for(|s| *s).await;
-        };
-        if let Err(e) = axum::serve(nodelay(listener), app).with_graceful_shutdown(graceful).await {
-            tracing::error!("daemon RPC stopped: {e}");
-        }
-    });
+    let stop = core.shutdown_signal();
+    spawn_server(listener, crate::rpc::router(core), crate::rpc::refusal, stop, "daemon RPC");
 }
 
 /// Asks whatever answers on `port` for `/status`; returns its hub id if it is a hub.

@@ -4,7 +4,7 @@
 use super::http;
 use super::switchboard::{Identity, Switchboard};
 use super::{Inner, Relay, RelayOptions, RelayStartError, Shared};
-use crate::same_user::{only_this_user, Peer, Refusal};
+use crate::same_user::{spawn_server, Refusal};
 use opendevbrowser_api::clock::now_ms;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -64,23 +64,7 @@ impl Relay {
     }
 
     fn serve(&self, listener: TcpListener, router: axum::Router) {
-        let mut shutdown = self.0.shutdown.subscribe();
-        tokio::spawn(async move {
-            let refuse: Refusal = |e| http::error_response(&e);
-            let app = router
-                .layer(axum::middleware::from_fn_with_state(refuse, only_this_user))
-                .into_make_service_with_connect_info::<Peer>();
-            let stop = async move {
-                let _ = shutdown.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(nodelay(listener), app).with_graceful_shutdown(stop).await {
-                tracing::error!("relay server stopped: {e}");
-            }
-        });
+        let refuse: Refusal = |e| http::error_response(&e);
+        spawn_server(listener, router, refuse, self.0.shutdown.subscribe(), "relay server");
     }
-}
-
-/// The listener every hub server uses: `TCP_NODELAY`, and each connection's peer user.
-pub fn nodelay(listener: TcpListener) -> crate::same_user::Listener {
-    crate::same_user::Listener(listener)
 }
