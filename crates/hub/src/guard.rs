@@ -84,9 +84,13 @@ impl AccessPolicy {
     }
 
     fn bearer_matches(&self, headers: &HeaderMap) -> bool {
-        let given = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-        matches!((given, &self.relay_token), (Some(given), Some(token)) if tokens_equal(given.trim(), token))
+        matches!((bearer(headers), &self.relay_token), (Some(given), Some(token)) if tokens_equal(given, token))
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header, trimmed (`None` without one).
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::trim)
 }
 
 /// The `Origin` header classified: absent, an extension, or refused.

@@ -5,7 +5,7 @@
 use crate::core::HubCore;
 use crate::dispatch::Answer;
 use crate::error::HubError;
-use crate::guard::{check_host, tokens_equal};
+use crate::guard::{bearer, check_host, tokens_equal};
 use axum::http::HeaderMap;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -25,14 +25,10 @@ pub fn authorize(hub: &HubCore, peer: SocketAddr, headers: &HeaderMap) -> Result
             message: "Forbidden: the daemon RPC does not accept browser requests".into(),
         });
     }
-    let given = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if tokens_equal(given.trim(), &hub.token) {
+    let given = bearer(headers).unwrap_or("");
+    if tokens_equal(given, &hub.token) {
         Ok(())
-    } else if given.trim().is_empty() {
+    } else if given.is_empty() {
         Err(HubError::Unauthorized(
             "no bearer token: send `Authorization: Bearer <token>` with the token in the hub's daemon.json \
              (in its cache folder)"
