@@ -19,7 +19,7 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-pub use system_tests::free_port;
+use system_tests::free_port;
 
 /// RSS of the hub process idle and with 100 connected clients (session sockets + calls).
 pub async fn memory() -> Value {
