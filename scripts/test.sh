@@ -20,9 +20,9 @@ step "cargo clippy (native, all targets; extension core for wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p extension --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-step "the workspace compiles for macOS and Windows (nothing Linux-only creeps in)"
-cargo check -q --workspace --target x86_64-apple-darwin
-cargo check -q --workspace --target x86_64-pc-windows-msvc
+step "the workspace compiles and lints clean for macOS and Windows (incl. their peer-user checks)"
+cargo clippy -q --workspace --target x86_64-apple-darwin -- -D warnings
+cargo clippy -q --workspace --target x86_64-pc-windows-msvc -- -D warnings
 
 step "layering: no file-level import cycle inside any crate"
 python3 scripts/check_layering.py
