@@ -2,8 +2,10 @@
 # Mutation check: do the end-to-end tests notice when a command lies?
 #
 # For each mutant (a cargo feature of the `browser` crate, forwarded by `hub`, that turns on
-# one deliberate early return; see crates/browser/Cargo.toml), builds the hub with it into
-# a separate target dir (so the normal build in target/debug is left alone), runs a small
+# one deliberate early return; see crates/browser/Cargo.toml), builds the hub with it (in
+# the normal target dir, so only `browser` and `hub` are compiled again: every dependency
+# is shared; the mutant binary is copied to target/mutants/bin and the normal hub is put
+# back in target/debug afterwards, even when the check fails), runs a small
 # set of end-to-end tests against that hub (OPENDEVBROWSER_HUB_BIN, read by
 # tests/support/hub_process.rs), and requires at least one of them to fail. Prints
 # "mutant -> killed by <tests> / SURVIVED" and exits non-zero if any mutant survives.
@@ -13,11 +15,14 @@
 # MUTATION_SKIP_BASELINE=1 (scripts/test.sh sets it: its end-to-end step just ran them).
 #
 # Needs what the end-to-end tests need (scripts/setup.sh, the extension built, and
-# `cargo build -p hub -p cli`). MUTANT_TARGET_DIR picks the mutants' target dir.
+# `cargo build -p hub -p cli`). MUTANT_TARGET_DIR picks where the mutants and logs go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mutant_target="${MUTANT_TARGET_DIR:-target/mutants}"
+# A mutant build replaces target/debug/opendevbrowser-hub: put the real one back on exit.
+restore_hub() { cargo build -q -p hub; }
+trap restore_hub EXIT
 per_test_timeout="${MUTATION_TEST_TIMEOUT:-300}"
 
 # mutant feature | what it breaks
@@ -88,12 +93,13 @@ for entry in "${mutants[@]}"; do
   feature="${entry%%|*}"
   echo "--- building the hub with $feature into $mutant_target"
   # Its warnings (the code after the early return is unreachable) go to the log.
-  if ! CARGO_TARGET_DIR="$mutant_target" cargo build -q -p hub --features "$feature" >"$logs/build-$feature.log" 2>&1; then
+  if ! cargo build -q -p hub --features "$feature" >"$logs/build-$feature.log" 2>&1; then
     cat "$logs/build-$feature.log" >&2
     exit 1
   fi
-  cp "$mutant_target/debug/opendevbrowser-hub" "$mutant_target/bin/opendevbrowser-hub-$feature"
+  cp target/debug/opendevbrowser-hub "$mutant_target/bin/opendevbrowser-hub-$feature"
 done
+restore_hub
 built=$SECONDS
 
 declare -A killers

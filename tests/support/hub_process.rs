@@ -76,6 +76,7 @@ impl HubProcess {
             .args(extra)
             .env("OPENDEVBROWSER_CACHE_DIR", &cache)
             .env("OPENDEVBROWSER_CONFIG_DIR", dirs.join("config"))
+            .env("OPENDEVBROWSER_DATA_DIR", dirs.join("data"))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

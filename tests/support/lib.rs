@@ -2,6 +2,7 @@
 //! headless Chromium with the unpacked extension, and a CDP client to that browser for
 //! reading the extension's own state.
 
+pub mod account_site;
 pub mod bench_pages;
 pub mod browser;
 pub mod hub_process;

@@ -138,5 +138,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("tab_busy", "another agent holds that tab (tab lease): the error names it, its expiry and your place in the tab's queue"),
     ("no_response_body", "devtools.networkBody: the browser keeps no body for that request (unknown id, not finished, a redirect, or evicted)"),
     ("not_supported", "the browser cannot do this in this session's mode (e.g. page.pdf through the extension)"),
+    ("profile_busy", "a browser runs on that named profile already (one per profile): the error names its session"),
+    ("unknown_profile", "there is no named profile of that name (profiles.list lists them)"),
+    ("profile_delete_failed", "the profile's folder could not be removed (the OS's words follow)"),
+    ("users_chrome_not_confirmed", "storage.save in the user's own Chrome writes every site's login cookies to a file: only with usersChrome: true"),
+    ("storage_load_failed", "a storage state's localStorage could not be written (its origin could not be opened in the helper tab)"),
     ("pdf_failed", "page.pdf: the browser made no PDF, or it could not be written"),
 ];

@@ -33,6 +33,17 @@ pub fn config_dir() -> PathBuf {
     base.join("opendevbrowser")
 }
 
+/// Per-user data dir: `$OPENDEVBROWSER_DATA_DIR`, else `opendevbrowser` in the platform's
+/// local data dir (Linux: `~/.local/share/opendevbrowser`; macOS `~/Library/Application
+/// Support`; Windows `%LOCALAPPDATA%`). Holds the named browser profiles (`profiles/`).
+pub fn data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("OPENDEVBROWSER_DATA_DIR") {
+        return PathBuf::from(dir);
+    }
+    let base = base_dirs().map(|d| d.data_local_dir().to_owned()).unwrap_or_else(|| PathBuf::from(".local/share"));
+    base.join("opendevbrowser")
+}
+
 /// Writes `bytes` to `path` so that readers see either the old or the new file, and
 /// nobody but the owner can read it: on Unix file 0600 and a newly created parent 0700;
 /// on Windows the file inherits the ACL of the user's profile dir it lives in (the user,

@@ -22,9 +22,10 @@ impl BrowserError {
     /// The HTTP status it is answered with.
     pub fn http_status(&self) -> u16 {
         match self.code {
-            "unknown_session" | "unknown_ref" | "unknown_target" | "unknown_page" | "no_response_body" => 404,
+            "unknown_session" | "unknown_ref" | "unknown_target" | "unknown_page" | "no_response_body"
+            | "unknown_profile" => 404,
             "not_supported" => 501,
-            "session_not_owned" => 403,
+            "session_not_owned" | "users_chrome_not_confirmed" => 403,
             "stale_ref"
             | "detached_target"
             | "element_not_visible"
@@ -33,7 +34,8 @@ impl BrowserError {
             | "no_dialog"
             | "check_failed"
             | "action_failed"
-            | "tab_busy" => 409,
+            | "tab_busy"
+            | "profile_busy" => 409,
             "navigation_timeout" | "wait_timeout_exceeded" => 504,
             "invalid_selector" | "invalid_mode" | "unknown_key" | "file_not_found" | "option_not_found"
             | "invalid_value" | "not_editable" => 400,

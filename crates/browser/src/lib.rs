@@ -59,6 +59,7 @@ pub mod session;
 mod settle;
 pub mod snapshot;
 pub mod state;
+pub mod storage_state;
 pub mod targets;
 pub mod transport;
 

@@ -52,7 +52,7 @@ pub struct BrowserSession {
     /// Who created it.
     pub owner: Owner,
     transport: Arc<dyn CdpTransport>,
-    _chromium: Option<ManagedChromium>,
+    chromium: Option<ManagedChromium>,
     /// Targets, pages, logs.
     pub state: Mutex<State>,
     pump: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -88,13 +88,23 @@ impl BrowserSession {
             mode,
             owner,
             transport,
-            _chromium: chromium,
+            chromium,
             state: Mutex::new(State::default()),
             pump: Mutex::new(None),
             dialog_opened: tokio::sync::watch::channel(0).0,
             download_seen: tokio::sync::watch::channel(0).0,
             download_dir: std::env::temp_dir().join(format!("opendevbrowser-downloads-{id}")),
         }
+    }
+
+    /// The named profile's folder this session's managed browser runs on, if any.
+    pub fn kept_profile(&self) -> Option<&std::path::Path> {
+        self.chromium.as_ref().and_then(ManagedChromium::kept_profile)
+    }
+
+    /// Every CDP event of this session's browser from now on.
+    pub(crate) fn events(&self) -> tokio::sync::broadcast::Receiver<CdpEvent> {
+        self.transport.events()
     }
 
     /// Locks the state.

@@ -157,6 +157,17 @@ pub fn find(cli_name: &str) -> Option<&'static CommandInfo> {
     registry().iter().find(|c| c.cli == cli_name && !HAND_WRITTEN.contains(&c.cli))
 }
 
+/// Fields that name a file the hub reads or writes: the hub runs in another folder, so
+/// the CLI makes a relative path absolute against the folder the user typed it in.
+fn is_file_field(field: &str) -> bool {
+    field == "path" || field == "storageState"
+}
+
+/// `path` made absolute against the current folder (as typed when that fails).
+fn absolute(path: &str) -> String {
+    std::path::absolute(path).map_or_else(|_| path.to_owned(), |p| p.display().to_string())
+}
+
 /// Whether the command runs in a session (and so takes `--session-id`).
 pub fn needs_session(info: &CommandInfo) -> bool {
     info.scope == Scope::Session
@@ -189,6 +200,7 @@ pub fn params(info: &CommandInfo, m: &ArgMatches) -> Result<Map<String, Value>, 
                 Some(v) => Some(serde_json::from_str(v).map_err(|e| format!("--{name} is not valid JSON: {e}"))?),
                 None => None,
             },
+            Kind::Text if is_file_field(&flag.field) => text().map(|v| json!(absolute(v))),
             Kind::Text => text().map(|v| json!(v)),
         };
         if let Some(v) = value {

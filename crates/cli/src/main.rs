@@ -100,6 +100,14 @@ enum Command {
         /// beside other agents; `relay` (default) drives the whole browser, one agent at a time.
         #[arg(long, value_parser = ["relay", "tab"])]
         scope: Option<String>,
+        /// A managed session on this named profile, kept between sessions so logins stay
+        /// (implies `--mode managed`).
+        #[arg(long)]
+        profile: Option<String>,
+        /// A managed session that starts with this storage-state file's cookies and
+        /// localStorage (ours or Playwright's; implies `--mode managed`).
+        #[arg(long)]
+        storage_state: Option<std::path::PathBuf>,
         /// When another agent holds the user's Chrome, wait this long for it (0: answer
         /// relay_busy at once).
         #[arg(long, default_value_t = 0)]
@@ -171,12 +179,17 @@ async fn main() -> ExitCode {
     if let Command::Serve { args } = cli.command {
         return hub::serve_cmd::run_to_exit(args, cli.json).await;
     }
-    if let Command::Mcp { mode, headed, chrome_path, scope, wait_ms, idle_release_secs, http } = cli.command {
+    if let Command::Mcp { mode, headed, chrome_path, scope, profile, storage_state, wait_ms, idle_release_secs, http } =
+        cli.command
+    {
+        let storage_state = storage_state.map(|p| std::path::absolute(&p).unwrap_or(p).display().to_string());
         let opts = opendevbrowser_mcp::AgentOptions {
-            mode,
+            mode: mode.or_else(|| (profile.is_some() || storage_state.is_some()).then(|| "managed".to_owned())),
             headless: headed.then_some(false),
             chrome_path,
             scope,
+            profile,
+            storage_state,
             wait: Duration::from_millis(wait_ms),
             idle_release: Duration::from_secs(idle_release_secs.max(1)),
             client: ClientOptions { autostart: !cli.no_autostart, ..ClientOptions::default() },

@@ -33,6 +33,8 @@ pub struct HubCore {
     /// Bound RPC port.
     pub daemon_port: u16,
     metadata_path: PathBuf,
+    /// Where named browser profiles live (`<data dir>/profiles`).
+    profiles_dir: PathBuf,
     shutdown: watch::Sender<bool>,
 }
 
@@ -44,6 +46,7 @@ impl HubCore {
         leases: Arc<Leases>,
         daemon_port: u16,
         metadata_path: PathBuf,
+        profiles_dir: PathBuf,
     ) -> Self {
         HubCore {
             instance_id,
@@ -54,8 +57,14 @@ impl HubCore {
             started_at_ms: now_ms(),
             daemon_port,
             metadata_path,
+            profiles_dir,
             shutdown: watch::channel(false).0,
         }
+    }
+
+    /// Where named browser profiles live.
+    pub fn profiles_dir(&self) -> &std::path::Path {
+        &self.profiles_dir
     }
 
     /// The daemon `/status` body (upstream shape plus hub details).

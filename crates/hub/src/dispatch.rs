@@ -61,6 +61,11 @@ impl<'a> Call<'a> {
         owner(self.envelope)
     }
 
+    /// Where named browser profiles live.
+    pub fn profiles_dir(&self) -> &'a std::path::Path {
+        self.hub.profiles_dir()
+    }
+
     /// The binding lease.
     pub fn leases(&self) -> &'a Arc<Leases> {
         &self.hub.leases

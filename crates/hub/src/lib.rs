@@ -26,6 +26,7 @@ pub mod idle_detach;
 pub mod lease;
 pub mod lease_service;
 pub mod params;
+pub mod profiles;
 pub mod reap;
 pub mod relay;
 pub mod rpc;

@@ -35,6 +35,8 @@ pub struct HubOptions {
     pub cache_dir: PathBuf,
     /// Where `hub.json` (pairing token) lives.
     pub config_dir: PathBuf,
+    /// Where named browser profiles live (`profiles/` in it).
+    pub data_dir: PathBuf,
     /// How long a new extension socket may take to handshake.
     pub handshake_timeout: Duration,
     /// Binding lease timing.
@@ -57,6 +59,7 @@ impl Default for HubOptions {
             discovery_port: Some(DEFAULT_RELAY_PORT),
             cache_dir: opendevbrowser_api::files::cache_dir(),
             config_dir: opendevbrowser_api::files::config_dir(),
+            data_dir: opendevbrowser_api::files::data_dir(),
             handshake_timeout: Duration::from_secs(10),
             lease: LeaseConfig::default(),
             idle_detach: Some(crate::idle_detach::DEFAULT_IDLE_DETACH),
@@ -153,7 +156,14 @@ pub async fn start(opts: HubOptions) -> Result<Started, ServeError> {
     };
     let daemon_port = listener.local_addr().map(|a| a.port()).unwrap_or(opts.daemon_port);
     let metadata_path = DaemonMetadata::path_in(&opts.cache_dir);
-    let core = Arc::new(HubCore::new(instance_id, relay, leases, daemon_port, metadata_path.clone()));
+    let core = Arc::new(HubCore::new(
+        instance_id,
+        relay,
+        leases,
+        daemon_port,
+        metadata_path.clone(),
+        opts.data_dir.join("profiles"),
+    ));
     if let Err(source) = core.metadata().write(&metadata_path) {
         core.relay().stop();
         return Err(ServeError::Metadata { path: metadata_path, source });

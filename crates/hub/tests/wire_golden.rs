@@ -391,6 +391,12 @@ async fn every_command_answers_exactly_as_recorded() {
     r.call("storage.items", sess(json!({"area": "session"}))).await;
     r.call("storage.items", sess(json!({"area": "disk"}))).await;
     r.call("storage.items", sess(json!({"action": "remove"}))).await;
+    let state = hub.dirs.path().join("golden-state.json");
+    r.call("storage.save", sess(json!({"path": state}))).await;
+    r.call("storage.load", sess(json!({"path": state}))).await;
+    r.call("profiles.list", me(json!({}))).await;
+    r.call("profiles.delete", me(json!({"name": "nope"}))).await;
+    r.call("profiles.delete", me(json!({"name": "../up"}))).await;
     r.call("page.emulate", sess(json!({"width": 400, "height": 300}))).await;
     r.call("page.emulate", sess(json!({"device": "Nokia 3310"}))).await;
     r.call("page.emulate", sess(json!({"width": 0}))).await;

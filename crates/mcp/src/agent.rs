@@ -36,6 +36,10 @@ pub struct AgentOptions {
     /// Extension sessions: `tab` (a tab of this agent's own under a tab lease, beside other
     /// agents) or `relay` (the whole browser under the relay binding; the default).
     pub scope: Option<String>,
+    /// Managed sessions: the named profile (logins kept between sessions).
+    pub profile: Option<String>,
+    /// Managed sessions: a storage-state file loaded at launch.
+    pub storage_state: Option<String>,
     /// How long to wait in the binding queue when another agent holds the user's Chrome
     /// (0: answer `relay_busy` at once).
     pub wait: Duration,
@@ -52,6 +56,8 @@ impl Default for AgentOptions {
             headless: None,
             chrome_path: None,
             scope: None,
+            profile: None,
+            storage_state: None,
             wait: Duration::ZERO,
             idle_release: Duration::from_secs(60),
             client: ClientOptions::default(),
@@ -225,6 +231,12 @@ impl Agent {
         }
         if let Some(scope) = &self.opts.scope {
             launch.insert("scope".into(), json!(scope));
+        }
+        if let Some(profile) = &self.opts.profile {
+            launch.insert("profile".into(), json!(profile));
+        }
+        if let Some(file) = &self.opts.storage_state {
+            launch.insert("storageState".into(), json!(file));
         }
         let data = self.call_in(client, Launch::NAME, launch, None, progress).await?;
         let id = data["sessionId"].as_str().unwrap_or_default().to_owned();

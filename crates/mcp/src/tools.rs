@@ -273,10 +273,12 @@ pub(crate) mod tests {
         }
     }
 
-    /// The largest `tools/list` may get, in [`list_size`]'s characters (22.6 k now): it was 30.7 k
-    /// (49 tools), Playwright MCP 0.0.83's is 21.3 k (25 tools). Raise it only for a tool
-    /// or a fact a model needs, and say it once (the tool's description or the field's).
-    pub(crate) const LIST_SIZE_BOUND: usize = 23_000;
+    /// The largest `tools/list` may get, in [`list_size`]'s characters (23.5 k now, 52
+    /// tools: the storage-state tools and launch's `profile`/`storageState` added 0.9 k to
+    /// 22.6 k): it was 30.7 k (49 tools), Playwright MCP 0.0.83's is 21.3 k (25 tools).
+    /// Raise it only for a tool or a fact a model needs, and say it once (the tool's
+    /// description or the field's).
+    pub(crate) const LIST_SIZE_BOUND: usize = 23_500;
 
     #[test]
     fn the_tool_list_stays_small() {

@@ -11,6 +11,7 @@ mod nav;
 mod observe;
 mod page;
 mod session;
+mod storage;
 
 pub use dom::*;
 pub use forms::*;
@@ -20,6 +21,7 @@ pub use nav::*;
 pub use observe::*;
 pub use page::*;
 pub use session::*;
+pub use storage::*;
 
 use serde::{Deserialize, Serialize};
 
@@ -112,6 +114,10 @@ macro_rules! for_each_command {
             session $crate::commands::NetworkBody => devtools_network_body;
             session $crate::commands::Cookies => storage_cookies;
             session $crate::commands::StorageItems => storage_items;
+            session $crate::commands::SaveStorage => storage_save;
+            session $crate::commands::LoadStorage => storage_load;
+            hub $crate::commands::ListProfiles => profiles_list;
+            hub $crate::commands::DeleteProfile => profiles_delete;
             session $crate::commands::Emulate => page_emulate;
             session $crate::commands::Pdf => page_pdf;
         }

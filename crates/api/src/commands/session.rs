@@ -28,6 +28,10 @@ pub struct Launch {
     /// `relay_busy` at once).
     #[schemars(range(max = 120_000))]
     pub wait_ms: Option<u64>,
+    /// Managed: a named profile kept between sessions, so logins stay (default: a new one).
+    pub profile: Option<String>,
+    /// Managed: start with the logins of this storage-state file.
+    pub storage_state: Option<String>,
 }
 command!(Launch: "session.launch", cli "launch", Hub, -> SessionInfo,
     "Start a browser session: the user's Chrome via the extension, or a managed Chromium",

@@ -159,6 +159,7 @@ pub async fn start_in_tuned(
         discovery_port: None,
         cache_dir: dirs.path().join("cache"),
         config_dir: dirs.path().join("config"),
+        data_dir: dirs.path().join("data"),
         handshake_timeout: Duration::from_secs(2),
         idle_detach: None,
         max_queued_bytes: hub::relay::DEFAULT_MAX_QUEUED_BYTES,
