@@ -140,6 +140,29 @@ async fn storage_state_moves_logins_between_managed_connected_and_playwright() {
 }
 
 #[tokio::test]
+async fn isolated_contexts_hold_two_users_at_once_in_one_managed_browser() {
+    let HubWorld { hub, .. } = &HubWorld::without_extension().await;
+    let site = AccountSite::start().await;
+    let d = Driver::in_managed_chromium(hub, "about:blank").await;
+    for (page, user) in [("a", "alice"), ("b", "bob")] {
+        let login = site.url(&format!("/account/login?user={user}"));
+        d.ok("page.open", json!({"name": page, "url": login, "context": user})).await;
+    }
+    // Each context keeps its own login; a tab in alice's context shares hers; the
+    // default context has none.
+    d.ok("page.open", json!({"name": "a", "url": site.url("/account?by=ctx-a")})).await;
+    d.ok("page.open", json!({"name": "b", "url": site.url("/account?by=ctx-b")})).await;
+    d.ok("targets.new", json!({"url": site.url("/account?by=ctx-a2"), "context": "alice"})).await;
+    d.ok("page.open", json!({"name": "plain", "url": site.url("/account?by=default")})).await;
+    site.wait_seen("account by=ctx-a sid=alice").await;
+    site.wait_seen("seen by=ctx-a theme=alice-dark sid=alice").await;
+    site.wait_seen("account by=ctx-b sid=bob").await;
+    site.wait_seen("seen by=ctx-b theme=bob-dark sid=bob").await;
+    site.wait_seen("account by=ctx-a2 sid=alice").await;
+    site.wait_seen("account by=default sid=none").await;
+}
+
+#[tokio::test]
 async fn the_users_chrome_gives_its_cookies_only_when_asked() {
     let world = World::start().await;
     let site = AccountSite::start().await;
@@ -156,6 +179,7 @@ async fn the_users_chrome_gives_its_cookies_only_when_asked() {
     assert_eq!(sid.map(|c| c["value"].clone()), Some(json!("carol-token")), "{state}");
 
     d.fails("storage.load", json!({"path": file}), "not_supported").await;
+    d.fails("page.open", json!({"name": "x", "context": "other"}), "not_supported").await;
     let managed_only = json!({"mode": "extension", "profile": "work"});
     fails(&world.hub, &d.binding, "session.launch", managed_only, "invalid_mode").await;
 }

@@ -134,6 +134,9 @@ pub struct State {
     pub targets: HashMap<String, TargetState>,
     /// Named pages → target ids.
     pub pages: BTreeMap<String, String>,
+    /// Isolated browser contexts this session made, by the name the caller gave them →
+    /// `browserContextId` (disposed when the session's DevTools connection closes).
+    pub contexts: HashMap<String, String>,
     /// Console log.
     pub console: Log,
     /// Network log.

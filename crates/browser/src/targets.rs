@@ -62,7 +62,7 @@ impl SessionOp for ListTargets {
 impl SessionOp for NewTarget {
     async fn run(self, session: &Arc<BrowserSession>) -> Result<NewTargetId, Error> {
         let url = self.url.as_deref().unwrap_or("about:blank");
-        let target = create_target(session, url).await?;
+        let target = create_target(session, url, self.context.as_deref()).await?;
         session.state().own(&target);
         session.state().activate(&target);
         session.attach(&target).await?;
@@ -70,12 +70,36 @@ impl SessionOp for NewTarget {
     }
 }
 
-/// Opens a tab. A tab-scoped session's tabs open in the background: the user's active tab
-/// stays in front (they work at full speed there, see [`crate::background`]).
-async fn create_target(session: &BrowserSession, url: &str) -> Result<String, Error> {
+/// Opens a tab, in the isolated `context` of that name if one is given. A tab-scoped
+/// session's tabs open in the background: the user's active tab stays in front (they work
+/// at full speed there, see [`crate::background`]).
+async fn create_target(session: &BrowserSession, url: &str, context: Option<&str>) -> Result<String, Error> {
     let background = session.state().scope.is_some();
-    let created = session.call("Target.createTarget", json!({"url": url, "background": background}), None).await?;
+    let mut params = json!({"url": url, "background": background});
+    if let Some(name) = context {
+        params["browserContextId"] = json!(browser_context(session, name).await?);
+    }
+    let created = session.call("Target.createTarget", params, None).await?;
     Ok(created["targetId"].as_str().unwrap_or_default().to_owned())
+}
+
+/// The id of the session's isolated context `name`, made on first use: its own cookies,
+/// storage and cache, shared with no other context. The browser disposes of it when the
+/// session's DevTools connection closes (`disposeOnDetach`).
+async fn browser_context(session: &BrowserSession, name: &str) -> Result<String, Error> {
+    if session.mode == crate::Mode::Extension {
+        return Err(err(
+            "not_supported",
+            "isolated contexts need a browser the hub drives: launch a managed session (mode managed) or connect",
+        ));
+    }
+    if let Some(id) = session.state().contexts.get(name) {
+        return Ok(id.clone());
+    }
+    let made = session.call("Target.createBrowserContext", json!({"disposeOnDetach": true}), None).await?;
+    let id = made["browserContextId"].as_str().unwrap_or_default().to_owned();
+    session.state().contexts.insert(name.to_owned(), id.clone());
+    Ok(id)
 }
 
 impl SessionOp for UseTarget {
@@ -132,7 +156,10 @@ impl SessionOp for OpenPage {
         let known = session.state().pages.get(&self.name).cloned();
         let (target, created) = match known {
             Some(t) => (t, false),
-            None => (create_target(session, self.url.as_deref().unwrap_or("about:blank")).await?, true),
+            None => {
+                let url = self.url.as_deref().unwrap_or("about:blank");
+                (create_target(session, url, self.context.as_deref()).await?, true)
+            }
         };
         session.state().own(&target);
         session.attach(&target).await?;

@@ -152,6 +152,8 @@ pub struct TargetEntry {
 pub struct NewTarget {
     /// Default about:blank.
     pub url: Option<String>,
+    /// Managed/connected: in the isolated context of this name (cookies of its own).
+    pub context: Option<String>,
 }
 command!(NewTarget: "targets.new", cli "target-new", Session, -> NewTargetId, "Open a new tab and make it active",
     tool("browser_tab_new", writes, "Open a tab and make it the active one."));
@@ -210,6 +212,8 @@ pub struct OpenPage {
     pub name: String,
     /// Go here.
     pub url: Option<String>,
+    /// Managed/connected: in the isolated context of this name (cookies of its own).
+    pub context: Option<String>,
 }
 command!(OpenPage: "page.open", cli "page", Session, -> OpenedPage,
     "Open (or switch to) a named page and make it active",
