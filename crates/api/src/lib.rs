@@ -17,6 +17,7 @@
 pub mod clock;
 pub mod command;
 pub mod commands;
+pub mod config;
 pub mod error;
 pub mod files;
 pub mod metadata;

@@ -63,12 +63,14 @@ fn terminate(child: &mut Child) {
 impl ManagedChromium {
     /// Launches Chromium and waits for its DevTools port.
     /// `chrome_path` overrides where the browser is looked for; `kept_profile` is the
-    /// folder of a named profile to use (created 0700 if new), else a throwaway one.
+    /// folder of a named profile to use (created 0700 if new), else a throwaway one;
+    /// `extra_flags` come after the hub's own (the config file's settings).
     pub async fn launch(
         headless: bool,
         start_url: &str,
         chrome_path: Option<&Path>,
         kept_profile: Option<&Path>,
+        extra_flags: &[String],
     ) -> Result<ManagedChromium, String> {
         let binary = crate::chrome_paths::find_browser(chrome_path)?;
         let profile = match kept_profile {
@@ -99,6 +101,7 @@ impl ManagedChromium {
             ])
             .arg("--window-size=1280,800")
             .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra_flags)
             .arg(start_url)
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -45,6 +45,7 @@ pub mod frames;
 pub mod input;
 mod js;
 pub mod keys;
+pub mod launch_settings;
 pub mod launcher;
 pub mod nav;
 pub mod observe;

@@ -92,6 +92,7 @@ pub async fn navigate(
     until: &str,
     timeout_ms: u64,
 ) -> Result<Navigated, Error> {
+    session.state().origin_rules.check_navigation(url)?;
     travel(session, Move::To(url), until, timeout_ms).await
 }
 

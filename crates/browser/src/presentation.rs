@@ -51,6 +51,23 @@ pub const DEVICES: [Device; 4] = [
     Device { name: "Desktop 1080p", width: 1920, height: 1080, scale: 1.0, mobile: false, user_agent: None },
 ];
 
+impl Device {
+    /// Its `Emulation.setDeviceMetricsOverride` params.
+    pub fn metrics(&self) -> serde_json::Value {
+        json!({"width": self.width, "height": self.height, "deviceScaleFactor": self.scale, "mobile": self.mobile})
+    }
+
+    /// Whether it is a touch device.
+    pub fn is_mobile(&self) -> bool {
+        self.mobile
+    }
+
+    /// Its user agent, if it has its own.
+    pub fn user_agent(&self) -> Option<&'static str> {
+        self.user_agent
+    }
+}
+
 /// The preset called `name` (any case).
 pub fn device(name: &str) -> Result<&'static Device, Error> {
     DEVICES.iter().find(|d| d.name.eq_ignore_ascii_case(name)).ok_or_else(|| {

@@ -97,6 +97,12 @@ impl BrowserSession {
         }
     }
 
+    /// Where this session's downloads go instead of its own temp folder.
+    pub fn with_download_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.download_dir = dir;
+        self
+    }
+
     /// The named profile's folder this session's managed browser runs on, if any.
     pub fn kept_profile(&self) -> Option<&std::path::Path> {
         self.chromium.as_ref().and_then(ManagedChromium::kept_profile)
@@ -272,6 +278,9 @@ impl BrowserSession {
         };
         let p = event.params.unwrap_or(Value::Null);
         match event.method.as_str() {
+            "Fetch.requestPaused" if !state.plain_targets.contains(&target) => {
+                return self.judge_request(&state, session, &p)
+            }
             "Page.javascriptDialogOpening" => return self.dialog_opening(&mut state, target, session, &p),
             "Page.javascriptDialogClosed" => {
                 state.dialogs.remove(&target);
@@ -395,12 +404,51 @@ impl BrowserSession {
                 background::log_refusal(method, target_id, &e);
             }
         }
+        self.set_up(target_id, &session).await?;
         // Out-of-process iframes become targets of their own, attached under this one.
         let auto = json!({"autoAttach": true, "waitForDebuggerOnStart": false, "flatten": true});
         self.call_on("Target.setAutoAttach", auto, Some(&session)).await?;
         // A target attached again keeps its last ref: refs are never reused.
         self.state().targets.entry(target_id.to_owned()).or_default().cdp_session = session.clone();
         Ok(session)
+    }
+
+    /// Gives a newly attached tab the launch's settings (emulation, init scripts) and, when
+    /// there are origin rules, has the browser pause each of its requests for the event
+    /// pump to let through or fail ([`Self::judge_request`]). The hub's helper tabs get none.
+    async fn set_up(&self, target_id: &str, session: &str) -> Result<(), Error> {
+        let (calls, rules) = {
+            let state = self.state();
+            if state.plain_targets.contains(target_id) {
+                return Ok(());
+            }
+            (state.page_setup.clone(), !state.origin_rules.is_empty())
+        };
+        for (method, params) in calls {
+            self.call_on(method, params, Some(session)).await?;
+        }
+        if rules {
+            self.call_on("Fetch.enable", json!({"patterns": [{"urlPattern": "*"}]}), Some(session)).await?;
+        }
+        Ok(())
+    }
+
+    /// A request paused by [`Self::set_up`]'s `Fetch.enable`: let it through, or fail it as
+    /// blocked by the client when the origin rules refuse its URL.
+    fn judge_request(&self, state: &State, cdp: &str, params: &Value) {
+        let (id, url) = (params["requestId"].as_str().unwrap_or_default(), params["request"]["url"].as_str());
+        let verdict = state.origin_rules.verdict(url.unwrap_or_default());
+        let (method, answer) = match verdict {
+            Ok(()) => ("Fetch.continueRequest", json!({"requestId": id})),
+            Err(why) => {
+                tracing::info!(target = %cdp, "{why}");
+                ("Fetch.failRequest", json!({"requestId": id, "errorReason": "BlockedByClient"}))
+            }
+        };
+        let (transport, cdp) = (self.transport.clone(), cdp.to_owned());
+        tokio::spawn(async move {
+            let _ = transport.call(method, answer, Some(&cdp), CALL_TIMEOUT).await;
+        });
     }
 
     /// `target_id`, a tab this session used, is gone: the session forgets it, and the error

@@ -137,6 +137,12 @@ pub struct State {
     /// Isolated browser contexts this session made, by the name the caller gave them →
     /// `browserContextId` (disposed when the session's DevTools connection closes).
     pub contexts: HashMap<String, String>,
+    /// Calls made on every tab when it is attached (the launch's browser settings).
+    pub page_setup: Vec<(&'static str, serde_json::Value)>,
+    /// Which origins may load (enforced on every request of attached tabs).
+    pub origin_rules: crate::launch_settings::OriginRules,
+    /// The hub's own helper tabs (storage-state loading): no setup, no rules.
+    pub plain_targets: HashSet<String>,
     /// Console log.
     pub console: Log,
     /// Network log.

@@ -212,6 +212,7 @@ const EMPTY_PAGE: &str = "PGh0bWw+PC9odG1sPg==";
 async fn write_local_storage(session: &BrowserSession, origins: &[&OriginStorage]) -> Result<(), Error> {
     let created = session.call("Target.createTarget", json!({"url": "about:blank", "background": true}), None).await?;
     let target = created["targetId"].as_str().unwrap_or_default().to_owned();
+    session.state().plain_targets.insert(target.clone());
     let result = async {
         let cdp = session.attach(&target).await?;
         session.call("Fetch.enable", json!({"patterns": [{"urlPattern": "*"}]}), Some(&cdp)).await?;
@@ -224,6 +225,7 @@ async fn write_local_storage(session: &BrowserSession, origins: &[&OriginStorage
     .await;
     let _ = session.call("Target.closeTarget", json!({"targetId": target}), None).await;
     session.forget_target(&target);
+    session.state().plain_targets.remove(&target);
     result
 }
 

@@ -74,6 +74,7 @@ impl SessionOp for NewTarget {
 /// session's tabs open in the background: the user's active tab stays in front (they work
 /// at full speed there, see [`crate::background`]).
 async fn create_target(session: &BrowserSession, url: &str, context: Option<&str>) -> Result<String, Error> {
+    session.state().origin_rules.check_navigation(url)?;
     let background = session.state().scope.is_some();
     let mut params = json!({"url": url, "background": background});
     if let Some(name) = context {

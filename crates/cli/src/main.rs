@@ -1,6 +1,7 @@
 //! `opendevbrowser`: run the hub, inspect it, hold the relay binding, and drive the
 //! browser through the hub. Every command has `--help`; `--json` prints machine output.
 
+mod config_cmd;
 mod generated;
 mod saved;
 mod text;
@@ -27,6 +28,10 @@ struct Cli {
     /// Fail instead of starting a hub when none runs.
     #[arg(long, global = true)]
     no_autostart: bool,
+    /// The config file (default: opendevbrowser.toml in the config dir; `config show`
+    /// prints what is in effect).
+    #[arg(long, global = true, env = "OPENDEVBROWSER_CONFIG")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -94,7 +99,7 @@ enum Command {
         headed: bool,
         /// The browser a managed session starts (default: $OPENDEVBROWSER_CHROME, else the
         /// first Chrome, Chromium, Edge or Brave at its standard install location).
-        #[arg(long, env = "OPENDEVBROWSER_CHROME")]
+        #[arg(long)]
         chrome_path: Option<String>,
         /// In the user's Chrome: `tab` works in a tab of this agent's own (its tab group),
         /// beside other agents; `relay` (default) drives the whole browser, one agent at a time.
@@ -108,17 +113,24 @@ enum Command {
         /// localStorage (ours or Playwright's; implies `--mode managed`).
         #[arg(long)]
         storage_state: Option<std::path::PathBuf>,
-        /// When another agent holds the user's Chrome, wait this long for it (0: answer
-        /// relay_busy at once).
-        #[arg(long, default_value_t = 0)]
-        wait_ms: u64,
-        /// Give the user's Chrome back after this many seconds without a tool call.
-        #[arg(long, default_value_t = 60)]
-        idle_release_secs: u64,
+        /// When another agent holds the user's Chrome, wait this long for it (default 0:
+        /// answer relay_busy at once).
+        #[arg(long)]
+        wait_ms: Option<u64>,
+        /// Give the user's Chrome back after this many seconds without a tool call
+        /// (default 60).
+        #[arg(long)]
+        idle_release_secs: Option<u64>,
         /// Serve Streamable HTTP on 127.0.0.1:<port> (path /mcp) instead of stdio; 0 picks
         /// a free port (printed on stderr).
         #[arg(long)]
         http: Option<u16>,
+    },
+    /// The config file (opendevbrowser.toml): `config show` prints every setting in effect
+    /// and where it came from (file, environment, default).
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
     },
     /// Evaluate JavaScript in the active page (or a session) and print the value.
     Eval {
@@ -131,6 +143,13 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         wait_ms: u64,
     },
+}
+
+/// What `config` does.
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Print every setting in effect, its value and where it came from.
+    Show,
 }
 
 /// Exit codes: 0 ok, 1 usage (clap), 2 command failed, 3 relay busy / wait timeout,
@@ -148,6 +167,7 @@ struct Global {
     json: bool,
     instance_id: String,
     no_autostart: bool,
+    config: Option<std::path::PathBuf>,
 }
 
 impl Cli {
@@ -167,6 +187,7 @@ async fn main() -> ExitCode {
                 json: matches.get_flag("json"),
                 instance_id: matches.get_one::<String>("instance_id").cloned().unwrap_or_else(|| "cli".into()),
                 no_autostart: matches.get_flag("no_autostart"),
+                config: matches.get_one::<std::path::PathBuf>("config").cloned(),
             };
             return finish(global.json, run_generated(&global, info, sub).await);
         }
@@ -182,16 +203,32 @@ async fn main() -> ExitCode {
     if let Command::Mcp { mode, headed, chrome_path, scope, profile, storage_state, wait_ms, idle_release_secs, http } =
         cli.command
     {
+        let config = match config_cmd::load(cli.config.as_deref()) {
+            Ok(loaded) => loaded.config,
+            Err(e) => {
+                eprintln!("error: {}", error_text(&e));
+                return ExitCode::from(2);
+            }
+        };
+        let browser = match config.browser_settings() {
+            Ok(settings) => (!settings.is_empty()).then_some(settings),
+            Err(e) => {
+                eprintln!("error: config: {e}");
+                return ExitCode::from(2);
+            }
+        };
         let storage_state = storage_state.map(|p| std::path::absolute(&p).unwrap_or(p).display().to_string());
+        let managed_only = (profile.is_some() || storage_state.is_some()).then(|| "managed".to_owned());
         let opts = opendevbrowser_mcp::AgentOptions {
-            mode: mode.or_else(|| (profile.is_some() || storage_state.is_some()).then(|| "managed".to_owned())),
-            headless: headed.then_some(false),
-            chrome_path,
+            mode: mode.or(managed_only).or(config.mode),
+            headless: if headed { Some(false) } else { config.headless },
+            chrome_path: chrome_path.or(config.browser_path),
             scope,
             profile,
             storage_state,
-            wait: Duration::from_millis(wait_ms),
-            idle_release: Duration::from_secs(idle_release_secs.max(1)),
+            browser,
+            wait: Duration::from_millis(wait_ms.or(config.wait_ms).unwrap_or(0)),
+            idle_release: Duration::from_secs(idle_release_secs.or(config.idle_release_secs).unwrap_or(60).max(1)),
             client: ClientOptions { autostart: !cli.no_autostart, ..ClientOptions::default() },
         };
         let served = match http {
@@ -213,7 +250,12 @@ async fn main() -> ExitCode {
         return doctor(cli.json, relay_port).await;
     }
     let json = cli.json;
-    let global = Global { json, instance_id: cli.instance_id.clone(), no_autostart: cli.no_autostart };
+    let global = Global {
+        json,
+        instance_id: cli.instance_id.clone(),
+        no_autostart: cli.no_autostart,
+        config: cli.config.clone(),
+    };
     finish(json, run(&global, cli.command).await)
 }
 
@@ -290,6 +332,9 @@ async fn connect(cli: &Global, autostart: bool) -> Result<HubClient, ClientError
 async fn run(cli: &Global, command: Command) -> Result<Value, ClientError> {
     match &command {
         Command::Serve { .. } => unreachable!("handled in main"),
+        Command::Config { action: ConfigAction::Show } => {
+            Ok(config_cmd::show(&config_cmd::load(cli.config.as_deref())?))
+        }
         Command::Status => {
             let client = connect(cli, false).await?;
             let status = client.status().await?;
@@ -353,6 +398,9 @@ async fn run(cli: &Global, command: Command) -> Result<Value, ClientError> {
 /// binding is taken (and released after) only if the command turns out to need one.
 async fn run_generated(cli: &Global, info: &CommandInfo, m: &clap::ArgMatches) -> Result<Value, ClientError> {
     let mut params = generated::params(info, m).map_err(ClientError::Local)?;
+    if info.name == Launch::NAME {
+        config_cmd::fill_launch(&mut params, &config_cmd::load(cli.config.as_deref())?.config)?;
+    }
     if generated::needs_session(info) {
         let session =
             m.get_one::<String>("session-id").cloned().or_else(|| saved::load_session(&cli.instance_id)).ok_or_else(

@@ -58,6 +58,23 @@ pub fn render(data: &Value) -> String {
         let cut = if map["truncated"] == true { ", cut" } else { "" };
         let encoding = if map["base64Encoded"] == true { ", base64" } else { "" };
         format!("{body}\n({} bytes{encoding}{cut})", text(bytes))
+    } else if let Some(profiles) = map.get("profiles").and_then(Value::as_array) {
+        let row = |p: &Value| match p["inUseBy"].as_str() {
+            Some(session) => format!("{}  {}  (in use by session {session})", text(&p["name"]), text(&p["path"])),
+            None => format!("{}  {}", text(&p["name"]), text(&p["path"])),
+        };
+        if profiles.is_empty() {
+            "no profiles yet (launch --mode managed --profile NAME makes one)".to_owned()
+        } else {
+            lines(profiles, row)
+        }
+    } else if let Some(settings) = map.get("settings").and_then(Value::as_array) {
+        let file = map.get("file").and_then(Value::as_str).unwrap_or("none (no opendevbrowser.toml in the config dir)");
+        let rows = settings.iter().map(|s| match s["value"].as_str() {
+            Some(value) => format!("{} = {value}    # {}", text(&s["key"]), text(&s["source"])),
+            None => format!("# {} (not set: {})", text(&s["key"]), text(&s["about"])),
+        });
+        std::iter::once(format!("# config file: {file}")).chain(rows).collect::<Vec<_>>().join("\n")
     } else if let Some(commands) = map.get("commands").and_then(Value::as_array) {
         lines(commands, command)
     } else {

@@ -13,7 +13,7 @@ use opendevbrowser_browser::direct::{browser_ws_url, DirectCdp};
 use opendevbrowser_browser::error::err;
 use opendevbrowser_browser::launcher::ManagedChromium;
 use opendevbrowser_browser::targets::info;
-use opendevbrowser_browser::{nav, storage_state, BrowserSession, Mode, SessionOp};
+use opendevbrowser_browser::{launch_settings, nav, storage_state, BrowserSession, Mode, SessionOp};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -77,12 +77,24 @@ impl HubCommand for Launch {
                 let chrome_path = self.chrome_path.as_deref().map(std::path::Path::new);
                 // It opens on a blank page and goes to the start URL below: the launch
                 // answers once that page has loaded, as in the user's Chrome.
-                let chromium = ManagedChromium::launch(headless, "about:blank", chrome_path, profile.as_deref())
-                    .await
-                    .map_err(failed)?;
+                let settings = self.browser.unwrap_or_default();
+                let setup = launch_settings::page_setup(&settings)?;
+                let flags = launch_settings::browser_flags(&settings);
+                let chromium =
+                    ManagedChromium::launch(headless, "about:blank", chrome_path, profile.as_deref(), &flags)
+                        .await
+                        .map_err(failed)?;
                 let ws = browser_ws_url("127.0.0.1", chromium.port).await.map_err(failed)?;
                 let cdp = DirectCdp::connect(&ws).await.map_err(failed)?;
-                let session = BrowserSession::new(id, Mode::Managed, caller, Arc::new(cdp), Some(chromium));
+                let mut session = BrowserSession::new(id, Mode::Managed, caller, Arc::new(cdp), Some(chromium));
+                if let Some(dir) = &settings.downloads_dir {
+                    session = session.with_download_dir(dir.into());
+                }
+                {
+                    let mut state = session.state();
+                    state.page_setup = setup;
+                    state.origin_rules = launch_settings::OriginRules::of(&settings);
+                }
                 let session = open(call.sessions(), session, "launch_failed").await?;
                 if let Some(state) = state {
                     if let Err(e) = storage_state::apply(&session, &state).await {

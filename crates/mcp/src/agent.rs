@@ -40,6 +40,8 @@ pub struct AgentOptions {
     pub profile: Option<String>,
     /// Managed sessions: a storage-state file loaded at launch.
     pub storage_state: Option<String>,
+    /// Managed sessions: the browser's settings (from the config file).
+    pub browser: Option<opendevbrowser_api::commands::BrowserSettings>,
     /// How long to wait in the binding queue when another agent holds the user's Chrome
     /// (0: answer `relay_busy` at once).
     pub wait: Duration,
@@ -58,6 +60,7 @@ impl Default for AgentOptions {
             scope: None,
             profile: None,
             storage_state: None,
+            browser: None,
             wait: Duration::ZERO,
             idle_release: Duration::from_secs(60),
             client: ClientOptions::default(),
@@ -237,6 +240,9 @@ impl Agent {
         }
         if let Some(file) = &self.opts.storage_state {
             launch.insert("storageState".into(), json!(file));
+        }
+        if let Some(settings) = &self.opts.browser {
+            launch.insert("browser".into(), json!(settings));
         }
         let data = self.call_in(client, Launch::NAME, launch, None, progress).await?;
         let id = data["sessionId"].as_str().unwrap_or_default().to_owned();

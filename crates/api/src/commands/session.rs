@@ -32,6 +32,10 @@ pub struct Launch {
     pub profile: Option<String>,
     /// Managed: start with the logins of this storage-state file.
     pub storage_state: Option<String>,
+    /// Managed: the browser's settings from the config file (the CLI and the MCP server
+    /// fill it; not offered to agents as a tool argument).
+    #[schemars(skip)]
+    pub browser: Option<super::BrowserSettings>,
 }
 command!(Launch: "session.launch", cli "launch", Hub, -> SessionInfo,
     "Start a browser session: the user's Chrome via the extension, or a managed Chromium",
