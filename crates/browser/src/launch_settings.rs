@@ -5,8 +5,8 @@
 //! (the `Fetch` domain: a blocked request fails as `BlockedByClient`) and on `nav.goto`
 //! (`origin_blocked` naming the rule). All pure and unit-tested.
 
+use crate::devices::device;
 use crate::error::{err, Error};
-use crate::presentation::device;
 use opendevbrowser_api::commands::BrowserSettings;
 use serde_json::{json, Value};
 

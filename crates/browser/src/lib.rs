@@ -33,6 +33,7 @@ pub mod calls;
 pub mod changes;
 pub mod chrome_paths;
 mod ctx;
+pub mod devices;
 pub mod dialogs;
 pub mod direct;
 pub mod dom_facts;
