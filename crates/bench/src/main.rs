@@ -7,6 +7,7 @@ mod agent_tasks;
 mod fidelity_bench;
 mod fidelity_score;
 mod input_bench;
+mod launch_bench;
 mod paired;
 mod relay_bench;
 mod stats;
@@ -15,7 +16,7 @@ mod worker_bench;
 
 use serde_json::{json, Value};
 
-const STEPS: [&str; 11] = [
+const STEPS: [&str; 12] = [
     "relay_throughput",
     "event_fan_in",
     "lease_handover",
@@ -27,6 +28,7 @@ const STEPS: [&str; 11] = [
     "snapshot_economy",
     "snapshot_fidelity",
     "agent_tasks",
+    "launch_profile",
 ];
 
 #[tokio::main(flavor = "multi_thread")]
@@ -60,6 +62,7 @@ async fn main() {
             "snapshot_economy" => agent_bench::snapshot_economy(quick).await,
             "snapshot_fidelity" => fidelity_bench::snapshot_fidelity(quick).await,
             "agent_tasks" => agent_tasks::agent_tasks(quick).await,
+            "launch_profile" => launch_bench::launch_profile(quick).await,
             "worker_breakdown" => worker_bench::worker_breakdown(quick).await,
             _ => system_bench::evaluate_round_trip(quick).await,
         };

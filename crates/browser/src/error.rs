@@ -25,7 +25,7 @@ impl BrowserError {
             "unknown_session" | "unknown_ref" | "unknown_target" | "unknown_page" | "no_response_body"
             | "unknown_profile" => 404,
             "not_supported" => 501,
-            "session_not_owned" | "users_chrome_not_confirmed" => 403,
+            "session_not_owned" | "users_chrome_not_confirmed" | "origin_blocked" => 403,
             "stale_ref"
             | "detached_target"
             | "element_not_visible"
