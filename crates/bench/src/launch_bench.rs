@@ -30,8 +30,13 @@ pub async fn launch_profile(quick: bool) -> Value {
     let hub = HubProcess::start(dirs.path(), free_port()).await;
     let site = AccountSite::start().await;
     // The profile used before: logged in to a site once.
-    let first = hub.rpc("session.launch", json!({"clientId": "bench", "mode": "managed", "profile": "bench",
-        "startUrl": site.url("/account/login?user=bench")})).await;
+    let first = hub
+        .rpc(
+            "session.launch",
+            json!({"clientId": "bench", "mode": "managed", "profile": "bench",
+        "startUrl": site.url("/account/login?user=bench")}),
+        )
+        .await;
     assert_eq!(first["ok"], true, "{first}");
     let s = first["data"]["sessionId"].clone();
     hub.rpc("session.disconnect", json!({"clientId": "bench", "sessionId": s})).await;
