@@ -5,50 +5,9 @@
 //! read from the servers it reached (each records what arrived), never from the hub.
 
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
+use system_tests::recorder::Recorder;
 use system_tests::rpc::{fails, ok, Driver};
 use system_tests::{cli_binary, free_port, HubWorld};
-
-type Seen = Arc<Mutex<Vec<String>>>;
-
-/// A local server that records each request line it gets and answers `page`.
-async fn recorder(page: &'static str) -> (u16, Seen) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let seen: Seen = Arc::default();
-    let record = seen.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else { return };
-            let record = record.clone();
-            tokio::spawn(async move {
-                use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                let mut buf = vec![0u8; 8192];
-                let n = socket.read(&mut buf).await.unwrap_or(0);
-                let head = String::from_utf8_lossy(&buf[..n]).to_string();
-                record.lock().unwrap().push(head.lines().next().unwrap_or_default().to_owned());
-                let reply = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\naccess-control-allow-origin: *\r\n\
-                     content-length: {}\r\nconnection: close\r\n\r\n{page}",
-                    page.len()
-                );
-                let _ = socket.write_all(reply.as_bytes()).await;
-            });
-        }
-    });
-    (port, seen)
-}
-
-/// Waits up to 15 s for a recorded request line containing `needle`.
-async fn wait_seen(seen: &Seen, needle: &str) -> String {
-    for _ in 0..150 {
-        if let Some(line) = seen.lock().unwrap().iter().find(|l| l.contains(needle)) {
-            return line.clone();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("never saw {needle:?}; saw {:?}", seen.lock().unwrap());
-}
 
 /// An HTTPS server with a self-signed certificate (openssl + Python's http.server),
 /// logging each request to `log`.
@@ -135,9 +94,10 @@ fetch('/report?' + seen).then(() => fetch(new URLSearchParams(location.search).g
 async fn the_config_file_sets_up_a_managed_browser() {
     let world = HubWorld::without_extension().await;
     let dir = world.dirs.path();
-    let (site, site_seen) = recorder(PROBE).await;
-    let (blocked, blocked_seen) = recorder("<title>Blocked</title>").await;
-    let (proxy, proxy_seen) = recorder("<title>Via proxy</title>").await;
+    let site_server = Recorder::start(|_| PROBE.to_owned()).await;
+    let blocked_server = Recorder::start(|_| "<title>Blocked</title>".to_owned()).await;
+    let proxy_server = Recorder::start(|_| "<title>Via proxy</title>".to_owned()).await;
+    let (site, blocked, proxy) = (site_server.port, blocked_server.port, proxy_server.port);
     let https = SelfSigned::start(&tempfile::tempdir().unwrap().keep());
     std::fs::write(dir.join("init.js"), "window.fromInit = 'yes';").unwrap();
     let config = dir.join("odb.toml");
@@ -172,23 +132,25 @@ async fn the_config_file_sets_up_a_managed_browser() {
     // Locale (the environment's), time zone, user agent, init script, viewport.
     let (went, _, out) = goto(format!("http://127.0.0.1:{site}/probe?blocked=http://127.0.0.1:{blocked}")).await;
     assert!(went, "{out}");
-    let report = wait_seen(&site_seen, "/report?lang=").await;
+    let report = site_server.wait_for("/report?lang=").await;
+    let report = report.lines().next().unwrap_or_default();
     for part in ["lang=de-DE", "zone=Asia%2FTokyo", "agent=odb-config-agent", "init=yes", "width=640"] {
         assert!(report.contains(part), "{part} in {report}");
     }
     // The blocked origin: the page's request to it fails and never arrives; a navigation
     // to it is refused naming the rule.
-    wait_seen(&site_seen, "/report?fetch=failed").await;
+    site_server.wait_for("/report?fetch=failed").await;
     let (went, refused, _) = goto(format!("http://127.0.0.1:{blocked}/")).await;
     assert!(!went, "{refused}");
     assert_eq!(refused["error"]["code"], "origin_blocked", "{refused}");
     assert!(refused["error"]["message"].as_str().unwrap().contains("blocked_origins"), "{refused}");
-    assert!(blocked_seen.lock().unwrap().is_empty(), "the blocked server got {:?}", blocked_seen.lock().unwrap());
+    assert!(blocked_server.heads().is_empty(), "the blocked server got {:?}", blocked_server.heads());
 
     // The proxy: a non-loopback host goes through it.
     let (went, _, out) = goto("http://proxied.test/hello".to_owned()).await;
     assert!(went, "{out}");
-    assert_eq!(wait_seen(&proxy_seen, "proxied.test").await, "GET http://proxied.test/hello HTTP/1.1");
+    let proxied = proxy_server.wait_for("proxied.test").await;
+    assert_eq!(proxied.lines().next(), Some("GET http://proxied.test/hello HTTP/1.1"));
 
     // The self-signed dev server loads with ignore_https_errors ...
     let (went, _, out) = goto(format!("https://127.0.0.1:{}/", https.port)).await;

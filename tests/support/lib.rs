@@ -9,6 +9,7 @@ pub mod hub_process;
 pub mod input_pages;
 pub mod oracle;
 pub mod pages;
+pub mod recorder;
 pub mod rpc;
 pub mod site;
 pub mod truth_pages;

@@ -23,7 +23,7 @@ impl BrowserError {
     pub fn http_status(&self) -> u16 {
         match self.code {
             "unknown_session" | "unknown_ref" | "unknown_target" | "unknown_page" | "no_response_body"
-            | "unknown_profile" => 404,
+            | "unknown_profile" | "unknown_rule" => 404,
             "not_supported" => 501,
             "session_not_owned" | "users_chrome_not_confirmed" | "origin_blocked" => 403,
             "stale_ref"

@@ -29,6 +29,7 @@
 
 pub mod actions;
 pub mod background;
+pub mod base64;
 pub mod calls;
 pub mod changes;
 pub mod chrome_paths;
@@ -49,6 +50,7 @@ pub mod keys;
 pub mod launch_settings;
 pub mod launcher;
 pub mod nav;
+pub mod network_rules;
 pub mod observe;
 pub mod outline;
 pub mod page_ops;
@@ -57,6 +59,7 @@ pub mod presentation;
 pub mod ref_table;
 pub mod refs;
 pub mod registry;
+pub mod routes;
 pub mod session;
 mod settle;
 pub mod snapshot;

@@ -279,7 +279,7 @@ impl BrowserSession {
         let p = event.params.unwrap_or(Value::Null);
         match event.method.as_str() {
             "Fetch.requestPaused" if !state.plain_targets.contains(&target) => {
-                return self.judge_request(&state, session, &p)
+                return self.judge_request(&mut state, session, &p)
             }
             "Page.javascriptDialogOpening" => return self.dialog_opening(&mut state, target, session, &p),
             "Page.javascriptDialogClosed" => {
@@ -422,7 +422,7 @@ impl BrowserSession {
             if state.plain_targets.contains(target_id) {
                 return Ok(());
             }
-            (state.page_setup.clone(), !state.origin_rules.is_empty())
+            (state.page_setup.clone(), state.intercepts())
         };
         for (method, params) in calls {
             self.call_on(method, params, Some(session)).await?;
@@ -433,18 +433,26 @@ impl BrowserSession {
         Ok(())
     }
 
-    /// A request paused by [`Self::set_up`]'s `Fetch.enable`: let it through, or fail it as
-    /// blocked by the client when the origin rules refuse its URL.
-    fn judge_request(&self, state: &State, cdp: &str, params: &Value) {
-        let (id, url) = (params["requestId"].as_str().unwrap_or_default(), params["request"]["url"].as_str());
-        let verdict = state.origin_rules.verdict(url.unwrap_or_default());
-        let (method, answer) = match verdict {
-            Ok(()) => ("Fetch.continueRequest", json!({"requestId": id})),
+    /// A request paused by [`Self::set_up`]'s `Fetch.enable`: the origin rules first (a
+    /// refused URL fails as blocked by the client), then the request rules
+    /// ([`crate::routes`]) say whether it goes on (maybe with headers set), fails, or is
+    /// answered with a mock.
+    fn judge_request(&self, state: &mut State, cdp: &str, params: &Value) {
+        let id = params["requestId"].as_str().unwrap_or_default();
+        let url = params["request"]["url"].as_str().unwrap_or_default();
+        let decision = match state.origin_rules.verdict(url) {
             Err(why) => {
                 tracing::info!(target = %cdp, "{why}");
-                ("Fetch.failRequest", json!({"requestId": id, "errorReason": "BlockedByClient"}))
+                crate::routes::Decision::Fail
+            }
+            Ok(()) => {
+                let kind = params["resourceType"].as_str().unwrap_or_default();
+                let sent = params["request"]["headers"].as_object().into_iter().flatten();
+                let sent = sent.map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect();
+                state.routes.decide(url, kind, &sent)
             }
         };
+        let (method, answer) = crate::routes::answer(decision, id);
         let (transport, cdp) = (self.transport.clone(), cdp.to_owned());
         tokio::spawn(async move {
             let _ = transport.call(method, answer, Some(&cdp), CALL_TIMEOUT).await;

@@ -141,6 +141,8 @@ pub struct State {
     pub page_setup: Vec<(&'static str, serde_json::Value)>,
     /// Which origins may load (enforced on every request of attached tabs).
     pub origin_rules: crate::launch_settings::OriginRules,
+    /// The session's request rules (`network.route`).
+    pub routes: crate::routes::RouteTable,
     /// The hub's own helper tabs (storage-state loading): no setup, no rules.
     pub plain_targets: HashSet<String>,
     /// Console log.
@@ -176,6 +178,12 @@ pub struct State {
 const RETIRED_CAP: usize = 256;
 
 impl State {
+    /// Whether the session's tabs pause their requests for the rules (origin rules of the
+    /// config file, or request rules).
+    pub fn intercepts(&self) -> bool {
+        !self.origin_rules.is_empty() || !self.routes.is_empty()
+    }
+
     /// Whether this session may drive `target` (a tab-scoped session: only its own tabs).
     pub fn may_use(&self, target: &str) -> bool {
         self.scope.as_ref().is_none_or(|own| own.contains(target))

@@ -391,6 +391,11 @@ async fn every_command_answers_exactly_as_recorded() {
     r.call("storage.items", sess(json!({"area": "session"}))).await;
     r.call("storage.items", sess(json!({"area": "disk"}))).await;
     r.call("storage.items", sess(json!({"action": "remove"}))).await;
+    r.call("network.route", sess(json!({"urlPattern": "*/ads/*", "action": "block"}))).await;
+    r.call("network.route", sess(json!({"urlPattern": "*", "action": "teleport"}))).await;
+    r.call("network.routes", sess(json!({}))).await;
+    r.call("network.unroute", sess(json!({"ruleId": "rule-7"}))).await;
+    r.call("network.unroute", sess(json!({}))).await;
     let state = hub.dirs.path().join("golden-state.json");
     r.call("storage.save", sess(json!({"path": state}))).await;
     r.call("storage.load", sess(json!({"path": state}))).await;

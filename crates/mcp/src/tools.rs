@@ -273,12 +273,13 @@ pub(crate) mod tests {
         }
     }
 
-    /// The largest `tools/list` may get, in [`list_size`]'s characters (23.7 k now, 52
-    /// tools: the storage-state tools, launch's `profile`/`storageState` and the tabs'
-    /// isolated `context` added 1.1 k to 22.6 k): it was 30.7 k (49 tools), Playwright MCP 0.0.83's is 21.3 k (25 tools).
+    /// The largest `tools/list` may get, in [`list_size`]'s characters (25.1 k now, 55
+    /// tools: 22.6 k at 50 tools, then the storage-state tools, launch's
+    /// `profile`/`storageState`, the tabs' isolated `context` and the three request-rule
+    /// tools): it was 30.7 k (49 tools), Playwright MCP 0.0.83's is 21.3 k (25 tools).
     /// Raise it only for a tool or a fact a model needs, and say it once (the tool's
     /// description or the field's).
-    pub(crate) const LIST_SIZE_BOUND: usize = 23_800;
+    pub(crate) const LIST_SIZE_BOUND: usize = 25_200;
 
     #[test]
     fn the_tool_list_stays_small() {
