@@ -10,6 +10,10 @@ use crate::error::{err, Error};
 use opendevbrowser_api::commands::BrowserSettings;
 use serde_json::{json, Value};
 
+/// Stands for the browser's own user agent in [`page_setup`]'s calls (the session puts
+/// `Browser.getVersion`'s in its place).
+pub const USER_AGENT_OF_THE_BROWSER: &str = "<the browser's user agent>";
+
 /// The Chromium flags for `settings` (after the hub's own, so a later one wins).
 pub fn browser_flags(settings: &BrowserSettings) -> Vec<String> {
     let mut flags = settings.args.clone();
@@ -40,9 +44,12 @@ pub fn page_setup(settings: &BrowserSettings) -> Result<Vec<(&'static str, Value
         let metrics = json!({"width": v.width, "height": v.height, "deviceScaleFactor": 0, "mobile": false});
         calls.push(("Emulation.setDeviceMetricsOverride", metrics));
     }
+    // A locale also needs the user agent override's language (`navigator.language`,
+    // `Accept-Language`); without a user agent of its own, the browser's is filled in when
+    // the call is made (`USER_AGENT_OF_THE_BROWSER`).
     let agent = settings.user_agent.as_deref().or(preset.and_then(|d| d.user_agent()));
-    if let Some(agent) = agent {
-        let mut ua = json!({"userAgent": agent});
+    if agent.is_some() || settings.locale.is_some() {
+        let mut ua = json!({"userAgent": agent.unwrap_or(USER_AGENT_OF_THE_BROWSER)});
         if let Some(locale) = &settings.locale {
             ua["acceptLanguage"] = json!(locale);
         }
@@ -194,6 +201,7 @@ mod tests {
             methods,
             [
                 "Emulation.setDeviceMetricsOverride",
+                "Emulation.setUserAgentOverride",
                 "Emulation.setLocaleOverride",
                 "Emulation.setTimezoneOverride",
                 "Page.addScriptToEvaluateOnNewDocument"

@@ -40,6 +40,7 @@ pub mod direct;
 pub mod dom_facts;
 pub mod downloads;
 pub mod element_js;
+mod environment;
 pub mod error;
 pub mod event_log;
 pub mod forms;
@@ -66,6 +67,7 @@ pub mod snapshot;
 pub mod state;
 pub mod storage_state;
 pub mod targets;
+pub mod throttle;
 pub mod transport;
 
 pub use error::{BrowserError, Error};

@@ -1,5 +1,6 @@
 //! How the active tab presents itself and prints: viewport size, device (pixel ratio,
-//! touch, user agent) and offline emulation (`page.emulate`, every mode: `chrome.debugger`
+//! touch, user agent), the rest of its environment ([`crate::environment`]: network and
+//! CPU speed, location, locale, time zone, media features, permissions) (`page.emulate`, every mode: `chrome.debugger`
 //! allows the `Emulation` domain, and Chrome drops the overrides when it detaches), and the
 //! page as a PDF (`page.pdf`: only a headless browser prints, so a managed headless
 //! session).
@@ -14,7 +15,10 @@ use serde_json::{json, Value};
 
 /// What the page reports about itself.
 const SEEN_JS: &str = "({width: innerWidth, height: innerHeight, scale: devicePixelRatio, \
-    touch: navigator.maxTouchPoints > 0, userAgent: navigator.userAgent, offline: !navigator.onLine})";
+    touch: navigator.maxTouchPoints > 0, userAgent: navigator.userAgent, offline: !navigator.onLine, \
+    language: navigator.language, timezone: Intl.DateTimeFormat().resolvedOptions().timeZone, \
+    colorScheme: matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light', \
+    reducedMotion: matchMedia('(prefers-reduced-motion: reduce)').matches})";
 
 on_active_target!(Emulate => Emulation, |cmd, ctx| ctx.emulate(cmd).await);
 on_active_target!(Pdf => PdfFile, |cmd, ctx| ctx.pdf(cmd).await);
@@ -26,7 +30,7 @@ impl Ctx<'_> {
             self.input("Emulation.clearDeviceMetricsOverride", json!({})).await?;
             self.input("Emulation.setTouchEmulationEnabled", json!({"enabled": false})).await?;
             self.input("Emulation.setUserAgentOverride", json!({"userAgent": ""})).await?;
-            self.set_offline(false).await?;
+            self.reset_environment().await?;
         }
         let metrics_asked = preset.is_some()
             || cmd.width.is_some()
@@ -52,17 +56,9 @@ impl Ctx<'_> {
         if let Some(agent) = cmd.user_agent.as_deref().or(preset.and_then(|d| d.user_agent)) {
             self.input("Emulation.setUserAgentOverride", json!({"userAgent": agent})).await?;
         }
-        if let Some(offline) = cmd.offline {
-            self.set_offline(offline).await?;
-        }
+        self.set_environment(&cmd).await?;
         let seen = self.eval(SEEN_JS).await?;
         Ok(seen_emulation(&seen))
-    }
-
-    async fn set_offline(&self, offline: bool) -> Result<(), Error> {
-        self.input("Network.enable", json!({})).await?;
-        let conditions = json!({"offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1});
-        self.input("Network.emulateNetworkConditions", conditions).await.map(drop)
     }
 
     async fn pdf(&self, cmd: Pdf) -> Result<PdfFile, Error> {
@@ -105,6 +101,10 @@ fn seen_emulation(seen: &Value) -> Emulation {
         touch: seen["touch"] == true,
         user_agent: seen["userAgent"].as_str().unwrap_or_default().to_owned(),
         offline: seen["offline"] == true,
+        language: seen["language"].as_str().unwrap_or_default().to_owned(),
+        timezone: seen["timezone"].as_str().unwrap_or_default().to_owned(),
+        color_scheme: seen["colorScheme"].as_str().unwrap_or_default().to_owned(),
+        reduced_motion: seen["reducedMotion"] == true,
     }
 }
 

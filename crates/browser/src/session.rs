@@ -424,7 +424,11 @@ impl BrowserSession {
             }
             (state.page_setup.clone(), state.intercepts())
         };
-        for (method, params) in calls {
+        for (method, mut params) in calls {
+            if params["userAgent"] == crate::launch_settings::USER_AGENT_OF_THE_BROWSER {
+                let version = self.call_on("Browser.getVersion", json!({}), None).await?;
+                params["userAgent"] = version["userAgent"].clone();
+            }
             self.call_on(method, params, Some(session)).await?;
         }
         if rules {

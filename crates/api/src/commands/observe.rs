@@ -132,12 +132,40 @@ pub struct Emulate {
     pub user_agent: Option<String>,
     /// `true` cuts the tab off the network, `false` brings it back.
     pub offline: Option<bool>,
-    /// Back to the real window, device and network first.
+    /// Network speed preset (DevTools' figures; fast-3g = slow-4g).
+    #[schemars(extend("enum" = ["none", "offline", "slow-3g", "fast-3g", "slow-4g", "fast-4g"]))]
+    pub network: Option<String>,
+    /// Custom network: added latency (ms).
+    pub latency_ms: Option<f64>,
+    /// Custom network: download speed (kbit/s).
+    pub download_kbps: Option<f64>,
+    /// Custom network: upload speed (kbit/s).
+    pub upload_kbps: Option<f64>,
+    /// CPU slowdown factor (1 = none).
+    #[schemars(range(min = 1.0, max = 50.0))]
+    pub cpu_slowdown: Option<f64>,
+    /// Geolocation latitude (with longitude).
+    pub latitude: Option<f64>,
+    /// Geolocation longitude.
+    pub longitude: Option<f64>,
+    /// Locale, e.g. de-DE.
+    pub locale: Option<String>,
+    /// Time zone, e.g. Asia/Tokyo.
+    pub timezone: Option<String>,
+    /// prefers-color-scheme.
+    #[schemars(extend("enum" = ["light", "dark"]))]
+    pub color_scheme: Option<String>,
+    /// prefers-reduced-motion: reduce.
+    pub reduced_motion: Option<bool>,
+    /// Managed/connected: grant these permissions to the page's origin (e.g. geolocation,
+    /// notifications, clipboard-read).
+    pub permissions: Option<Vec<String>>,
+    /// Back to the real window, device, network, CPU and the rest first.
     pub reset: Option<bool>,
 }
 command!(Emulate: "page.emulate", cli "emulate", Session, -> Emulation,
-    "Set the active tab's viewport, device (size, pixel ratio, touch, user agent) or offline mode",
-    tool("browser_emulate", writes, "Set the active tab's viewport, device or offline mode; answers what the page now sees."));
+    "Set the active tab's viewport, device, network speed, CPU speed, location, locale, time zone, colour scheme or permissions",
+    tool("browser_emulate", writes, "Emulate a device, slow network or CPU, a location, locale, time zone or colour scheme in the active tab; answers what the page now sees."));
 
 /// What the page sees after `page.emulate`, read from the page itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,6 +184,18 @@ pub struct Emulation {
     pub user_agent: String,
     /// Whether the tab is cut off the network (as set by `page.emulate`).
     pub offline: bool,
+    /// `navigator.language`.
+    #[serde(default)]
+    pub language: String,
+    /// The time zone the page's clock uses.
+    #[serde(default)]
+    pub timezone: String,
+    /// `dark` or `light`, as `prefers-color-scheme` matches.
+    #[serde(default)]
+    pub color_scheme: String,
+    /// Whether `prefers-reduced-motion: reduce` matches.
+    #[serde(default)]
+    pub reduced_motion: bool,
 }
 
 /// `page.pdf`: the active page printed to PDF (managed headless sessions).
