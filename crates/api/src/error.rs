@@ -143,6 +143,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("profile_delete_failed", "the profile's folder could not be removed (the OS's words follow)"),
     ("users_chrome_not_confirmed", "storage.save in the user's own Chrome writes every site's login cookies to a file: only with usersChrome: true"),
     ("unknown_rule", "there is no request rule of that id in this session (network.routes lists them)"),
+    ("not_recording", "devtools.harStop without a devtools.harStart before it in this session"),
     ("origin_blocked", "the config file's allowed_origins / blocked_origins refuse that URL: the message names the rule"),
     ("storage_load_failed", "a storage state's localStorage could not be written (its origin could not be opened in the helper tab)"),
     ("pdf_failed", "page.pdf: the browser made no PDF, or it could not be written"),

@@ -35,7 +35,8 @@ impl BrowserError {
             | "check_failed"
             | "action_failed"
             | "tab_busy"
-            | "profile_busy" => 409,
+            | "profile_busy"
+            | "not_recording" => 409,
             "navigation_timeout" | "wait_timeout_exceeded" => 504,
             "invalid_selector" | "invalid_mode" | "unknown_key" | "file_not_found" | "option_not_found"
             | "invalid_value" | "not_editable" => 400,

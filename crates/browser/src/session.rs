@@ -319,6 +319,9 @@ impl BrowserSession {
         }
         let state = &mut *state;
         if let Some(entry) = event_log::network_entry(&mut state.requests, &event.method, &p, &target, ts) {
+            if let Some(recording) = &mut state.har {
+                recording.push(&entry);
+            }
             state.network.push(entry);
         }
     }

@@ -141,6 +141,8 @@ pub struct State {
     pub page_setup: Vec<(&'static str, serde_json::Value)>,
     /// Which origins may load (enforced on every request of attached tabs).
     pub origin_rules: crate::launch_settings::OriginRules,
+    /// The network recording for a HAR file (`devtools.harStart`), while one runs.
+    pub har: Option<crate::har::Recording>,
     /// The session's request rules (`network.route`).
     pub routes: crate::routes::RouteTable,
     /// The hub's own helper tabs (storage-state loading): no setup, no rules.

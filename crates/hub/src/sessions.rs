@@ -187,6 +187,8 @@ in_browser_layer!(
     Route,
     Unroute,
     ListRoutes,
+    HarStart,
+    HarStop,
     Emulate,
     Pdf,
     ListTargets,

@@ -396,6 +396,9 @@ async fn every_command_answers_exactly_as_recorded() {
     r.call("network.routes", sess(json!({}))).await;
     r.call("network.unroute", sess(json!({"ruleId": "rule-7"}))).await;
     r.call("network.unroute", sess(json!({}))).await;
+    r.call("devtools.harStop", sess(json!({"path": hub.dirs.path().join("none.har")}))).await;
+    r.call("devtools.harStart", sess(json!({"maxBodyBytes": 0}))).await;
+    r.call("devtools.harStop", sess(json!({"path": hub.dirs.path().join("golden.har")}))).await;
     let state = hub.dirs.path().join("golden-state.json");
     r.call("storage.save", sess(json!({"path": state}))).await;
     r.call("storage.load", sess(json!({"path": state}))).await;

@@ -121,6 +121,8 @@ macro_rules! for_each_command {
             session $crate::commands::Route => network_route;
             session $crate::commands::Unroute => network_unroute;
             session $crate::commands::ListRoutes => network_routes;
+            session $crate::commands::HarStart => devtools_har_start;
+            session $crate::commands::HarStop => devtools_har_stop;
             session $crate::commands::SaveStorage => storage_save;
             session $crate::commands::LoadStorage => storage_load;
             hub $crate::commands::ListProfiles => profiles_list;

@@ -92,3 +92,41 @@ pub struct RouteInfo {
     /// Requests it acted on.
     pub hits: u64,
 }
+
+/// `devtools.harStart`: records the session's network from now on, for `devtools.harStop`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HarStart {
+    /// Response bodies up to this size go in the file (default 1000000; 0: none).
+    pub max_body_bytes: Option<u64>,
+}
+command!(HarStart: "devtools.harStart", cli "har-start", Session, -> super::Done,
+    "Start recording the session's network for a HAR file",
+    tool("browser_har_start", writes, "Start recording this session's network (then browser_har_stop)."));
+
+/// `devtools.harStop`: writes what was recorded as a HAR 1.2 file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HarStop {
+    /// The file to write.
+    pub path: String,
+}
+command!(HarStop: "devtools.harStop", cli "har-stop", Session, -> HarFile,
+    "Stop recording and write the network as a HAR 1.2 file",
+    tool("browser_har_stop", writes, "Stop recording and save the network as a HAR file."));
+
+/// A HAR file that was written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HarFile {
+    /// Where.
+    pub path: String,
+    /// Requests in it.
+    pub entries: usize,
+    /// Document navigations in it.
+    pub pages: usize,
+    /// Response bodies in it.
+    pub bodies: usize,
+    /// Network events that did not fit in the recording (0 unless it ran very long).
+    pub dropped_events: usize,
+}
