@@ -14,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+pub mod base64;
 pub mod clock;
 pub mod command;
 pub mod commands;

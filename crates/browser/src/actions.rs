@@ -186,7 +186,7 @@ pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
 }
 
 /// Standard base64 (with padding) to bytes.
-pub use crate::base64::decode as decode_base64;
+pub use opendevbrowser_api::base64::decode as decode_base64;
 
 #[cfg(test)]
 mod tests {

@@ -29,7 +29,6 @@
 
 pub mod actions;
 pub mod background;
-pub mod base64;
 pub mod calls;
 pub mod changes;
 pub mod chrome_paths;

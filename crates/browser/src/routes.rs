@@ -191,7 +191,7 @@ pub fn answer(decision: Decision, id: &str) -> (&'static str, serde_json::Value)
         Decision::Fulfill { status, headers, body } => (
             "Fetch.fulfillRequest",
             json!({"requestId": id, "responseCode": status, "responseHeaders": pairs(headers),
-                "body": crate::base64::encode(&body)}),
+                "body": opendevbrowser_api::base64::encode(&body)}),
         ),
     }
 }

@@ -25,6 +25,7 @@ pub mod guard;
 pub mod idle_detach;
 pub mod lease;
 pub mod lease_service;
+pub(crate) mod managed_launch;
 pub mod params;
 pub mod profiles;
 pub mod reap;

@@ -6,21 +6,20 @@
 
 use crate::dispatch::{Call, HubCommand, SessionCommand};
 use crate::error::HubError;
-use crate::profiles;
+use crate::managed_launch::Managed;
 use crate::session_open::{new_session_id, open, RelayTransport};
 use opendevbrowser_api::commands::*;
 use opendevbrowser_browser::direct::{browser_ws_url, DirectCdp};
 use opendevbrowser_browser::error::err;
-use opendevbrowser_browser::launcher::ManagedChromium;
 use opendevbrowser_browser::targets::info;
-use opendevbrowser_browser::{launch_settings, nav, storage_state, BrowserSession, Mode, SessionOp};
+use opendevbrowser_browser::{nav, BrowserSession, Mode, SessionOp};
 use serde_json::json;
 use std::sync::Arc;
 
 impl HubCommand for Launch {
     async fn run(self, call: &mut Call<'_>) -> Result<SessionInfo, HubError> {
         let caller = call.owner()?;
-        let start_url = self.start_url.unwrap_or_else(|| "about:blank".to_owned());
+        let start_url = self.start_url.clone().unwrap_or_else(|| "about:blank".to_owned());
         let managed_only = self.profile.is_some() || self.storage_state.is_some();
         let mode = match self.mode.as_deref() {
             Some("managed") => Mode::Managed,
@@ -59,51 +58,10 @@ impl HubCommand for Launch {
                 session.relink(&call.relay().link_id());
                 open(call.sessions(), session, "launch_failed").await?
             }
-            _ => {
-                let state = self.storage_state.as_deref().map(storage_state::read_file).transpose()?;
-                let (_launching, profile) = match self.profile.as_deref() {
-                    None => (None, None),
-                    Some(name) => {
-                        let dir = profiles::dir_of(call.profiles_dir(), name)?;
-                        let launching = profiles::LAUNCHING.lock().await;
-                        if let Some(own) = profiles::check_free(call.sessions(), name, &dir, &caller)? {
-                            return Ok(info(&own)); // the caller's own session on it: that one
-                        }
-                        (Some(launching), Some(dir))
-                    }
-                };
-                let failed = |e: String| HubError::from(err("launch_failed", e));
-                let headless = self.headless.unwrap_or(true);
-                let chrome_path = self.chrome_path.as_deref().map(std::path::Path::new);
-                // It opens on a blank page and goes to the start URL below: the launch
-                // answers once that page has loaded, as in the user's Chrome.
-                let settings = self.browser.unwrap_or_default();
-                let setup = launch_settings::page_setup(&settings)?;
-                let flags = launch_settings::browser_flags(&settings);
-                let chromium =
-                    ManagedChromium::launch(headless, "about:blank", chrome_path, profile.as_deref(), &flags)
-                        .await
-                        .map_err(failed)?;
-                let ws = browser_ws_url("127.0.0.1", chromium.port).await.map_err(failed)?;
-                let cdp = DirectCdp::connect(&ws).await.map_err(failed)?;
-                let mut session = BrowserSession::new(id, Mode::Managed, caller, Arc::new(cdp), Some(chromium));
-                if let Some(dir) = &settings.downloads_dir {
-                    session = session.with_download_dir(dir.into());
-                }
-                {
-                    let mut state = session.state();
-                    state.page_setup = setup;
-                    state.origin_rules = launch_settings::OriginRules::of(&settings);
-                }
-                let session = open(call.sessions(), session, "launch_failed").await?;
-                if let Some(state) = state {
-                    if let Err(e) = storage_state::apply(&session, &state).await {
-                        call.sessions().remove(&session.id);
-                        return Err(e.into());
-                    }
-                }
-                session
-            }
+            _ => match crate::managed_launch::open(&self, call, caller, id).await? {
+                Managed::Existing(own) => return Ok(info(&own)), // the caller's own, on its profile
+                Managed::Opened(session) => session,
+            },
         };
         if start_url != "about:blank" {
             nav::navigate(&session, &start_url, "load", 30_000).await?;

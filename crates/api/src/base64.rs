@@ -1,5 +1,5 @@
 //! Standard base64 (with padding), both ways: CDP carries binary data (screenshots, PDFs,
-//! mocked response bodies) as base64 text.
+//! mocked response bodies) as base64 text, and MCP images travel so too.
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
