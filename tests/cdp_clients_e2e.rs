@@ -3,7 +3,7 @@
 //! site: the scripts in `tests/cdp_clients/` do what a user of those libraries would.
 
 use serde_json::Value;
-use system_tests::{workspace, World};
+use system_tests::{node_client, World};
 
 /// `ws://127.0.0.1:<port>/cdp?token=<relay token from the world's hub.json>`.
 fn cdp_url(world: &World) -> String {
@@ -15,16 +15,9 @@ fn cdp_url(world: &World) -> String {
 /// Runs `node tests/cdp_clients/<script> <cdp url> <site>`; fails with its output unless
 /// it succeeds, and returns the findings it printed as its last line.
 async fn run_client(world: &World, script: &str) -> Value {
-    let dir = workspace().join("tests/cdp_clients");
-    assert!(dir.join("node_modules").exists(), "{}/node_modules is missing: run scripts/setup.sh", dir.display());
-    let output = tokio::process::Command::new("node")
-        .arg(dir.join(script))
-        .args([cdp_url(world), world.site.url("")])
-        .output()
+    let stdout = node_client(script, [cdp_url(world), world.site.url("")])
         .await
-        .unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "{script} failed:\n{stdout}\n{stderr}\nhub log:\n{}", world.hub.log());
+        .unwrap_or_else(|failed| panic!("{failed}\nhub log:\n{}", world.hub.log()));
     serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap()
 }
 

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use std::path::Path;
 use system_tests::recorder::Recorder;
 use system_tests::rpc::Driver;
-use system_tests::{workspace, HubWorld, World};
+use system_tests::{node_client, HubWorld, World};
 
 /// `/net` loads `/app.js` (which reports that it ran), fetches `/api/data` and reports what
 /// it got, and calls `/api/echo`.
@@ -65,10 +65,8 @@ async fn rules_shape_what_the_page_gets(d: &Driver<'_>) {
 
 /// har_check.mjs's findings on `file` (failing the test unless har-validator accepts it).
 async fn read_with_har_validator(file: &Path) -> Value {
-    let script = workspace().join("tests/cdp_clients/har_check.mjs");
-    let out = tokio::process::Command::new("node").arg(script).arg(file).output().await.unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "har-validator refused the file: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let stdout =
+        node_client("har_check.mjs", [file]).await.unwrap_or_else(|refused| panic!("har-validator: {refused}"));
     serde_json::from_str(stdout.lines().last().unwrap_or("null")).unwrap()
 }
 

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use system_tests::account_site::AccountSite;
 use system_tests::oracle::PlainChromium;
 use system_tests::rpc::{fails, in_session, ok, Driver};
-use system_tests::{workspace, HubWorld, World};
+use system_tests::{node_client, HubWorld, World};
 
 /// Opens the account page in the session, marked `by` in the site's record.
 async fn visit(d: &Driver<'_>, site: &AccountSite, by: &str) {
@@ -72,18 +72,8 @@ async fn a_named_profile_keeps_a_managed_sessions_login() {
 
 /// Runs tests/cdp_clients/storage_state.mjs: Playwright loads `ours`, then writes `theirs`.
 async fn playwright_both_ways(site: &AccountSite, ours: &std::path::Path, theirs: &std::path::Path) {
-    let dir = workspace().join("tests/cdp_clients");
-    assert!(dir.join("node_modules").exists(), "{}/node_modules is missing: run scripts/setup.sh", dir.display());
-    let output = tokio::process::Command::new("node")
-        .arg(dir.join("storage_state.mjs"))
-        .arg(system_tests::browser::chromium())
-        .arg(site.url(""))
-        .args([ours, theirs])
-        .output()
-        .await
-        .unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "storage_state.mjs failed:\n{stdout}\n{stderr}");
+    let args = [system_tests::browser::chromium(), site.url("").into(), ours.into(), theirs.into()];
+    node_client("storage_state.mjs", args).await.unwrap_or_else(|failed| panic!("{failed}"));
 }
 
 #[tokio::test]

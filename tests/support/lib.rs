@@ -63,6 +63,22 @@ where
     }
 }
 
+/// Runs `node tests/cdp_clients/<script> <args…>` (third-party clients scripts/setup.sh
+/// installs there): its stdout when it succeeds, else its stdout and stderr together.
+pub async fn node_client<S: AsRef<std::ffi::OsStr>>(
+    script: &str,
+    args: impl IntoIterator<Item = S>,
+) -> Result<String, String> {
+    let dir = workspace().join("tests/cdp_clients");
+    assert!(dir.join("node_modules").exists(), "{}/node_modules is missing: run scripts/setup.sh", dir.display());
+    let output = tokio::process::Command::new("node").arg(dir.join(script)).args(args).output().await.unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    match output.status.success() {
+        true => Ok(stdout.into_owned()),
+        false => Err(format!("{script} failed:\n{stdout}\n{stderr}")),
+    }
+}
+
 /// Whether browsers are started headed (`E2E_HEADED=1`, under a display such as
 /// `xvfb-run`): the test command runs the background-tab tests so too.
 pub fn headed() -> bool {

@@ -190,10 +190,10 @@ impl Config {
         })
     }
 
-    /// `key`'s value as `config show` prints it (TOML), `None` when unset.
-    pub fn shown(&self, key: &str) -> Option<String> {
-        let table = toml::Value::try_from(self).ok()?;
-        table.get(key).map(|v| v.to_string())
+    /// The keys that are set, each with its value as `config show` prints it (TOML).
+    pub fn shown(&self) -> BTreeMap<String, String> {
+        let table = toml::Table::try_from(self).unwrap_or_default();
+        table.into_iter().map(|(k, v)| (k, v.to_string())).collect()
     }
 }
 

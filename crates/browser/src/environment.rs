@@ -14,14 +14,14 @@ use serde_json::json;
 
 impl Ctx<'_> {
     /// Everything back to normal: network, CPU, location, locale, time zone, media
-    /// features and (managed, connected) permissions.
+    /// features and (managed, connected) permissions (the user agent, and with it the
+    /// language a locale set, is `page.emulate`'s own reset).
     pub(crate) async fn reset_environment(&self) -> Result<(), Error> {
         self.input("Network.enable", json!({})).await?;
         self.input("Network.emulateNetworkConditions", throttle::Conditions::NONE.params()).await?;
         self.input("Emulation.setCPUThrottlingRate", json!({"rate": 1})).await?;
         self.input("Emulation.clearGeolocationOverride", json!({})).await?;
         self.input("Emulation.setLocaleOverride", json!({})).await?;
-        self.input("Emulation.setUserAgentOverride", json!({"userAgent": ""})).await?;
         self.input("Emulation.setTimezoneOverride", json!({"timezoneId": ""})).await?;
         self.input("Emulation.setEmulatedMedia", json!({"features": []})).await?;
         if self.session.mode != Mode::Extension {

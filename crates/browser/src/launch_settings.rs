@@ -10,10 +10,6 @@ use crate::error::{err, Error};
 use opendevbrowser_api::commands::BrowserSettings;
 use serde_json::{json, Value};
 
-/// Stands for the browser's own user agent in [`page_setup`]'s calls (the session puts
-/// `Browser.getVersion`'s in its place).
-pub const USER_AGENT_OF_THE_BROWSER: &str = "<the browser's user agent>";
-
 /// The Chromium flags for `settings` (after the hub's own, so a later one wins).
 pub fn browser_flags(settings: &BrowserSettings) -> Vec<String> {
     let mut flags = settings.args.clone();
@@ -33,8 +29,10 @@ pub fn browser_flags(settings: &BrowserSettings) -> Vec<String> {
 }
 
 /// The calls that give a newly attached tab the settings: device or viewport, user
-/// agent, locale, time zone, init scripts. `invalid_param` for an unknown device.
-pub fn page_setup(settings: &BrowserSettings) -> Result<Vec<(&'static str, Value)>, Error> {
+/// agent, locale, time zone, init scripts. `browser_agent` is the browser's own user agent
+/// (`Browser.getVersion`), kept when only the language changes. `invalid_param` for an
+/// unknown device.
+pub fn page_setup(settings: &BrowserSettings, browser_agent: &str) -> Result<Vec<(&'static str, Value)>, Error> {
     let mut calls = Vec::new();
     let preset = settings.device.as_deref().map(device).transpose()?;
     if let Some(d) = preset {
@@ -45,11 +43,11 @@ pub fn page_setup(settings: &BrowserSettings) -> Result<Vec<(&'static str, Value
         calls.push(("Emulation.setDeviceMetricsOverride", metrics));
     }
     // A locale also needs the user agent override's language (`navigator.language`,
-    // `Accept-Language`); without a user agent of its own, the browser's is filled in when
-    // the call is made (`USER_AGENT_OF_THE_BROWSER`).
+    // `Accept-Language`), which comes with a user agent: the browser's own when the
+    // settings name none.
     let agent = settings.user_agent.as_deref().or(preset.and_then(|d| d.user_agent()));
     if agent.is_some() || settings.locale.is_some() {
-        let mut ua = json!({"userAgent": agent.unwrap_or(USER_AGENT_OF_THE_BROWSER)});
+        let mut ua = json!({"userAgent": agent.unwrap_or(browser_agent)});
         if let Some(locale) = &settings.locale {
             ua["acceptLanguage"] = json!(locale);
         }
@@ -196,7 +194,7 @@ mod tests {
                 "--window-size=800,600"
             ]
         );
-        let methods: Vec<&str> = page_setup(&s).unwrap().iter().map(|(m, _)| *m).collect();
+        let methods: Vec<&str> = page_setup(&s, "Chrome/1").unwrap().iter().map(|(m, _)| *m).collect();
         assert_eq!(
             methods,
             [
@@ -208,6 +206,6 @@ mod tests {
             ]
         );
         let bad = BrowserSettings { device: Some("Nokia".into()), ..BrowserSettings::default() };
-        assert!(page_setup(&bad).is_err());
+        assert!(page_setup(&bad, "Chrome/1").is_err());
     }
 }

@@ -105,7 +105,7 @@ async fn intercept_every_tab(session: &BrowserSession, on: bool) -> Result<(), E
             .collect()
     };
     let (method, params) =
-        if on { ("Fetch.enable", json!({"patterns": [{"urlPattern": "*"}]})) } else { ("Fetch.disable", json!({})) };
+        if on { ("Fetch.enable", crate::routes::pause_every_request()) } else { ("Fetch.disable", json!({})) };
     for cdp in sessions {
         session.call(method, params.clone(), Some(&cdp)).await?;
     }

@@ -178,6 +178,11 @@ impl RouteTable {
     }
 }
 
+/// `Fetch.enable`'s params that pause every request of a tab for the rules to judge.
+pub fn pause_every_request() -> serde_json::Value {
+    serde_json::json!({"patterns": [{"urlPattern": "*"}]})
+}
+
 /// The CDP call that carries out `decision` for paused request `id`.
 pub fn answer(decision: Decision, id: &str) -> (&'static str, serde_json::Value) {
     use serde_json::json;

@@ -427,15 +427,11 @@ impl BrowserSession {
             }
             (state.page_setup.clone(), state.intercepts())
         };
-        for (method, mut params) in calls {
-            if params["userAgent"] == crate::launch_settings::USER_AGENT_OF_THE_BROWSER {
-                let version = self.call_on("Browser.getVersion", json!({}), None).await?;
-                params["userAgent"] = version["userAgent"].clone();
-            }
+        for (method, params) in calls {
             self.call_on(method, params, Some(session)).await?;
         }
         if rules {
-            self.call_on("Fetch.enable", json!({"patterns": [{"urlPattern": "*"}]}), Some(session)).await?;
+            self.call_on("Fetch.enable", crate::routes::pause_every_request(), Some(session)).await?;
         }
         Ok(())
     }
@@ -452,6 +448,8 @@ impl BrowserSession {
                 tracing::info!(target = %cdp, "{why}");
                 crate::routes::Decision::Fail
             }
+            // Origin rules alone: nothing more to read of the request.
+            Ok(()) if state.routes.is_empty() => crate::routes::Decision::Continue(None),
             Ok(()) => {
                 let kind = params["resourceType"].as_str().unwrap_or_default();
                 let sent = params["request"]["headers"].as_object().into_iter().flatten();

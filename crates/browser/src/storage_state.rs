@@ -215,7 +215,7 @@ async fn write_local_storage(session: &BrowserSession, origins: &[&OriginStorage
     session.state().plain_targets.insert(target.clone());
     let result = async {
         let cdp = session.attach(&target).await?;
-        session.call("Fetch.enable", json!({"patterns": [{"urlPattern": "*"}]}), Some(&cdp)).await?;
+        session.call("Fetch.enable", crate::routes::pause_every_request(), Some(&cdp)).await?;
         for origin in origins {
             visit_served_by_us(session, &cdp, &origin.origin).await?;
             session.eval(&cdp, &write_items_js(&origin.local_storage)).await?;

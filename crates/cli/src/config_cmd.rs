@@ -38,10 +38,11 @@ pub fn fill_launch(params: &mut Map<String, Value>, config: &Config) -> Result<(
 /// `config show`: `{file, settings: [{key, value, source, about}]}` for every key (unset
 /// ones with `value: null` and the built-in default as their source).
 pub fn show(loaded: &Loaded) -> Value {
+    let values = loaded.config.shown();
     let settings: Vec<Value> = KEYS
         .iter()
         .map(|(key, _, about)| {
-            let value = loaded.config.shown(key);
+            let value = values.get(*key);
             let source = loaded.sources.get(*key).cloned().unwrap_or_else(|| "default".into());
             json!({"key": key, "value": value, "source": source, "about": about})
         })

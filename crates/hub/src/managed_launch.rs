@@ -14,6 +14,7 @@ use opendevbrowser_browser::direct::{browser_ws_url, DirectCdp};
 use opendevbrowser_browser::error::err;
 use opendevbrowser_browser::launcher::ManagedChromium;
 use opendevbrowser_browser::{launch_settings, storage_state, BrowserSession, Mode};
+use serde_json::json;
 use std::sync::Arc;
 
 /// What a managed launch gave.
@@ -29,7 +30,6 @@ pub(crate) async fn open(cmd: &Launch, call: &Call<'_>, caller: Owner, id: Strin
     // Read before anything starts, so a bad file costs no browser.
     let state = cmd.storage_state.as_deref().map(storage_state::read_file).transpose()?;
     let settings = cmd.browser.clone().unwrap_or_default();
-    let setup = launch_settings::page_setup(&settings)?;
     let (_launching, profile) = match cmd.profile.as_deref() {
         None => (None, None),
         Some(name) => {
@@ -53,6 +53,8 @@ pub(crate) async fn open(cmd: &Launch, call: &Call<'_>, caller: Owner, id: Strin
     let ws = browser_ws_url("127.0.0.1", chromium.port).await.map_err(failed)?;
     let cdp = DirectCdp::connect(&ws).await.map_err(failed)?;
     let mut session = BrowserSession::new(id, Mode::Managed, caller, Arc::new(cdp), Some(chromium));
+    let version = session.call("Browser.getVersion", json!({}), None).await?;
+    let setup = launch_settings::page_setup(&settings, version["userAgent"].as_str().unwrap_or_default())?;
     if let Some(dir) = &settings.downloads_dir {
         session = session.with_download_dir(dir.into());
     }
