@@ -6,7 +6,8 @@
 # snapshot's fidelity on a corpus of pages (snapshot_fidelity: visible text, role+name
 # against the browser's accessibility tree, Playwright's clickables), and MiniWoB++ tasks
 # solved by scripted MCP agents through ours and through Playwright MCP (agent_tasks), and
-# a managed launch on a throwaway vs a named, used profile (launch_profile).
+# a managed launch on a throwaway vs a named, used profile (launch_profile), and a page load
+# with no request rule vs 50 in force, managed and through the extension (request_rules).
 # Prints a table and writes target/bench/results.json. `scripts/bench.sh --quick` is a
 # short smoke run; `--only <step>` runs one step.
 set -euo pipefail

@@ -4,7 +4,8 @@
 #     and xvfb (a virtual display for the headed background-tab tests)
 #   - python3 (scripts/check_layering.py), and a .venv-test with the Python MCP SDK
 #     (a real MCP client for tests/mcp_e2e.rs)
-#   - Node.js, and playwright-core + puppeteer-core + har-validator in tests/cdp_clients/node_modules
+#   - Node.js, and playwright-core + puppeteer-core + har-validator + @paulirish/trace_engine in
+#     tests/cdp_clients/node_modules
 #     (real third-party CDP clients for tests/cdp_clients_e2e.rs; no browser download)
 #   - the agent-task suite's third-party parts: the MiniWoB++ task pages (PyPI `miniwob`,
 #     into .venv-test) and Playwright MCP (npm `@playwright/mcp`, in tests/agents/node_modules,
@@ -76,7 +77,7 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 stamp=tests/cdp_clients/node_modules/.installed-from
 if ! cmp -s tests/cdp_clients/package-lock.json "$stamp" 2>/dev/null; then
-  say "installing playwright-core, puppeteer-core and har-validator into tests/cdp_clients (about 10 s)"
+  say "installing playwright-core, puppeteer-core, har-validator and the DevTools trace engine into tests/cdp_clients (about 12 s)"
   (cd tests/cdp_clients && npm ci --no-audit --no-fund --silent)
   cp tests/cdp_clients/package-lock.json "$stamp"
 else

@@ -20,8 +20,9 @@ impl Drop for Recorder {
 }
 
 impl Recorder {
-    /// Serves `page(path)` for every request (`.js` paths as JavaScript, the rest as HTML;
-    /// any origin may read it).
+    /// Serves `page(path)` for every request (`.js`, `.css` and `.svg` paths as what they
+    /// are, the rest as HTML; any origin may read it). A path with `delay=N` in its query
+    /// is answered after N ms (a slow resource).
     pub async fn start(page: fn(&str) -> String) -> Recorder {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -71,13 +72,26 @@ async fn serve(mut socket: tokio::net::TcpStream, record: Arc<Mutex<Vec<String>>
     let head = String::from_utf8_lossy(&buf[..n]).split("\r\n\r\n").next().unwrap_or_default().to_owned();
     let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
     record.lock().unwrap().push(head);
+    if let Some(ms) = delay_ms(&path) {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
     let body = page(&path);
-    let kind =
-        if path.split('?').next().unwrap_or_default().ends_with(".js") { "text/javascript" } else { "text/html" };
+    let kind = match path.split('?').next().unwrap_or_default().rsplit('.').next() {
+        Some("js") => "text/javascript",
+        Some("css") => "text/css",
+        Some("svg") => "image/svg+xml",
+        _ => "text/html",
+    };
     let reply = format!(
         "HTTP/1.1 200 OK\r\ncontent-type: {kind}\r\naccess-control-allow-origin: *\r\n\
          content-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = socket.write_all(reply.as_bytes()).await;
+}
+
+/// N of a `delay=N` in `path`'s query.
+fn delay_ms(path: &str) -> Option<u64> {
+    let query = path.split_once('?')?.1;
+    query.split('&').find_map(|pair| pair.strip_prefix("delay=")?.parse().ok())
 }

@@ -10,13 +10,14 @@ mod input_bench;
 mod launch_bench;
 mod paired;
 mod relay_bench;
+mod rules_bench;
 mod stats;
 mod system_bench;
 mod worker_bench;
 
 use serde_json::{json, Value};
 
-const STEPS: [&str; 12] = [
+const STEPS: [&str; 13] = [
     "relay_throughput",
     "event_fan_in",
     "lease_handover",
@@ -29,6 +30,7 @@ const STEPS: [&str; 12] = [
     "snapshot_fidelity",
     "agent_tasks",
     "launch_profile",
+    "request_rules",
 ];
 
 #[tokio::main(flavor = "multi_thread")]
@@ -63,6 +65,7 @@ async fn main() {
             "snapshot_fidelity" => fidelity_bench::snapshot_fidelity(quick).await,
             "agent_tasks" => agent_tasks::agent_tasks(quick).await,
             "launch_profile" => launch_bench::launch_profile(quick).await,
+            "request_rules" => rules_bench::request_rules(quick).await,
             "worker_breakdown" => worker_bench::worker_breakdown(quick).await,
             _ => system_bench::evaluate_round_trip(quick).await,
         };

@@ -36,7 +36,10 @@ impl BrowserError {
             | "action_failed"
             | "tab_busy"
             | "profile_busy"
-            | "not_recording" => 409,
+            | "not_recording"
+            | "already_tracing"
+            | "not_tracing"
+            | "vitals_unavailable" => 409,
             "navigation_timeout" | "wait_timeout_exceeded" => 504,
             "invalid_selector" | "invalid_mode" | "unknown_key" | "file_not_found" | "option_not_found"
             | "invalid_value" | "not_editable" => 400,

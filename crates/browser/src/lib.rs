@@ -69,7 +69,10 @@ pub mod state;
 pub mod storage_state;
 pub mod targets;
 pub mod throttle;
+pub mod trace;
 pub mod transport;
+pub mod vitals;
+pub mod vitals_collector;
 
 pub use error::{BrowserError, Error};
 pub use registry::Sessions;

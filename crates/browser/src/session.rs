@@ -430,6 +430,10 @@ impl BrowserSession {
         for (method, params) in calls {
             self.call_on(method, params, Some(session)).await?;
         }
+        let (method, params) = crate::vitals_collector::install_call();
+        if let Err(e) = self.call_on(method, params, Some(session)).await {
+            tracing::debug!(target = %target_id, "no Web Vitals collector: {e}");
+        }
         if rules {
             self.call_on("Fetch.enable", crate::routes::pause_every_request(), Some(session)).await?;
         }

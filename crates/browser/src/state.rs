@@ -143,6 +143,8 @@ pub struct State {
     pub origin_rules: crate::launch_settings::OriginRules,
     /// The network recording for a HAR file (`devtools.harStart`), while one runs.
     pub har: Option<crate::har::Recording>,
+    /// The tab a performance trace (`devtools.traceStart`) runs in: (target, CDP session).
+    pub trace: Option<(String, String)>,
     /// The session's request rules (`network.route`).
     pub routes: crate::routes::RouteTable,
     /// The hub's own helper tabs (storage-state loading): no setup, no rules.

@@ -36,6 +36,8 @@ pub fn render(data: &Value) -> String {
     };
     let mut out = if let Some(content) = map.get("content").and_then(Value::as_str) {
         snapshot(map, content)
+    } else if let Some(report) = map.get("report").and_then(Value::as_str) {
+        report.to_owned()
     } else if let Some(targets) = map.get("targets").and_then(Value::as_array) {
         let active = map.get("activeTargetId").and_then(Value::as_str);
         lines(targets, |t| {
@@ -206,6 +208,12 @@ mod tests {
         assert_eq!(render(&json!({"pages": []})), "(none)");
         let commands = render(&json!({"commands": ["nav.snapshot", "future.thing"]}));
         assert!(commands.starts_with("opendevbrowser snapshot ") && commands.ends_with("\nfuture.thing"), "{commands}");
+    }
+
+    #[test]
+    fn a_web_vitals_report_prints_as_its_text() {
+        let vitals = json!({"url": "http://a/", "cls": {"score": 0.0}, "report": "Web Vitals of http://a/\nLCP 900 ms (good): h1"});
+        assert_eq!(render(&vitals), "Web Vitals of http://a/\nLCP 900 ms (good): h1");
     }
 
     #[test]

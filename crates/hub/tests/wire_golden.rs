@@ -399,6 +399,10 @@ async fn every_command_answers_exactly_as_recorded() {
     r.call("devtools.harStop", sess(json!({"path": hub.dirs.path().join("none.har")}))).await;
     r.call("devtools.harStart", sess(json!({"maxBodyBytes": 0}))).await;
     r.call("devtools.harStop", sess(json!({"path": hub.dirs.path().join("golden.har")}))).await;
+    r.call("devtools.traceStop", sess(json!({"path": hub.dirs.path().join("none.json")}))).await;
+    r.call("devtools.traceStart", sess(json!({"categories": "loading"}))).await;
+    r.call("devtools.vitals", sess(json!({"watchMs": 30_001}))).await;
+    r.call("devtools.vitals", sess(json!({}))).await;
     let state = hub.dirs.path().join("golden-state.json");
     r.call("storage.save", sess(json!({"path": state}))).await;
     r.call("storage.load", sess(json!({"path": state}))).await;

@@ -1,7 +1,8 @@
 //! Hub answers as MCP tool results an agent can use: the snapshot outline as plain text
-//! with a paging hint, screenshots as image content, other results as compact JSON, and
-//! every error as `isError` text naming its code, what happened and what to do, with the
-//! commands it names called by their tool names (`browser_snapshot`, not `nav.snapshot`).
+//! with a paging hint, screenshots as image content, the Web Vitals report as its text,
+//! other results as compact JSON, and every error as `isError` text naming its code, what
+//! happened and what to do, with the commands it names called by their tool names
+//! (`browser_snapshot`, not `nav.snapshot`).
 
 use opendevbrowser_api::command::{in_words_of, Front};
 use opendevbrowser_client::ClientError;
@@ -13,6 +14,10 @@ pub fn success(tool: &str, data: Value, keep_file: bool) -> CallToolResult {
     match tool {
         "browser_snapshot" => CallToolResult::success(vec![ContentBlock::text(snapshot_text(&data))]),
         "browser_take_screenshot" => screenshot(&data, keep_file),
+        // The report says every figure in words; the JSON would repeat it.
+        "browser_web_vitals" if data["report"].is_string() => {
+            CallToolResult::success(vec![ContentBlock::text(compact(&data["report"]))])
+        }
         _ => CallToolResult::success(vec![ContentBlock::text(compact(&data))]),
     }
 }

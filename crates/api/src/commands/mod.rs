@@ -12,6 +12,7 @@ mod nav;
 mod network;
 mod observe;
 mod page;
+mod perf;
 mod session;
 mod storage;
 
@@ -24,6 +25,7 @@ pub use nav::*;
 pub use network::*;
 pub use observe::*;
 pub use page::*;
+pub use perf::*;
 pub use session::*;
 pub use storage::*;
 
@@ -129,6 +131,9 @@ macro_rules! for_each_command {
             hub $crate::commands::DeleteProfile => profiles_delete;
             session $crate::commands::Emulate => page_emulate;
             session $crate::commands::Pdf => page_pdf;
+            session $crate::commands::TraceStart => devtools_trace_start;
+            session $crate::commands::TraceStop => devtools_trace_stop;
+            session $crate::commands::Vitals => devtools_vitals;
         }
     };
 }
