@@ -7,6 +7,8 @@
 #   - Node.js, and playwright-core + puppeteer-core + har-validator + @paulirish/trace_engine in
 #     tests/cdp_clients/node_modules
 #     (real third-party CDP clients for tests/cdp_clients_e2e.rs; no browser download)
+#   - OpenSSL's headers (TLS for wss:// remote browsers) and the Browserless fleet server in
+#     tests/fleet/node_modules (a real fleet on loopback for tests/remote_e2e.rs)
 #   - the agent-task suite's third-party parts: the MiniWoB++ task pages (PyPI `miniwob`,
 #     into .venv-test) and Playwright MCP (npm `@playwright/mcp`, in tests/agents/node_modules,
 #     pointed at the system Chromium; no browser download)
@@ -32,6 +34,15 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || !
   as_root apt-get install -y -qq chromium chromium-driver python3 >/dev/null
 else
   say "chromium $(chromium --version 2>/dev/null | awk '{print $2}') already installed"
+fi
+
+# TLS for wss:// remote browsers (native-tls builds against OpenSSL on Linux); openssl also
+# makes the test certificates.
+if ! command -v openssl >/dev/null || ! pkg-config --exists openssl 2>/dev/null; then
+  say "installing openssl, libssl-dev and pkg-config with apt"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq openssl libssl-dev pkg-config >/dev/null
 fi
 
 # A virtual display: the background-tab tests also run a headed Chromium.
@@ -101,5 +112,16 @@ if ! cmp -s tests/agents/package-lock.json "$stamp" 2>/dev/null; then
   cp tests/agents/package-lock.json "$stamp"
 else
   say "@playwright/mcp already in tests/agents"
+fi
+# Browserless: a real browser fleet, run on loopback against the system Chromium by
+# tests/remote_e2e.rs and the bench (tests/support/fleet.rs starts it). Its size (about
+# 580 MB, 5 copies of playwright-core) is its own; no browser is downloaded.
+stamp=tests/fleet/node_modules/.installed-from
+if ! cmp -s tests/fleet/package-lock.json "$stamp" 2>/dev/null; then
+  say "installing the Browserless fleet server into tests/fleet (about 45 s)"
+  (cd tests/fleet && PUPPETEER_SKIP_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+  cp tests/fleet/package-lock.json "$stamp"
+else
+  say "Browserless already in tests/fleet"
 fi
 say "ready"

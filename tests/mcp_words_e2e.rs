@@ -7,8 +7,8 @@ use system_tests::{workspace, World};
 
 /// The largest `tools/list` may be, in characters of Python's `json.dumps` of the result:
 /// `crates/mcp`'s `LIST_SIZE_BOUND`, which `the_tool_list_stays_small` checks in-process
-/// (it was 30.7 k; Playwright MCP's is 21.3 k for 25 tools; ours 28.1 k for 60).
-const TOOLS_LIST_MAX_CHARS: usize = 28_100;
+/// (it was 30.7 k; Playwright MCP's is 21.3 k for 25 tools; ours 28.4 k for 60).
+const TOOLS_LIST_MAX_CHARS: usize = 28_400;
 
 #[tokio::test]
 async fn an_mcp_agent_reads_the_servers_name_a_small_tool_list_and_errors_in_tool_names() {

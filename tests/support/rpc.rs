@@ -75,6 +75,17 @@ impl<'a> Driver<'a> {
         Driver { hub, binding: Value::Null, session: connected["sessionId"].clone() }
     }
 
+    /// A connected session made with `session.connect` `params` (a remote endpoint, a Grid).
+    pub async fn connected(hub: &'a HubProcess, params: Value) -> Driver<'a> {
+        let connected = ok(hub, &Value::Null, "session.connect", params).await;
+        Driver { hub, binding: Value::Null, session: connected["sessionId"].clone() }
+    }
+
+    /// Runs `name` in the session; the whole reply (ok or not).
+    pub async fn call(&self, name: &str, extra: Value) -> Value {
+        cmd(self.hub, &self.binding, name, in_session(&self.session, extra)).await
+    }
+
     /// Runs `name` in the session; its data.
     pub async fn ok(&self, name: &str, extra: Value) -> Value {
         ok(self.hub, &self.binding, name, in_session(&self.session, extra)).await

@@ -32,7 +32,14 @@ pub const KEYS: &[(&str, Kind, &str)] = &[
     ("downloads_dir", Kind::Text, "where a managed session's downloads go"),
     ("idle_release_secs", Kind::Integer, "MCP: give the user's Chrome back after this long idle (default 60)"),
     ("wait_ms", Kind::Integer, "wait this long for a busy browser before relay_busy (default 0)"),
+    ("remote_token", Kind::Text, "connect: a remote endpoint's token, sent as ?token= (secret: shown as ***)"),
+    ("remote_bearer", Kind::Text, "connect: sent as Authorization: Bearer … (secret: shown as ***)"),
+    ("remote_basic_auth", Kind::Text, "connect: user:password, sent as basic auth (secret: shown as ***)"),
+    ("remote_ca_file", Kind::Text, "connect: a PEM CA certificate trusted for wss:// besides the system's"),
 ];
+
+/// The keys whose values are secrets: `config show` prints `***`.
+pub const SECRET_KEYS: &[&str] = &["remote_token", "remote_bearer", "remote_basic_auth"];
 
 /// How a key's environment text is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +79,10 @@ pub struct Config {
     pub downloads_dir: Option<String>,
     pub idle_release_secs: Option<u64>,
     pub wait_ms: Option<u64>,
+    pub remote_token: Option<String>,
+    pub remote_bearer: Option<String>,
+    pub remote_basic_auth: Option<String>,
+    pub remote_ca_file: Option<String>,
 }
 
 /// A page size.
@@ -190,10 +201,22 @@ impl Config {
         })
     }
 
-    /// The keys that are set, each with its value as `config show` prints it (TOML).
+    /// The credentials for `session.connect` (none set: `None`).
+    pub fn remote_auth(&self) -> Option<crate::commands::RemoteAuth> {
+        let auth = crate::commands::RemoteAuth {
+            token: self.remote_token.clone(),
+            bearer: self.remote_bearer.clone(),
+            basic: self.remote_basic_auth.clone(),
+        };
+        (!auth.is_empty()).then_some(auth)
+    }
+
+    /// The keys that are set, each with its value as `config show` prints it (TOML;
+    /// secrets as `***`).
     pub fn shown(&self) -> BTreeMap<String, String> {
         let table = toml::Table::try_from(self).unwrap_or_default();
-        table.into_iter().map(|(k, v)| (k, v.to_string())).collect()
+        let shown = |k: &str, v: toml::Value| if SECRET_KEYS.contains(&k) { "***".to_owned() } else { v.to_string() };
+        table.into_iter().map(|(k, v)| (k.clone(), shown(&k, v))).collect()
     }
 }
 
@@ -262,6 +285,18 @@ mod tests {
         assert_eq!(loaded.sources["proxy"], "env OPENDEVBROWSER_PROXY");
         assert!(loaded.sources["blocked_origins"].starts_with("file "));
         assert!(!loaded.sources.contains_key("locale"), "unset keys have no source");
+    }
+
+    #[test]
+    fn remote_credentials_come_from_the_environment_and_are_never_shown() {
+        let loaded =
+            load("remote_ca_file = \"/etc/fleet-ca.pem\"\n", &[("OPENDEVBROWSER_REMOTE_TOKEN", "s3cr3t")]).unwrap();
+        let auth = loaded.config.remote_auth().unwrap();
+        assert_eq!((auth.token.as_deref(), auth.bearer), (Some("s3cr3t"), None));
+        let shown = loaded.config.shown();
+        assert_eq!(shown["remote_token"], "***");
+        assert_eq!(shown["remote_ca_file"], "\"/etc/fleet-ca.pem\"");
+        assert!(load("", &[]).unwrap().config.remote_auth().is_none());
     }
 
     #[test]

@@ -60,6 +60,22 @@ pub enum CdpError {
     /// The hub is shutting down.
     #[error("the hub is shutting down")]
     ShuttingDown,
+    /// The connection to a remote browser dropped while the command was in flight.
+    #[error("the connection to {endpoint} dropped before `{method}` was answered: the command may or may not have run in the remote browser")]
+    OutcomeUnknown {
+        /// The command that was in flight.
+        method: String,
+        /// The remote endpoint (secrets redacted).
+        endpoint: String,
+    },
+    /// The connection to a remote browser is closed and could not be made again.
+    #[error("{why}; `{method}` was not sent: connect again (session.connect)")]
+    RemoteClosed {
+        /// The command that was not sent.
+        method: String,
+        /// Which endpoint (secrets redacted) closed, and what reconnecting said.
+        why: String,
+    },
 }
 
 impl CdpError {
@@ -73,6 +89,8 @@ impl CdpError {
             CdpError::Timeout { .. } => "cdp_timeout",
             CdpError::Protocol { .. } => "cdp_error",
             CdpError::ShuttingDown => "hub_shutting_down",
+            CdpError::OutcomeUnknown { .. } => "outcome_unknown",
+            CdpError::RemoteClosed { .. } => "remote_closed",
         }
     }
 }
@@ -109,7 +127,9 @@ pub const CODES: &[(&str, &str)] = &[
     ("session_not_owned", "the session belongs to another caller"),
     ("invalid_mode", "session.launch mode is not extension or managed"),
     ("launch_failed", "the managed browser could not be started, or the new session could not attach to a page (the browser's own words follow)"),
-    ("connect_failed", "no DevTools endpoint where session.connect looked"),
+    ("connect_failed", "no DevTools endpoint where session.connect looked, or the endpoint refused the connection (its words, secrets redacted)"),
+    ("outcome_unknown", "the connection to a remote browser dropped while the command ran: it may or may not have happened"),
+    ("remote_closed", "the connection to a remote browser is closed and reconnecting failed: connect again"),
     ("unknown_target", "no such target (tab), or it cannot be attached"),
     ("unknown_page", "no named page by that name"),
     ("unknown_ref", "a ref that was never issued for this page"),

@@ -61,6 +61,7 @@ pub mod recording;
 pub mod ref_table;
 pub mod refs;
 pub mod registry;
+pub mod remote;
 pub mod routes;
 pub mod session;
 mod settle;
@@ -73,6 +74,7 @@ pub mod trace;
 pub mod transport;
 pub mod vitals;
 pub mod vitals_collector;
+pub mod webdriver;
 
 pub use error::{BrowserError, Error};
 pub use registry::Sessions;

@@ -63,6 +63,8 @@ pub struct BrowserSession {
     pub(crate) download_seen: tokio::sync::watch::Sender<u64>,
     /// Where downloads of a managed or connected browser are saved.
     pub(crate) download_dir: std::path::PathBuf,
+    /// The WebDriver session a Grid started this session's browser in (ended with it).
+    grid: Option<crate::webdriver::GridSession>,
 }
 
 impl Drop for BrowserSession {
@@ -94,7 +96,19 @@ impl BrowserSession {
             dialog_opened: tokio::sync::watch::channel(0).0,
             download_seen: tokio::sync::watch::channel(0).0,
             download_dir: std::env::temp_dir().join(format!("opendevbrowser-downloads-{id}")),
+            grid: None,
         }
+    }
+
+    /// A session whose browser a Grid started: the Grid's session ends with this one.
+    pub fn with_grid_session(mut self, grid: crate::webdriver::GridSession) -> Self {
+        self.grid = Some(grid);
+        self
+    }
+
+    /// The WebDriver session id, for a session whose browser a Grid started.
+    pub fn grid_session_id(&self) -> Option<&str> {
+        self.grid.as_ref().map(|g| g.id.as_str())
     }
 
     /// Where this session's downloads go instead of its own temp folder.

@@ -29,6 +29,7 @@ impl SessionOp for SessionStatus {
             active_target_id: info.active_target_id,
             url: page.0,
             title: page.1,
+            webdriver_session_id: session.grid_session_id().map(str::to_owned),
         })
     }
 }

@@ -35,6 +35,17 @@ pub fn fill_launch(params: &mut Map<String, Value>, config: &Config) -> Result<(
     Ok(())
 }
 
+/// `session.connect` params with the config's credentials and CA file for a remote
+/// endpoint (credentials only ever come from the file or the environment, never a flag).
+pub fn fill_connect(params: &mut Map<String, Value>, config: &Config) {
+    if let (false, Some(ca)) = (params.contains_key("caFile"), &config.remote_ca_file) {
+        params.insert("caFile".into(), json!(ca));
+    }
+    if let Some(auth) = config.remote_auth() {
+        params.insert("auth".into(), serde_json::to_value(auth).expect("credentials serialize"));
+    }
+}
+
 /// `config show`: `{file, settings: [{key, value, source, about}]}` for every key (unset
 /// ones with `value: null` and the built-in default as their source).
 pub fn show(loaded: &Loaded) -> Value {

@@ -125,6 +125,16 @@ enum Command {
         /// a free port (printed on stderr).
         #[arg(long)]
         http: Option<u16>,
+        /// Run the agent's session on a remote browser: a CDP WebSocket URL, ws:// or wss://
+        /// (a fleet such as Browserless; credentials from the config's remote_* keys).
+        #[arg(long, conflicts_with_all = ["mode", "profile", "storage_state", "selenium_grid"])]
+        connect: Option<String>,
+        /// Run the agent's session on a browser this Selenium Grid (or WebDriver server) starts.
+        #[arg(long, conflicts_with_all = ["mode", "profile", "storage_state"])]
+        selenium_grid: Option<String>,
+        /// With --selenium-grid: the WebDriver capabilities as JSON (default {"browserName":"chrome"}).
+        #[arg(long, requires = "selenium_grid")]
+        capabilities: Option<String>,
     },
     /// The config file (opendevbrowser.toml): `config show` prints every setting in effect
     /// and where it came from (file, environment, default).
@@ -200,8 +210,20 @@ async fn main() -> ExitCode {
     if let Command::Serve { args } = cli.command {
         return hub::serve_cmd::run_to_exit(args, cli.json).await;
     }
-    if let Command::Mcp { mode, headed, chrome_path, scope, profile, storage_state, wait_ms, idle_release_secs, http } =
-        cli.command
+    if let Command::Mcp {
+        mode,
+        headed,
+        chrome_path,
+        scope,
+        profile,
+        storage_state,
+        wait_ms,
+        idle_release_secs,
+        http,
+        connect,
+        selenium_grid,
+        capabilities,
+    } = cli.command
     {
         let config = match config_cmd::load(cli.config.as_deref()) {
             Ok(loaded) => loaded.config,
@@ -217,6 +239,13 @@ async fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        let connect = match mcp_connect(connect, selenium_grid, capabilities, &config) {
+            Ok(connect) => connect,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
         let storage_state = storage_state.map(|p| std::path::absolute(&p).unwrap_or(p).display().to_string());
         let managed_only = (profile.is_some() || storage_state.is_some()).then(|| "managed".to_owned());
         let opts = opendevbrowser_mcp::AgentOptions {
@@ -227,6 +256,7 @@ async fn main() -> ExitCode {
             profile,
             storage_state,
             browser,
+            connect,
             wait: Duration::from_millis(wait_ms.or(config.wait_ms).unwrap_or(0)),
             idle_release: Duration::from_secs(idle_release_secs.or(config.idle_release_secs).unwrap_or(60).max(1)),
             client: ClientOptions { autostart: !cli.no_autostart, ..ClientOptions::default() },
@@ -394,12 +424,37 @@ async fn run(cli: &Global, command: Command) -> Result<Value, ClientError> {
     }
 }
 
+/// `session.connect` params for `mcp --connect URL` / `--selenium-grid URL`, with the
+/// config's credentials and CA file.
+fn mcp_connect(
+    ws: Option<String>,
+    grid: Option<String>,
+    capabilities: Option<String>,
+    config: &opendevbrowser_api::config::Config,
+) -> Result<Option<serde_json::Map<String, Value>>, String> {
+    let mut params = serde_json::Map::new();
+    match (ws, grid) {
+        (Some(ws), _) => params.insert("wsEndpoint".into(), json!(ws)),
+        (None, Some(grid)) => params.insert("seleniumGrid".into(), json!(grid)),
+        (None, None) => return Ok(None),
+    };
+    if let Some(text) = capabilities {
+        let caps: Value = serde_json::from_str(&text).map_err(|e| format!("--capabilities is not JSON: {e}"))?;
+        params.insert("capabilities".into(), caps);
+    }
+    config_cmd::fill_connect(&mut params, config);
+    Ok(Some(params))
+}
+
 /// Runs a generated command: the session defaults to this instance's last `launch`; a
 /// binding is taken (and released after) only if the command turns out to need one.
 async fn run_generated(cli: &Global, info: &CommandInfo, m: &clap::ArgMatches) -> Result<Value, ClientError> {
     let mut params = generated::params(info, m).map_err(ClientError::Local)?;
     if info.name == Launch::NAME {
         config_cmd::fill_launch(&mut params, &config_cmd::load(cli.config.as_deref())?.config)?;
+    }
+    if info.name == Connect::NAME {
+        config_cmd::fill_connect(&mut params, &config_cmd::load(cli.config.as_deref())?.config);
     }
     if generated::needs_session(info) {
         let session =

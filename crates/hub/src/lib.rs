@@ -30,6 +30,7 @@ pub mod params;
 pub mod profiles;
 pub mod reap;
 pub mod relay;
+pub(crate) mod remote_connect;
 pub mod rpc;
 pub mod rpc_wire;
 pub mod same_user;

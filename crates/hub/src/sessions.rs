@@ -9,7 +9,6 @@ use crate::error::HubError;
 use crate::managed_launch::Managed;
 use crate::session_open::{new_session_id, open, RelayTransport};
 use opendevbrowser_api::commands::*;
-use opendevbrowser_browser::direct::{browser_ws_url, DirectCdp};
 use opendevbrowser_browser::error::err;
 use opendevbrowser_browser::targets::info;
 use opendevbrowser_browser::{nav, BrowserSession, Mode, SessionOp};
@@ -73,19 +72,7 @@ impl HubCommand for Launch {
 impl HubCommand for Connect {
     async fn run(self, call: &mut Call<'_>) -> Result<SessionInfo, HubError> {
         let caller = call.owner()?;
-        let failed = |e: String| HubError::from(err("connect_failed", e));
-        let ws = match self.ws_endpoint {
-            Some(ws) => ws,
-            None => {
-                let host = self.host.as_deref().unwrap_or("127.0.0.1");
-                if !matches!(host, "127.0.0.1" | "localhost" | "::1") {
-                    return Err(HubError::param("host", "must be a loopback address (127.0.0.1, localhost, ::1)"));
-                }
-                browser_ws_url(host, self.port.unwrap_or(9222)).await.map_err(failed)?
-            }
-        };
-        let cdp = DirectCdp::connect(&ws).await.map_err(failed)?;
-        let session = BrowserSession::new(new_session_id(), Mode::Connected, caller, Arc::new(cdp), None);
+        let session = crate::remote_connect::session(self, caller).await?;
         let session = open(call.sessions(), session, "connect_failed").await?;
         Ok(info(&session))
     }

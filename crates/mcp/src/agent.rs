@@ -42,6 +42,9 @@ pub struct AgentOptions {
     pub storage_state: Option<String>,
     /// Managed sessions: the browser's settings (from the config file).
     pub browser: Option<opendevbrowser_api::commands::BrowserSettings>,
+    /// Run the session on a remote browser instead: `session.connect` params (`wsEndpoint`
+    /// or `seleniumGrid`, with credentials from the config).
+    pub connect: Option<Map<String, Value>>,
     /// How long to wait in the binding queue when another agent holds the user's Chrome
     /// (0: answer `relay_busy` at once).
     pub wait: Duration,
@@ -61,6 +64,7 @@ impl Default for AgentOptions {
             profile: None,
             storage_state: None,
             browser: None,
+            connect: None,
             wait: Duration::ZERO,
             idle_release: Duration::from_secs(60),
             client: ClientOptions::default(),
@@ -221,6 +225,13 @@ impl Agent {
     ) -> Result<(String, Option<Browser>), ClientError> {
         if let Some(id) = session.as_ref() {
             return Ok((id.clone(), None));
+        }
+        if let Some(connect) = &self.opts.connect {
+            let data = self.call_in(client, Connect::NAME, connect.clone(), None, progress).await?;
+            let id = data["sessionId"].as_str().unwrap_or_default().to_owned();
+            *session = Some(id.clone());
+            self.launched(&data);
+            return Ok((id, None));
         }
         let browser = self.browser_to_use(client, self.opts.scope.as_deref()).await;
         let mode = self.prepare(client, &browser, progress).await?;

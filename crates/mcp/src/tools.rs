@@ -273,15 +273,16 @@ pub(crate) mod tests {
         }
     }
 
-    /// The largest `tools/list` may get, in [`list_size`]'s characters (28.1 k now, 60
+    /// The largest `tools/list` may get, in [`list_size`]'s characters (28.4 k now, 60
     /// tools: 22.6 k at 50 tools, then the storage-state tools, launch's
     /// `profile`/`storageState`, the tabs' isolated `context`, the three request-rule
     /// tools, the two HAR tools, `browser_emulate`'s network, CPU, location, locale,
-    /// time zone, media and permission fields, and the two trace tools and Web Vitals at
-    /// 0.33 k each): it was 30.7 k (49 tools), Playwright MCP
+    /// time zone, media and permission fields, the two trace tools and Web Vitals at
+    /// 0.33 k each, and `browser_connect`'s remote endpoint, Grid and CA fields): it was
+    /// 30.7 k (49 tools), Playwright MCP
     /// 0.0.83's is 21.3 k (25 tools). Raise it only for a tool or a fact a model needs, and
     /// say it once (the tool's description or the field's).
-    pub(crate) const LIST_SIZE_BOUND: usize = 28_100;
+    pub(crate) const LIST_SIZE_BOUND: usize = 28_400;
 
     #[test]
     fn the_tool_list_stays_small() {

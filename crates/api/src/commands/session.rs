@@ -41,20 +41,51 @@ command!(Launch: "session.launch", cli "launch", Hub, -> SessionInfo,
     "Start a browser session: the user's Chrome via the extension, or a managed Chromium",
     tool("browser_launch", writes, "Start this agent's browser session with these options. Optional: any other tool starts one."));
 
-/// `session.connect`: a session on a browser's DevTools port.
+/// `session.connect`: a session on a browser's DevTools port, a remote CDP endpoint
+/// (`ws://` or `wss://`: a browser fleet such as Browserless, a hosted CDP service), or a
+/// browser a Selenium Grid starts for it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Connect {
-    /// The browser's WebSocket URL (`ws://…/devtools/browser/…`); else host and port.
+    /// A CDP WebSocket URL, ws:// or wss:// (a browser's or a fleet's); else host and port.
     pub ws_endpoint: Option<String>,
     /// Loopback host (default 127.0.0.1).
     pub host: Option<String>,
     /// DevTools port (default 9222).
     pub port: Option<u16>,
+    /// A Selenium Grid (WebDriver) URL: a new browser there.
+    pub selenium_grid: Option<String>,
+    /// seleniumGrid's capabilities (default Chrome).
+    pub capabilities: Option<serde_json::Map<String, serde_json::Value>>,
+    /// A PEM CA file to trust for wss://.
+    pub ca_file: Option<String>,
+    /// Credentials for the endpoint (the CLI and the MCP server fill them from the config
+    /// file or the environment; not offered to agents as a tool argument).
+    #[schemars(skip)]
+    pub auth: Option<RemoteAuth>,
 }
 command!(Connect: "session.connect", cli "connect", Hub, -> SessionInfo,
-    "Attach a session to a browser already listening on a loopback DevTools port",
-    tool("browser_connect", writes, "Attach this agent's session to a Chromium listening on a loopback DevTools port instead."));
+    "Attach a session to a browser on a DevTools port, a remote CDP endpoint (ws/wss) or a Selenium Grid",
+    tool("browser_connect", writes, "Attach this agent's session to a Chromium on a DevTools port or a remote endpoint instead."));
+
+/// How a remote endpoint is told who calls (never logged, never in status or errors).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RemoteAuth {
+    /// Sent as the `token` query parameter (Browserless and most hosted services).
+    pub token: Option<String>,
+    /// Sent as `Authorization: Bearer …`.
+    pub bearer: Option<String>,
+    /// `user:password`, sent as `Authorization: Basic …`.
+    pub basic: Option<String>,
+}
+
+impl RemoteAuth {
+    /// No credentials at all.
+    pub fn is_empty(&self) -> bool {
+        self.token.is_none() && self.bearer.is_none() && self.basic.is_none()
+    }
+}
 
 /// A session that was opened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,6 +144,9 @@ pub struct SessionState {
     pub url: Option<String>,
     /// Its title.
     pub title: Option<String>,
+    /// The WebDriver session id, when a Selenium Grid started the browser.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webdriver_session_id: Option<String>,
 }
 
 /// `targets.list`.
