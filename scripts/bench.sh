@@ -7,7 +7,9 @@
 # against the browser's accessibility tree, Playwright's clickables), and MiniWoB++ tasks
 # solved by scripted MCP agents through ours and through Playwright MCP (agent_tasks), and
 # a managed launch on a throwaway vs a named, used profile (launch_profile), and a page load
-# with no request rule vs 50 in force, managed and through the extension (request_rules).
+# with no request rule vs 50 in force, managed and through the extension (request_rules), and
+# a command's round trip to a fleet browser over wss:// vs a DevTools port vs direct CDP
+# (remote_connect).
 # Prints a table and writes target/bench/results.json. `scripts/bench.sh --quick` is a
 # short smoke run; `--only <step>` runs one step.
 set -euo pipefail

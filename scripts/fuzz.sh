@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Fuzzes every wire and file parser with cargo-fuzz (nightly). A short run of each target
 # by default (FUZZ_SECONDS=10, as in CI); longer runs by hand: FUZZ_SECONDS=600 scripts/fuzz.sh
+# `scripts/fuzz.sh build` only builds the targets (the test command does that in the
+# background while the end-to-end tests run), `scripts/fuzz.sh run` only runs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-10}"
+what="${1:-all}"
 if ! rustup toolchain list | grep -q '^nightly'; then
   echo "[fuzz] installing the nightly toolchain"; rustup toolchain install nightly --profile minimal
 fi
@@ -11,7 +14,10 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "[fuzz] installing cargo-fuzz (about 1 min)"; cargo install -q cargo-fuzz --version 0.13.2
 fi
 targets="extension_frame relay_frame cdp_frame rpc_body state_files access_headers"
-cargo +nightly fuzz build --fuzz-dir crates/fuzz -O 2>&1 | tail -n 2
+if [ "$what" != run ]; then
+  cargo +nightly fuzz build --fuzz-dir crates/fuzz -O 2>&1 | tail -n 2
+fi
+if [ "$what" = build ]; then exit 0; fi
 for t in $targets; do
   corpus="target/fuzz-corpus/$t"; mkdir -p "$corpus"
   cargo +nightly fuzz run --fuzz-dir crates/fuzz -O "$t" "$corpus" -- \

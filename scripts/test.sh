@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n=== %s ===\n' "$*"; }
+step() { printf '\n=== %s (at %d min %02d s) ===\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 
 step "setup"
 scripts/setup.sh
@@ -43,6 +43,12 @@ step "build the extension and the hub for the end-to-end tests"
 EXTENSION_PROFILE=release scripts/build-extension.sh
 cargo build -q -p hub -p cli
 
+step "fuzz targets: built in the background (niced) while the end-to-end tests run"
+mkdir -p target
+nice -n 19 scripts/fuzz.sh build > target/fuzz-build.log 2>&1 &
+fuzz_build=$!
+trap 'kill "$fuzz_build" 2>/dev/null || true' EXIT
+
 step "end-to-end: real hub + real extension in headless Chromium + real page"
 cargo test -p system-tests -- --test-threads=1
 
@@ -53,6 +59,12 @@ step "mutation check: hubs with a deliberately broken nav.wait or interact.selec
 MUTATION_SKIP_BASELINE=1 MUTATION_FIRST_KILL=1 scripts/mutation_check.sh
 
 step "fuzz: a short run of every parser target (longer: FUZZ_SECONDS=600 scripts/fuzz.sh)"
-FUZZ_SECONDS="${FUZZ_SECONDS:-10}" scripts/fuzz.sh
+if ! wait "$fuzz_build"; then
+  cat target/fuzz-build.log
+  echo "the fuzz targets did not build"
+  exit 1
+fi
+cat target/fuzz-build.log
+FUZZ_SECONDS="${FUZZ_SECONDS:-10}" scripts/fuzz.sh run
 
 step "all tests passed"

@@ -19,6 +19,21 @@ impl Drop for Reaped {
     }
 }
 
+/// A symbolic link `to` → `from`.
+#[cfg(unix)]
+fn link(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(from, to)
+}
+
+/// A symbolic link `to` → `from`.
+#[cfg(windows)]
+fn link(from: &Path, to: &Path) -> std::io::Result<()> {
+    match from.is_dir() {
+        true => std::os::windows::fs::symlink_dir(from, to),
+        false => std::os::windows::fs::symlink_file(from, to),
+    }
+}
+
 /// Waits up to 30 s until something accepts connections on `port`.
 fn wait_for_port(port: u16, what: &str) {
     let started = Instant::now();
@@ -57,11 +72,11 @@ impl Browserless {
             .unwrap();
         let chrome = PathBuf::from(String::from_utf8_lossy(&chrome.stdout).trim());
         std::fs::create_dir_all(chrome.parent().unwrap()).unwrap();
-        std::os::unix::fs::symlink(crate::browser::chromium(), &chrome).unwrap();
+        link(&crate::browser::chromium(), &chrome).unwrap();
         let routes = dir.path().join("routes");
         std::fs::create_dir_all(&routes).unwrap();
         for kind in ["chromium", "management"] {
-            std::os::unix::fs::symlink(package.join("build/routes").join(kind), routes.join(kind)).unwrap();
+            link(&package.join("build/routes").join(kind), &routes.join(kind)).unwrap();
         }
         for made in ["data", "downloads"] {
             std::fs::create_dir_all(dir.path().join(made)).unwrap(); // it does not make them

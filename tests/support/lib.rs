@@ -5,7 +5,6 @@
 pub mod account_site;
 pub mod bench_pages;
 pub mod browser;
-#[cfg(unix)] // symlinks; the fleet tests run where the test command does
 pub mod fleet;
 pub mod hub_process;
 pub mod input_pages;

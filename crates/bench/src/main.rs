@@ -10,6 +10,7 @@ mod input_bench;
 mod launch_bench;
 mod paired;
 mod relay_bench;
+mod remote_bench;
 mod rules_bench;
 mod stats;
 mod system_bench;
@@ -17,7 +18,7 @@ mod worker_bench;
 
 use serde_json::{json, Value};
 
-const STEPS: [&str; 13] = [
+const STEPS: [&str; 14] = [
     "relay_throughput",
     "event_fan_in",
     "lease_handover",
@@ -31,6 +32,7 @@ const STEPS: [&str; 13] = [
     "agent_tasks",
     "launch_profile",
     "request_rules",
+    "remote_connect",
 ];
 
 #[tokio::main(flavor = "multi_thread")]
@@ -66,6 +68,7 @@ async fn main() {
             "agent_tasks" => agent_tasks::agent_tasks(quick).await,
             "launch_profile" => launch_bench::launch_profile(quick).await,
             "request_rules" => rules_bench::request_rules(quick).await,
+            "remote_connect" => remote_bench::remote_connect(quick).await,
             "worker_breakdown" => worker_bench::worker_breakdown(quick).await,
             _ => system_bench::evaluate_round_trip(quick).await,
         };
