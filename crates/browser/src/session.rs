@@ -253,13 +253,9 @@ impl BrowserSession {
                         None => return,
                     },
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                        if !transport.alive() {
-                            return;
-                        }
-                        tokio::time::sleep(Duration::from_millis(200)).await;
-                        rx = transport.events();
-                    }
+                    // Transports keep one channel for their whole life (a restarted relay
+                    // publishes on its predecessor's): closed means the browser is gone.
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
                 }
             }
         });

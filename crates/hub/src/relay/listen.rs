@@ -9,7 +9,7 @@ use opendevbrowser_api::clock::now_ms;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
-use tokio::sync::{broadcast, watch, Semaphore};
+use tokio::sync::{watch, Semaphore};
 
 /// Binds a loopback listener, mapping "address in use" to its own error.
 pub async fn bind_loopback(port: u16) -> Result<TcpListener, RelayStartError> {
@@ -50,9 +50,9 @@ impl Relay {
                 .map(|a| a.port())
                 .or(if opts.discovery_port == Some(port) { Some(port) } else { None }),
             sockets: Arc::new(Semaphore::new(opts.max_sockets)),
+            events: opts.events.clone(),
             opts,
             inner: Mutex::new(Inner { board: Switchboard::new(identity), outs: HashMap::new() }),
-            events: broadcast::channel(8192).0,
             shutdown: watch::channel(false).0,
         }));
         relay.serve(listener, http::relay_router(relay.clone()));

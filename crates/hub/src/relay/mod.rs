@@ -61,6 +61,10 @@ pub struct RelayOptions {
     pub max_queued_bytes: usize,
     /// Who admits `/cdp` clients; `None` lets every one in (a relay without a hub).
     pub cdp_door: Option<std::sync::Arc<dyn CdpDoor>>,
+    /// Where the extension's CDP events are published. A restarted relay is started with
+    /// its predecessor's options, so it publishes on the same channel: whoever subscribed
+    /// before `relay.restart` keeps receiving, with nothing lost in between.
+    pub events: broadcast::Sender<CdpEvent>,
 }
 
 /// Default [`RelayOptions::max_queued_bytes`]: room for two maximum-size extension frames.
@@ -79,6 +83,7 @@ impl RelayOptions {
             max_sockets: 64,
             max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
             cdp_door: None,
+            events: broadcast::channel(8192).0,
         }
     }
 }
