@@ -30,6 +30,12 @@ python3 scripts/check_layering.py
 step "coverage: every command has an end-to-end test in every mode it supports"
 python3 scripts/coverage_table.py --check
 
+step "fuzz targets: built in the background (niced) while the tests below run"
+mkdir -p target
+nice -n 19 scripts/fuzz.sh build > target/fuzz-build.log 2>&1 &
+fuzz_build=$!
+trap 'kill "$fuzz_build" 2>/dev/null || true' EXIT
+
 step "native tests (pairing, hub incl. simulated-extension fault tests, extension router)"
 cargo test --workspace --exclude system-tests
 
@@ -42,12 +48,6 @@ cargo test -p extension --target wasm32-unknown-unknown --test router --test web
 step "build the extension and the hub for the end-to-end tests"
 EXTENSION_PROFILE=release scripts/build-extension.sh
 cargo build -q -p hub -p cli
-
-step "fuzz targets: built in the background (niced) while the end-to-end tests run"
-mkdir -p target
-nice -n 19 scripts/fuzz.sh build > target/fuzz-build.log 2>&1 &
-fuzz_build=$!
-trap 'kill "$fuzz_build" 2>/dev/null || true' EXIT
 
 step "end-to-end: real hub + real extension in headless Chromium + real page"
 cargo test -p system-tests -- --test-threads=1

@@ -36,6 +36,8 @@ pub struct HubCore {
     /// Where named browser profiles live (`<data dir>/profiles`).
     profiles_dir: PathBuf,
     shutdown: watch::Sender<bool>,
+    /// The commands running now (a stopping hub waits for them).
+    pub(crate) in_flight: crate::in_flight::InFlight,
 }
 
 impl HubCore {
@@ -59,6 +61,7 @@ impl HubCore {
             metadata_path,
             profiles_dir,
             shutdown: watch::channel(false).0,
+            in_flight: Default::default(),
         }
     }
 
@@ -150,6 +153,11 @@ impl HubCore {
     /// Turns true when the hub is asked to stop.
     pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
         self.shutdown.subscribe()
+    }
+
+    /// Whether the hub is stopping (it takes no new commands).
+    pub fn stopping(&self) -> bool {
+        *self.shutdown.borrow()
     }
 
     /// Asks the hub to stop (as `/stop` and SIGTERM do).

@@ -264,6 +264,11 @@ macro_rules! dispatch_table {
     ($($kind:ident $ty:path => $method:ident;)*) => {
         /// Runs the command named `name` with the wire `params`.
         pub async fn dispatch(hub: &Arc<HubCore>, name: &str, params: &Params) -> Result<Answer, HubError> {
+            // A stopping hub finishes what runs and starts nothing new.
+            if hub.stopping() {
+                return Err(HubError::Cdp(CdpError::ShuttingDown));
+            }
+            let _running = hub.in_flight.begin();
             let mut call = Call::new(hub, params);
             $(
                 if name == <$ty as Command>::NAME {

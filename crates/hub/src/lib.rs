@@ -23,6 +23,7 @@ pub mod error;
 pub mod exclusion;
 pub mod guard;
 pub mod idle_detach;
+pub mod in_flight;
 pub mod lease;
 pub mod lease_service;
 pub(crate) mod managed_launch;

@@ -203,6 +203,11 @@ pub async fn probe_hub(port: u16) -> Option<String> {
     body.get("hubInstanceId").and_then(Value::as_str).map(str::to_owned)
 }
 
+/// How long a stopping hub waits for the commands it is running.
+const DRAIN_WAIT: Duration = Duration::from_secs(5);
+/// How long it waits for its relay sockets to send their close frames and end.
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
+
 impl RunningHub {
     /// The shared core (relay, identity, token).
     pub fn core(&self) -> &Arc<HubCore> {
@@ -220,16 +225,24 @@ impl RunningHub {
     }
 
     /// Waits until a stop is requested (RPC `/stop`, [`stop`](Self::stop), or the given
-    /// extra signal), then shuts down cleanly: sockets closed, metadata removed.
+    /// extra signal), then shuts down cleanly: running commands finish (new ones answer
+    /// `hub_shutting_down`), browsers close, sockets get close frames, metadata is removed.
     pub async fn run_until_stopped(self, extra: impl std::future::Future<Output = ()>) {
         let mut stop = self.core.shutdown_signal();
         tokio::select! {
             _ = stop.wait_for(|s| *s) => {}
             _ = extra => {}
         }
+        // No new commands from here on; the ones running finish (up to DRAIN_WAIT), then
+        // the browsers and sockets close, and the relay's close frames get out.
+        self.core.request_shutdown();
+        if tokio::time::timeout(DRAIN_WAIT, self.core.in_flight.drained()).await.is_err() {
+            let left = self.core.in_flight.count();
+            tracing::warn!("{left} command(s) still running after {DRAIN_WAIT:?}: stopping anyway");
+        }
+        let relay = self.core.relay();
         self.shutdown();
-        // Give writer tasks a moment to flush close frames.
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        relay.sockets_closed(CLOSE_WAIT).await;
     }
 
     fn shutdown(&self) {

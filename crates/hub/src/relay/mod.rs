@@ -255,6 +255,13 @@ impl Relay {
         })
     }
 
+    /// Waits (up to `within`) until every WebSocket of this relay has ended, so the close
+    /// frames `stop` queued are out.
+    pub async fn sockets_closed(&self, within: Duration) {
+        let all = self.0.opts.max_sockets as u32;
+        let _ = tokio::time::timeout(within, self.0.sockets.acquire_many(all)).await;
+    }
+
     /// Receives every CDP event the extension forwards from now on.
     pub fn subscribe_events(&self) -> broadcast::Receiver<CdpEvent> {
         self.0.events.subscribe()
