@@ -9,11 +9,34 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Kills the process when dropped.
+/// A server process in a process group of its own, ended with everything it started
+/// (Browserless' and ChromeDriver's browsers) when dropped: SIGTERM to the group, so the
+/// server can close its browsers, then SIGKILL to what is left after 2 s.
 struct Reaped(Child);
+
+impl Reaped {
+    /// Spawns `command` as the leader of a new process group.
+    fn spawn(command: &mut Command, what: &str) -> Reaped {
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(command, 0);
+        Reaped(command.spawn().unwrap_or_else(|e| panic!("{what}: {e} (scripts/setup.sh installs it)")))
+    }
+}
 
 impl Drop for Reaped {
     fn drop(&mut self) {
+        #[cfg(unix)]
+        {
+            let group = -(self.0.id() as i32);
+            // SAFETY: kill(2) with a negative pid signals that process group; no memory involved.
+            unsafe { libc::kill(group, libc::SIGTERM) };
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(2) && matches!(self.0.try_wait(), Ok(None)) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            // SAFETY: as above; whatever of the group outlived the grace period.
+            unsafe { libc::kill(group, libc::SIGKILL) };
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -82,7 +105,8 @@ impl Browserless {
             std::fs::create_dir_all(dir.path().join(made)).unwrap(); // it does not make them
         }
         let port = free_port();
-        let process = Command::new("node")
+        let mut command = Command::new("node");
+        let process = command
             .current_dir(&root) // it reads node_modules/playwright-core from here
             .arg(package.join("build/index.js"))
             .envs([
@@ -98,10 +122,8 @@ impl Browserless {
             .env("DATA_DIR", dir.path().join("data"))
             .env("DOWNLOAD_DIR", dir.path().join("downloads"))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("node");
-        let process = Reaped(process);
+            .stderr(Stdio::null());
+        let process = Reaped::spawn(process, "node");
         wait_for_port(port, "Browserless");
         Browserless { port, token: token.to_owned(), _process: process, _dir: dir }
     }
@@ -179,17 +201,16 @@ impl TlsProxy {
 
     /// Starts it again on the same port.
     pub fn restart(&mut self) {
-        let process = Command::new("python3")
+        let mut command = Command::new("python3");
+        command
             .arg(workspace().join("tests/fleet/tls_proxy.py"))
             .args(["--listen", &self.port.to_string(), "--target", &self.target.to_string()])
             .arg("--cert")
             .arg(&self.cert)
             .arg("--key")
             .arg(&self.key)
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("python3");
-        self.process = Some(Reaped(process));
+            .stdout(Stdio::null());
+        self.process = Some(Reaped::spawn(&mut command, "python3"));
         wait_for_port(self.port, "the TLS proxy");
     }
 
@@ -210,13 +231,9 @@ impl ChromeDriver {
     /// Starts it on a free port.
     pub fn start() -> ChromeDriver {
         let port = free_port();
-        let process = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver (scripts/setup.sh installs it)");
-        let process = Reaped(process);
+        let mut command = Command::new("chromedriver");
+        command.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null());
+        let process = Reaped::spawn(&mut command, "chromedriver");
         wait_for_port(port, "chromedriver");
         ChromeDriver { port, _process: process }
     }
