@@ -7,6 +7,8 @@
 //! - [`status`]: the hub's `/status` body as typed structs;
 //! - [`metadata`], [`files`]: `daemon.json` / `client.json`, where they live, and how
 //!   secrets are written (0600, atomic);
+//! - [`calls`]: the pure table of CDP calls in flight, shared by every CDP connection
+//!   (the hub's extension relay and the browser layer's direct DevTools link);
 //! - [`clock`], [`port_owner`]: small helpers both sides need.
 //!
 //! It depends on nothing heavy (serde, serde_json, thiserror, schemars), so a plugin that
@@ -15,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod base64;
+pub mod calls;
 pub mod clock;
 pub mod command;
 pub mod commands;

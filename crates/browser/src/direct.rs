@@ -6,10 +6,10 @@
 //! (`outcome_unknown` for commands in flight when it dropped, `remote_closed` after), and is
 //! dialled again on the next command when that reaches the same browser.
 
-use crate::calls::{answer, CallTable};
 use crate::remote::Endpoint;
 use crate::transport::{CallFuture, CdpTransport};
 use futures_util::{SinkExt, StreamExt};
+use opendevbrowser_api::calls::{answer, CallTable};
 use opendevbrowser_api::CdpError;
 use pairing::wire::CdpEvent;
 use serde_json::{json, Value};

@@ -1,7 +1,6 @@
 //! The browser command layer: what every session command does, over any CDP transport.
 //!
 //! - [`transport`]: the [`CdpTransport`] trait (call, events, alive) a session drives;
-//! - [`calls`]: the pure table of CDP calls in flight, shared by every CDP connection;
 //! - [`direct`]: a transport straight to a DevTools WebSocket; [`launcher`] starts Chromium,
 //!   found by [`chrome_paths`];
 //! - [`session`] + [`state`]: one session's targets, flat sessions, pages and logs, whose
@@ -29,7 +28,6 @@
 
 pub mod actions;
 pub mod background;
-pub mod calls;
 pub mod changes;
 pub mod chrome_paths;
 mod ctx;

@@ -5,13 +5,15 @@
 //! CDP ids are allocated inside; time is passed in. No sockets, locks or clocks: the
 //! socket tasks in `extension_socket.rs` / `cdp_socket.rs` are thin drivers.
 //!
-//! The hub and the `/cdp` client share one id space on the extension socket (the browser
-//! layer's [`CallTable`]); every answer goes back to whoever asked, under its own id.
+//! The hub and the `/cdp` client share one id space on the extension socket (the
+//! contract's [`CallTable`], the same one the browser layer's direct link uses); every
+//! answer goes back to whoever asked, under its own id. The relay needs nothing of the
+//! browser layer.
 
 use super::frames::{client_error, extension_error, Action, ConnId, Outgoing};
 use crate::guard::tokens_equal;
+use opendevbrowser_api::calls::{answer, CallTable};
 use opendevbrowser_api::CdpError;
-use opendevbrowser_browser::calls::{answer, CallTable};
 use pairing::wire::{
     parse_cdp_command, parse_extension_frame, CdpCommand, CdpEvent, CdpId, CdpResponse, ExtensionFrame, Handshake,
     HandshakeAck, RelayFrame, WireError,

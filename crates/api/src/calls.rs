@@ -3,7 +3,7 @@
 //! connection ends. Pure (no I/O, no locks, no time): the direct DevTools connection and
 //! the hub's extension link each wrap one in a mutex, so there is one call table, not two.
 
-use opendevbrowser_api::CdpError;
+use crate::CdpError;
 use serde_json::Value;
 use std::collections::HashMap;
 
