@@ -1,7 +1,7 @@
 //! Relay and lease benchmarks against an in-process hub with the simulated extension.
 
 use crate::stats::summary;
-use hub::server::{HubOptions, RunningHub, Started};
+use hub::{HubOptions, RunningHub, Started};
 use serde_json::{json, Value};
 use sim::{SimExtension, SimOptions};
 use std::sync::Arc;
@@ -39,8 +39,8 @@ impl Bench {
 
     async fn rpc(&self, name: &str, params: Value) -> Value {
         self.http
-            .post(format!("http://127.0.0.1:{}/command", self.hub.core().daemon_port))
-            .bearer_auth(&self.hub.core().token)
+            .post(format!("http://127.0.0.1:{}/command", self.hub.core().daemon_port()))
+            .bearer_auth(self.hub.core().token())
             .json(&json!({"name": name, "params": params}))
             .send()
             .await
@@ -133,7 +133,7 @@ pub async fn lease_handover(quick: bool) -> Value {
                 (Instant::now(), got)
             })
         };
-        while bench.hub.core().leases.snapshot().1.is_empty() {
+        while bench.hub.core().status().queue.is_empty() {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         let released_at = Instant::now();

@@ -41,7 +41,7 @@ enum Command {
     /// Run the hub in the foreground until SIGTERM/Ctrl-C or `stop`.
     Serve {
         #[command(flatten)]
-        args: hub::serve_cmd::ServeArgs,
+        args: hub::daemon::serve_cmd::ServeArgs,
     },
     /// Show the hub, relay and binding status (never starts a hub).
     Status,
@@ -49,7 +49,7 @@ enum Command {
     /// (never starts a hub; exit code 0 when connected, 4 otherwise).
     Doctor {
         /// The relay port the extension is expected on (checked when no hub answers).
-        #[arg(long, default_value_t = hub::server::DEFAULT_RELAY_PORT, env = "OPENDEVBROWSER_RELAY_PORT")]
+        #[arg(long, default_value_t = hub::DEFAULT_RELAY_PORT, env = "OPENDEVBROWSER_RELAY_PORT")]
         relay_port: u16,
     },
     /// Ask the running hub to stop.
@@ -208,7 +208,7 @@ async fn main() -> ExitCode {
     };
     init_logging();
     if let Command::Serve { args } = cli.command {
-        return hub::serve_cmd::run_to_exit(args, cli.json).await;
+        return hub::daemon::serve_cmd::run_to_exit(args, cli.json).await;
     }
     if let Command::Mcp {
         mode,
@@ -310,7 +310,7 @@ async fn doctor(json: bool, relay_port: u16) -> ExitCode {
 }
 
 fn init_logging() {
-    hub::serve_cmd::init_logging("warn");
+    hub::daemon::serve_cmd::init_logging("warn");
 }
 
 fn finish(json: bool, result: Result<Value, ClientError>) -> ExitCode {

@@ -4,7 +4,7 @@
 //! panic; a pairing request is admitted only with an allowed extension origin or the exact
 //! relay token; a found owner is a number written in the table.
 #![no_main]
-use hub::guard::{AccessPolicy, Caller, Sensitivity};
+use hub::access::{AccessPolicy, Caller, Sensitivity};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -13,11 +13,11 @@ fuzz_target!(|data: &[u8]| {
     let (table, origin, auth, host) = (parts.next().unwrap_or(""), parts.next(), parts.next(), parts.next());
 
     let (a, b) = ("127.0.0.1:51234".parse().unwrap(), "127.0.0.1:8787".parse().unwrap());
-    if let Some(uid) = hub::same_user::linux::owner_in_table(table, a, b) {
+    if let Some(uid) = hub::access::same_user::linux::owner_in_table(table, a, b) {
         assert!(table.contains(&uid.to_string()), "uid {uid} is not in the table");
     }
     // macOS: any bytes as a socket record; ends, if any, are internet addresses.
-    if let Some((local, remote)) = hub::same_user::macos::ends_of_socket(data) {
+    if let Some((local, remote)) = hub::access::same_user::macos::ends_of_socket(data) {
         assert_eq!(local.is_ipv4(), remote.is_ipv4(), "one record, one address family");
     }
 

@@ -16,7 +16,7 @@ opendevbrowser_api::for_each_command!(parse_all);
 fuzz_target!(|data: &[u8]| {
     if let Ok((name, params)) = hub::rpc::parse_command(data) {
         assert!(!name.trim().is_empty());
-        let _ = hub::dispatch::owner(&params);
+        let _ = hub::rpc::owner(&params);
         parse_every_command(&params);
     }
 });

@@ -53,10 +53,10 @@ fn daemon_json(data: &[u8], text: Option<&str>) {
 fn hub_json(data: &[u8], text: Option<&str>) {
     let dir = scratch().join("config");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(hub::settings::HubSettings::FILE), data).unwrap();
+    std::fs::write(dir.join(hub::daemon::settings::HubSettings::FILE), data).unwrap();
     let json: Option<Value> = text.and_then(|t| serde_json::from_str(t).ok());
-    let said: Option<hub::settings::HubSettings> = json.clone().and_then(|v| serde_json::from_value(v).ok());
-    match hub::settings::HubSettings::load_or_create(&dir) {
+    let said: Option<hub::daemon::settings::HubSettings> = json.clone().and_then(|v| serde_json::from_value(v).ok());
+    match hub::daemon::settings::HubSettings::load_or_create(&dir) {
         Ok(settings) => {
             let said = said.expect("only valid settings load");
             if json.as_ref().is_some_and(|v| v.get("relayToken").is_some()) {
@@ -66,13 +66,13 @@ fn hub_json(data: &[u8], text: Option<&str>) {
                 assert!(token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()), "a fresh token: {token:?}");
                 assert_eq!(settings.allowed_extension_ids, said.allowed_extension_ids, "the rest kept");
             }
-            let again = hub::settings::HubSettings::load_or_create(&dir).expect("what was loaded loads again");
+            let again = hub::daemon::settings::HubSettings::load_or_create(&dir).expect("what was loaded loads again");
             assert_eq!(again, settings, "loading is stable");
         }
-        Err(hub::settings::SettingsError::Invalid { .. }) => {
+        Err(hub::daemon::settings::SettingsError::Invalid { .. }) => {
             assert!(text.is_some() && said.is_none(), "refused valid settings {text:?}")
         }
-        Err(hub::settings::SettingsError::Io { .. }) => assert!(text.is_none(), "an I/O error for text"),
+        Err(hub::daemon::settings::SettingsError::Io { .. }) => assert!(text.is_none(), "an I/O error for text"),
     }
 }
 
@@ -113,9 +113,9 @@ fn written_files_read_back(t: &mut take::Take) {
             let dir = scratch().join("config-built");
             std::fs::create_dir_all(&dir).unwrap();
             let ids = (0..t.byte() % 4).map(|_| t.text()).collect();
-            let settings = hub::settings::HubSettings { relay_token: t.maybe_text(), allowed_extension_ids: ids };
-            std::fs::write(dir.join(hub::settings::HubSettings::FILE), serde_json::to_vec(&settings).unwrap()).unwrap();
-            assert_eq!(hub::settings::HubSettings::load_or_create(&dir).unwrap(), settings, "hub.json as written");
+            let settings = hub::daemon::settings::HubSettings { relay_token: t.maybe_text(), allowed_extension_ids: ids };
+            std::fs::write(dir.join(hub::daemon::settings::HubSettings::FILE), serde_json::to_vec(&settings).unwrap()).unwrap();
+            assert_eq!(hub::daemon::settings::HubSettings::load_or_create(&dir).unwrap(), settings, "hub.json as written");
         }
         _ => {
             let dir = scratch().join("cache-built");

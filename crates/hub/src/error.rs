@@ -50,10 +50,10 @@ pub enum HubError {
     Cdp(#[from] CdpError),
     /// A binding (lease) rule refused the call.
     #[error(transparent)]
-    Lease(#[from] crate::lease::LeaseError),
+    Lease(#[from] crate::leases::binding::LeaseError),
     /// A tab lease was refused (`tab_busy`, or `relay_busy` for the relay binding).
     #[error(transparent)]
-    Claim(#[from] crate::exclusion::ClaimError),
+    Claim(#[from] crate::leases::exclusion::ClaimError),
     /// A browser command could not be done.
     #[error(transparent)]
     Browser(#[from] opendevbrowser_browser::BrowserError),
@@ -92,8 +92,8 @@ impl HubError {
             HubError::Cdp(CdpError::Timeout { .. }) => 504,
             HubError::Cdp(CdpError::Protocol { .. }) => 502,
             HubError::Cdp(_) => 503,
-            HubError::Lease(crate::lease::LeaseError::Required) => 428,
-            HubError::Lease(crate::lease::LeaseError::WaitTimeout { .. }) => 408,
+            HubError::Lease(crate::leases::binding::LeaseError::Required) => 428,
+            HubError::Lease(crate::leases::binding::LeaseError::WaitTimeout { .. }) => 408,
             HubError::Lease(_) | HubError::Claim(_) => 409,
             // The browser layer's newer codes: a tab the user closed is a conflict with the
             // session's state, as `stale_ref` is.

@@ -17,7 +17,7 @@ enum Command {
     /// Run the hub in the foreground until SIGTERM/Ctrl-C or an RPC stop.
     Serve {
         #[command(flatten)]
-        args: hub::serve_cmd::ServeArgs,
+        args: hub::daemon::serve_cmd::ServeArgs,
         /// Print the startup line as JSON.
         #[arg(long)]
         json: bool,
@@ -27,7 +27,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    hub::serve_cmd::init_logging("info");
+    hub::daemon::serve_cmd::init_logging("info");
     let Command::Serve { args, json } = cli.command;
-    hub::serve_cmd::run_to_exit(args, json).await
+    hub::daemon::serve_cmd::run_to_exit(args, json).await
 }

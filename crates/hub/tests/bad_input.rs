@@ -28,7 +28,7 @@ fn code(body: &Value) -> &str {
 #[tokio::test]
 async fn every_http_endpoint_answers_bad_input_with_its_exact_error_and_keeps_serving() {
     let hub = TestHub::start().await;
-    let bearer = format!("Bearer {}", hub.hub.core().token);
+    let bearer = format!("Bearer {}", hub.hub.core().token());
     let auth = || ("authorization", bearer.clone());
     let relay: Vec<HttpCase> = vec![
         ("GET", "/config", vec![("origin", "https://evil.example".into())], "", 403, "origin_forbidden"),

@@ -31,7 +31,7 @@ fn message(body: &Value) -> &str {
 #[tokio::test]
 async fn a_body_cut_short_is_called_truncated_not_too_large() {
     let hub = TestHub::start().await;
-    let token = hub.hub.core().token.clone();
+    let token = hub.hub.core().token().to_owned();
     let sent = br#"{"name":"relay.status","params":{"#;
     let head = format!(
         "POST /command HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
@@ -58,7 +58,7 @@ async fn a_body_cut_short_is_called_truncated_not_too_large() {
 #[tokio::test]
 async fn deep_nesting_and_non_objects_say_so_on_http_and_on_the_channel() {
     let hub = TestHub::start().await;
-    let token = hub.hub.core().token.clone();
+    let token = hub.hub.core().token().to_owned();
     let deep = "[".repeat(20_000) + &"]".repeat(20_000);
     let http = |body: String| {
         let token = token.clone();

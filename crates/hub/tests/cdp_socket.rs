@@ -117,15 +117,15 @@ async fn the_extension_is_told_when_the_cdp_client_leaves() {
 async fn the_discovery_port_serves_config_and_status_but_not_pair() {
     let dirs = tempfile::tempdir().unwrap();
     let discovery = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let opts = hub::server::HubOptions {
+    let opts = hub::HubOptions {
         relay_port: 0,
         daemon_port: 0,
         discovery_port: Some(discovery),
         cache_dir: dirs.path().join("cache"),
         config_dir: dirs.path().join("config"),
-        ..hub::server::HubOptions::default()
+        ..hub::HubOptions::default()
     };
-    let hub::server::Started::Running(running) = hub::start(opts).await.unwrap() else { panic!() };
+    let hub::Started::Running(running) = hub::start(opts).await.unwrap() else { panic!() };
     let relay_port = running.core().relay().port();
     let (status, _, config) = get(&format!("http://127.0.0.1:{discovery}/config"), &[]).await;
     assert_eq!(

@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// The RPC's bearer token (the relay's pairing token is another).
 fn rpc_token(hub: &TestHub) -> String {
-    hub.hub.core().token.clone()
+    hub.hub.core().token().to_owned()
 }
 
 async fn channel(hub: &TestHub, token: &str, origin: Option<&str>) -> Result<Ws, u16> {

@@ -243,7 +243,7 @@ async fn a_command_in_flight_when_the_worker_stops_has_an_unknown_outcome_and_th
     let (hub, browser, sim) = hub_and_browser().await;
     let agent = Arc::new(Agent::launch(&hub, None).await.envelope);
     let hung = tokio::spawn({
-        let (port, token, envelope) = (hub.daemon_port(), hub.hub.core().token.clone(), agent.clone());
+        let (port, token, envelope) = (hub.daemon_port(), hub.hub.core().token().to_owned(), agent.clone());
         async move {
             let mut params = (*envelope).clone();
             params["url"] = json!("http://hang.test/");

@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use hub::lease::LeaseConfig;
+use hub::LeaseConfig;
 use serde_json::json;
 use std::time::Duration;
 
@@ -20,7 +20,7 @@ async fn a_second_client_cannot_steal_an_active_binding() {
     let (status, a) = hub.bind_as("a").await;
     assert_eq!(status, 200);
     assert_eq!(a["data"]["ttlMs"], 60_000);
-    assert_eq!(a["data"]["hubInstanceId"], hub.hub.core().instance_id);
+    assert_eq!(a["data"]["hubInstanceId"], hub.hub.core().instance_id());
     let renew = a["data"]["renewAfterMs"].as_u64().unwrap();
     assert!((18_000..=22_000).contains(&renew), "{renew}");
 
@@ -164,7 +164,7 @@ async fn closing_the_owners_session_releases_its_binding() {
     let hub = TestHub::start().await;
     let url = format!("ws://127.0.0.1:{}/session?clientId={CLIENT}&instanceId=a", hub.daemon_port());
     let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url).unwrap();
-    request.headers_mut().insert("authorization", format!("Bearer {}", hub.hub.core().token).parse().unwrap());
+    request.headers_mut().insert("authorization", format!("Bearer {}", hub.hub.core().token()).parse().unwrap());
     let (mut session, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     hub.bind_as("a").await;
     assert_eq!(hub.bind_as("b").await.0, 409);

@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use hub::server::{HubOptions, ServeError, Started};
+use hub::{HubOptions, ServeError, Started};
 use pairing::{RetryReason, Status};
 use serde_json::json;
 use sim::{SimExtension, SimOptions};
@@ -104,7 +104,7 @@ async fn a_healthy_hub_on_the_port_means_already_running_and_untouched() {
     match hub::start(opts).await.unwrap() {
         Started::AlreadyRunning { port, hub_instance_id } => {
             assert_eq!(port, hub.relay_port());
-            assert_eq!(hub_instance_id, hub.hub.core().instance_id);
+            assert_eq!(hub_instance_id, hub.hub.core().instance_id());
         }
         Started::Running(_) => panic!("a second hub started on a taken port"),
     }

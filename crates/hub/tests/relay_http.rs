@@ -31,7 +31,7 @@ async fn pair_returns_the_persisted_token_and_the_same_instance() {
 async fn status_shows_hub_and_relay_identity_without_the_token() {
     let hub = TestHub::start().await;
     let (_, _, body) = get(&hub.relay_url("/status"), &[]).await;
-    assert_eq!(body["hubInstanceId"], hub.hub.core().instance_id);
+    assert_eq!(body["hubInstanceId"], hub.hub.core().instance_id());
     assert_eq!(body["instanceId"], hub.hub.core().relay().instance_id());
     assert_eq!(body["extensionConnected"], false);
     assert_eq!(body["extensionHandshakeComplete"], false);

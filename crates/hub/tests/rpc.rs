@@ -27,7 +27,7 @@ async fn rpc_requires_the_bearer_token() {
 #[tokio::test]
 async fn rpc_refuses_browser_origins_even_with_the_token() {
     let hub = TestHub::start().await;
-    let bearer = format!("Bearer {}", hub.hub.core().token);
+    let bearer = format!("Bearer {}", hub.hub.core().token());
     let (status, _, body) =
         get(&rpc_url(&hub, "/status"), &[("authorization", &bearer), ("origin", "https://evil.example")]).await;
     assert_eq!((status, body["error"]["code"].as_str()), (403, Some("origin_forbidden")));
@@ -36,16 +36,16 @@ async fn rpc_refuses_browser_origins_even_with_the_token() {
 #[tokio::test]
 async fn status_shows_hub_and_relay_instances() {
     let hub = TestHub::start().await;
-    let bearer = format!("Bearer {}", hub.hub.core().token);
+    let bearer = format!("Bearer {}", hub.hub.core().token());
     let (status, _, body) = get(&rpc_url(&hub, "/status"), &[("authorization", &bearer)]).await;
     assert_eq!(status, 200);
     assert_eq!(body["ok"], true);
     assert_eq!(body["pid"], std::process::id());
-    assert_eq!(body["hub"]["instanceId"], hub.hub.core().instance_id);
+    assert_eq!(body["hub"]["instanceId"], hub.hub.core().instance_id());
     assert_eq!(body["relay"]["instanceId"], hub.hub.core().relay().instance_id());
     assert!(body["binding"].is_null());
     let meta = opendevbrowser_api::metadata::DaemonMetadata::read(hub.hub.metadata_path()).unwrap();
-    assert_eq!(meta.hub_instance_id, hub.hub.core().instance_id);
+    assert_eq!(meta.hub_instance_id, hub.hub.core().instance_id());
     assert_eq!(meta.relay_instance_id, hub.hub.core().relay().instance_id());
     assert_eq!(meta.port, hub.daemon_port());
 }
@@ -57,7 +57,7 @@ async fn malformed_bodies_and_unknown_commands_get_typed_errors() {
     let post = |body: &'static str| {
         client
             .post(rpc_url(&hub, "/command"))
-            .bearer_auth(&hub.hub.core().token)
+            .bearer_auth(hub.hub.core().token())
             .header("content-type", "application/json")
             .body(body)
             .send()
@@ -90,7 +90,7 @@ async fn oversize_body_is_413() {
     let huge = format!(r#"{{"name":"x","params":{{"p":"{}"}}}}"#, "a".repeat(pairing::wire::MAX_CLIENT_FRAME_BYTES));
     let r = reqwest::Client::new()
         .post(rpc_url(&hub, "/command"))
-        .bearer_auth(&hub.hub.core().token)
+        .bearer_auth(hub.hub.core().token())
         .body(huge)
         .send()
         .await
@@ -170,7 +170,7 @@ async fn replaced_extension_fails_its_commands_as_extension_replaced() {
 async fn stop_removes_metadata_and_closes_the_extension_cleanly() {
     let hub = TestHub::start().await;
     let (mut ext, _) = handshaken_extension(&hub).await;
-    let bearer = format!("Bearer {}", hub.hub.core().token);
+    let bearer = format!("Bearer {}", hub.hub.core().token());
     let (status, _, body) =
         request(reqwest::Method::POST, &rpc_url(&hub, "/stop"), &[("authorization", &bearer)]).await;
     assert_eq!((status, body["data"]["stopping"].as_bool()), (200, Some(true)));

@@ -24,7 +24,7 @@ async fn a_command_in_flight_is_answered_before_the_hub_stops_and_sockets_get_a_
     let (mut ext, _) = handshaken_extension(&test_hub).await;
     let TestHub { hub, dirs: _dirs } = test_hub;
     let core = hub.core().clone();
-    let (port, token) = (core.daemon_port, core.token.clone());
+    let (port, token) = (core.daemon_port(), core.token().to_owned());
     let (_, bound) = rpc(port, &token, "relay.bind", json!({"clientId": CLIENT, "instanceId": "a"})).await;
     let call = json!({"clientId": CLIENT, "instanceId": "a", "bindingId": bound["data"]["bindingId"],
         "method": "Runtime.evaluate", "params": {"expression": "1+1"}});

@@ -32,7 +32,7 @@ async fn close_first(mut ws: Ws, what: &str) {
 async fn session_socket(hub: &TestHub, instance: &str) -> Ws {
     let url = format!("ws://127.0.0.1:{}/session?clientId={CLIENT}&instanceId={instance}", hub.daemon_port());
     let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert("authorization", format!("Bearer {}", hub.hub.core().token).parse().unwrap());
+    request.headers_mut().insert("authorization", format!("Bearer {}", hub.hub.core().token()).parse().unwrap());
     tokio_tungstenite::connect_async(request).await.unwrap().0
 }
 

@@ -1,9 +1,11 @@
 //! The relay's HTTP surface: `/config`, `/pair`, `/status`, their CORS preflights, and
-//! the checks in front of the `/extension` and `/cdp` upgrades.
+//! the checks in front of the `/extension` and `/cdp` upgrades. Who is admitted is
+//! [`super::admission`]; the routes are tested in-process in `router_tests.rs`.
 
+use super::admission::{error_response, no_store, Admitted, Pairing, Refused};
 use super::{cdp_socket, extension_socket, Relay};
+use crate::access::{tokens_equal, Caller};
 use crate::error::HubError;
-use crate::guard::{tokens_equal, Caller, Sensitivity};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
@@ -43,18 +45,6 @@ async fn method_not_allowed() -> Response {
     error_response(&HubError::MethodNotAllowed)
 }
 
-/// An error as the relay answers it: `{"error": message, "code": code}`.
-pub fn error_response(error: &HubError) -> Response {
-    let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-    let mut response = (status, axum::Json(json!({"error": error.to_string(), "code": error.code()}))).into_response();
-    no_store(&mut response);
-    response
-}
-
-fn no_store(response: &mut Response) {
-    response.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
-}
-
 fn json_for(caller: &Caller, body: impl serde::Serialize) -> Response {
     let mut response = axum::Json(body).into_response();
     no_store(&mut response);
@@ -74,7 +64,7 @@ fn allow_origin(response: &mut Response, id: &str) {
 
 async fn preflight(ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
-    if let (true, Ok(Caller::Extension(id))) = (peer.ip().is_loopback(), crate::guard::classify_origin(&headers)) {
+    if let (true, Ok(Caller::Extension(id))) = (peer.ip().is_loopback(), crate::access::classify_origin(&headers)) {
         allow_origin(&mut response, &id);
         let h = response.headers_mut();
         h.insert("access-control-allow-methods", HeaderValue::from_static("GET, OPTIONS"));
@@ -84,21 +74,7 @@ async fn preflight(ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMa
     response
 }
 
-fn admit(relay: &Relay, peer: SocketAddr, headers: &HeaderMap, sensitivity: Sensitivity) -> Result<Caller, HubError> {
-    relay.0.opts.policy.check(peer, headers, sensitivity).inspect_err(|e| {
-        tracing::warn!(code = e.code(), %peer, "request refused: {e}");
-    })
-}
-
-async fn config(
-    State(relay): State<Relay>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
-    let caller = match admit(&relay, peer, &headers, Sensitivity::Normal) {
-        Ok(c) => c,
-        Err(e) => return error_response(&e),
-    };
+async fn config(Admitted(caller): Admitted, State(relay): State<Relay>) -> Response {
     json_for(
         &caller,
         json!({
@@ -112,22 +88,11 @@ async fn config(
     )
 }
 
-async fn status(
-    State(relay): State<Relay>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
-    match admit(&relay, peer, &headers, Sensitivity::Normal) {
-        Ok(caller) => json_for(&caller, relay.status()),
-        Err(e) => error_response(&e),
-    }
+async fn status(Admitted(caller): Admitted, State(relay): State<Relay>) -> Response {
+    json_for(&caller, relay.status())
 }
 
-async fn pair(State(relay): State<Relay>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
-    let caller = match admit(&relay, peer, &headers, Sensitivity::Pairing) {
-        Ok(c) => c,
-        Err(e) => return error_response(&e),
-    };
+async fn pair(Pairing(caller): Pairing, State(relay): State<Relay>) -> Response {
     json_for(&caller, json!({"token": relay.0.opts.token, "instanceId": relay.instance_id(), "epoch": relay.epoch()}))
 }
 
@@ -162,14 +127,14 @@ where
 }
 
 async fn extension(
+    admitted: Result<Pairing, Refused>,
     State(relay): State<Relay>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    match admit(&relay, peer, &headers, Sensitivity::Pairing) {
+    match admitted {
         Ok(_) => upgrade(relay, ws, MAX_EXTENSION_FRAME_BYTES, extension_socket::run),
-        Err(e) => {
+        Err(Refused(e)) => {
             if e.code() == "extension_not_allowed" {
                 let origin = headers.get("origin").and_then(|o| o.to_str().ok()).unwrap_or("(none)");
                 relay.record_handshake_error(e.code(), &format!("{e} (refused origin {origin})"));
@@ -180,15 +145,12 @@ async fn extension(
 }
 
 async fn cdp(
+    _: Admitted,
     State(relay): State<Relay>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    if let Err(e) = admit(&relay, peer, &headers, Sensitivity::Normal) {
-        return error_response(&e);
-    }
     if let Some(expected) = relay.0.opts.token.as_deref() {
         let given = query.get("token").map(|t| t.trim()).unwrap_or("");
         if !tokens_equal(given, expected) {

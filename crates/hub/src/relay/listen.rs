@@ -4,7 +4,7 @@
 use super::http;
 use super::switchboard::{Identity, Switchboard};
 use super::{Inner, Relay, RelayOptions, RelayStartError, Shared};
-use crate::same_user::{spawn_server, Refusal};
+use crate::access::same_user::{spawn_server, Refusal};
 use opendevbrowser_api::clock::now_ms;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -37,25 +37,13 @@ impl Relay {
             },
             _ => None,
         };
-        let epoch = now_ms() as i64;
-        let instance_id = uuid::Uuid::new_v4().to_string();
-        let identity = Identity { instance_id: instance_id.clone(), port, epoch, token: opts.token.clone() };
-        let relay = Relay(Arc::new(Shared {
-            instance_id,
-            epoch,
-            port,
-            discovery_port: discovery
-                .as_ref()
-                .and_then(|l| l.local_addr().ok())
-                .map(|a| a.port())
-                .or(if opts.discovery_port == Some(port) { Some(port) } else { None }),
-            sockets: Arc::new(Semaphore::new(opts.max_sockets)),
-            events: opts.events.clone(),
-            opts,
-            inner: Mutex::new(Inner { board: Switchboard::new(identity), outs: HashMap::new() }),
-            shutdown: watch::channel(false).0,
-        }));
-        relay.serve(listener, http::relay_router(relay.clone()));
+        let discovery_port = match &discovery {
+            Some(l) => l.local_addr().ok().map(|a| a.port()),
+            None if opts.discovery_port == Some(port) => Some(port),
+            None => None,
+        };
+        let relay = Relay::new(opts, port, discovery_port);
+        relay.serve(listener, relay.router());
         if let Some(listener) = discovery {
             relay.serve(listener, http::discovery_router(relay.clone()));
         }
@@ -63,8 +51,33 @@ impl Relay {
         Ok(relay)
     }
 
+    /// A relay's state and identity (a fresh instance id and epoch) for `port`, serving
+    /// nothing yet: [`start`](Self::start) binds the listeners and serves
+    /// [`router`](Self::router) on them; tests call the router in-process.
+    pub(crate) fn new(opts: RelayOptions, port: u16, discovery_port: Option<u16>) -> Relay {
+        let epoch = now_ms() as i64;
+        let instance_id = uuid::Uuid::new_v4().to_string();
+        let identity = Identity { instance_id: instance_id.clone(), port, epoch, token: opts.token.clone() };
+        Relay(Arc::new(Shared {
+            instance_id,
+            epoch,
+            port,
+            discovery_port,
+            sockets: Arc::new(Semaphore::new(opts.max_sockets)),
+            events: opts.events.clone(),
+            opts,
+            inner: Mutex::new(Inner { board: Switchboard::new(identity), outs: HashMap::new() }),
+            shutdown: watch::channel(false).0,
+        }))
+    }
+
+    /// Every relay endpoint, routed to this relay.
+    pub(crate) fn router(&self) -> axum::Router {
+        http::relay_router(self.clone())
+    }
+
     fn serve(&self, listener: TcpListener, router: axum::Router) {
-        let refuse: Refusal = |e| http::error_response(&e);
+        let refuse: Refusal = |e| super::admission::error_response(&e);
         spawn_server(listener, router, refuse, self.0.shutdown.subscribe(), "relay server");
     }
 }

@@ -6,17 +6,23 @@
 //! `/cdp` client and the commands in flight. This module applies the switchboard's
 //! actions to the sockets' queues; the socket tasks only feed it.
 
+mod admission;
 mod cdp_socket;
 mod extension_socket;
-pub mod frames;
+pub(crate) mod frames;
+mod handle;
 mod health;
 mod http;
-pub mod listen;
+pub(crate) mod listen;
+#[cfg(test)]
+mod router_tests;
 mod socket_io;
-pub mod switchboard;
+pub(crate) mod switchboard;
 
+pub use handle::RelayHandle;
+
+use crate::access::AccessPolicy;
 use crate::error::CdpError;
-use crate::guard::AccessPolicy;
 use frames::{Action, ConnId, Outgoing};
 use opendevbrowser_api::clock::{iso8601, now_ms};
 use opendevbrowser_api::status::{ExtensionInfo, HandshakeError, RelayStatus};
@@ -31,7 +37,7 @@ use tokio::sync::{broadcast, oneshot, watch, Semaphore};
 /// What a `/cdp` client holds while connected (dropped when its socket closes).
 pub type CdpPass = Box<dyn Send>;
 
-/// Who lets a `/cdp` client in: the hub's binding lease (`crate::cdp_door`), so a `/cdp`
+/// Who lets a `/cdp` client in: the hub's binding lease (`crate::leases::cdp_door`), so a `/cdp`
 /// client and an agent holding the binding never drive the tabs at once.
 pub trait CdpDoor: Send + Sync + std::fmt::Debug {
     /// Admits a client from `peer`, or says who holds the relay.

@@ -11,12 +11,11 @@
 //! browser layer.
 
 use super::frames::{client_error, extension_error, Action, ConnId, Outgoing};
-use crate::guard::tokens_equal;
+use crate::access::tokens_equal;
 use opendevbrowser_api::calls::{answer, CallTable};
 use opendevbrowser_api::CdpError;
 use pairing::wire::{
-    parse_cdp_command, parse_extension_frame, CdpCommand, CdpEvent, CdpId, CdpResponse, ExtensionFrame, Handshake,
-    HandshakeAck, RelayFrame, WireError,
+    CdpCommand, CdpEvent, CdpId, CdpResponse, ExtensionFrame, Handshake, HandshakeAck, RelayFrame, WireError,
 };
 use serde_json::{json, Value};
 
@@ -166,9 +165,11 @@ impl<W> Switchboard<W> {
     }
 
     /// One text frame from extension socket `conn`; the bool is false when the socket must
-    /// be closed (the close frame is among the actions).
+    /// be closed (the close frame is among the actions). (The tests' way in; the socket
+    /// task parses outside the lock and calls [`extension_frame`](Self::extension_frame).)
+    #[cfg(test)]
     pub fn extension_text(&mut self, conn: ConnId, text: &str, now_ms: u64) -> (Actions<W>, bool) {
-        self.extension_frame(conn, parse_extension_frame(text), now_ms)
+        self.extension_frame(conn, pairing::wire::parse_extension_frame(text), now_ms)
     }
 
     /// [`extension_text`](Self::extension_text) with the frame already parsed (drivers parse
@@ -319,8 +320,9 @@ impl<W> Switchboard<W> {
 
     /// One text frame from `/cdp` client `conn`: forwarded to the extension under a hub id,
     /// or answered at once with a CDP error.
+    #[cfg(test)]
     pub fn client_text(&mut self, conn: ConnId, text: &str) -> Actions<W> {
-        self.client_command(conn, parse_cdp_command(text), text)
+        self.client_command(conn, pairing::wire::parse_cdp_command(text), text)
     }
 
     /// [`client_text`](Self::client_text) with the command already parsed from `text`.

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use futures_util::{SinkExt, StreamExt};
-use hub::server::{HubOptions, RunningHub, Started};
+use hub::{HubOptions, RunningHub, Started};
 use serde_json::Value;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -40,7 +40,7 @@ impl TestHub {
     }
 
     /// A hub with `lease` timing.
-    pub async fn start_with_lease(lease: hub::lease::LeaseConfig) -> TestHub {
+    pub async fn start_with_lease(lease: hub::LeaseConfig) -> TestHub {
         let dirs = tempfile::tempdir().unwrap();
         let hub = start_in_with(&dirs, 0, lease).await;
         TestHub { hub, dirs }
@@ -66,11 +66,14 @@ impl TestHub {
     }
 
     pub fn daemon_port(&self) -> u16 {
-        self.hub.core().daemon_port
+        self.hub.core().daemon_port()
     }
 
     pub fn token(&self) -> String {
-        hub::settings::HubSettings::load_or_create(&self.dirs.path().join("config")).unwrap().relay_token.unwrap()
+        hub::daemon::settings::HubSettings::load_or_create(&self.dirs.path().join("config"))
+            .unwrap()
+            .relay_token
+            .unwrap()
     }
 
     pub fn relay_url(&self, path: &str) -> String {
@@ -85,7 +88,7 @@ impl TestHub {
         let body = serde_json::json!({"name": name, "params": params});
         let r = reqwest::Client::new()
             .post(format!("http://127.0.0.1:{}/command", self.daemon_port()))
-            .bearer_auth(&self.hub.core().token)
+            .bearer_auth(self.hub.core().token())
             .json(&body)
             .send()
             .await
@@ -138,11 +141,11 @@ pub const CLIENT: &str = "test-client";
 
 /// Starts a hub in `dirs` on `relay_port` (0 = any).
 pub async fn start_in(dirs: &tempfile::TempDir, relay_port: u16) -> RunningHub {
-    start_in_with(dirs, relay_port, hub::lease::LeaseConfig::default()).await
+    start_in_with(dirs, relay_port, hub::LeaseConfig::default()).await
 }
 
 /// Starts a hub in `dirs` on `relay_port` with `lease` timing.
-pub async fn start_in_with(dirs: &tempfile::TempDir, relay_port: u16, lease: hub::lease::LeaseConfig) -> RunningHub {
+pub async fn start_in_with(dirs: &tempfile::TempDir, relay_port: u16, lease: hub::LeaseConfig) -> RunningHub {
     start_in_tuned(dirs, relay_port, |o| o.lease = lease).await
 }
 
@@ -153,7 +156,7 @@ pub async fn start_in_tuned(
     tune: impl FnOnce(&mut HubOptions),
 ) -> RunningHub {
     let mut opts = HubOptions {
-        lease: hub::lease::LeaseConfig::default(),
+        lease: hub::LeaseConfig::default(),
         relay_port,
         daemon_port: 0,
         discovery_port: None,

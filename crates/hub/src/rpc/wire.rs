@@ -1,48 +1,10 @@
-//! What every RPC route shares: who may call (loopback peer, loopback `Host`, no browser
-//! `Origin`, the bearer token), how a command body `{name, params?}` is read, and the
-//! answer body `{ok, data | error}` with its HTTP status.
+//! What the RPC's command routes share: how a command body `{name, params?}` is read, and
+//! the answer body `{ok, data | error}` with its HTTP status. Who may call is
+//! [`super::auth`].
 
-use crate::core::HubCore;
-use crate::dispatch::Answer;
+use crate::commands::dispatch::Answer;
 use crate::error::HubError;
-use crate::guard::{bearer, check_host, tokens_equal};
-use axum::http::HeaderMap;
 use serde_json::{json, Value};
-use std::net::SocketAddr;
-
-/// Loopback peer, loopback Host, no browser Origin at all, and the bearer token.
-pub fn authorize(hub: &HubCore, peer: SocketAddr, headers: &HeaderMap) -> Result<(), HubError> {
-    if !peer.ip().is_loopback() {
-        return Err(HubError::Forbidden {
-            code: "non_loopback_peer",
-            message: "Forbidden: local requests only".into(),
-        });
-    }
-    check_host(headers)?;
-    if headers.contains_key("origin") {
-        return Err(HubError::Forbidden {
-            code: "origin_forbidden",
-            message: "Forbidden: the daemon RPC does not accept browser requests".into(),
-        });
-    }
-    let given = bearer(headers).unwrap_or("");
-    if tokens_equal(given, &hub.token) {
-        Ok(())
-    } else if given.is_empty() {
-        Err(HubError::Unauthorized(
-            "no bearer token: send `Authorization: Bearer <token>` with the token in the hub's daemon.json \
-             (in its cache folder)"
-                .into(),
-        ))
-    } else {
-        Err(HubError::Unauthorized(
-            "this token is not this hub's: the hub restarted (each hub process makes a new token) or another \
-             hub now runs; read the token again from daemon.json in the hub's cache folder (opendevbrowser's \
-             client library, CLI and MCP server do this by themselves and retry)"
-                .into(),
-        ))
-    }
-}
 
 /// What is wrong with a request body that is not JSON, in words: cut short, nested too
 /// deep, or not JSON at all (with serde's position).

@@ -1,20 +1,20 @@
 //! Tab-scoped extension sessions (`session.launch {mode: "extension", scope: "tab"}`):
 //! an agent drives tabs of its own in the user's Chrome without the relay-wide binding,
 //! so several agents work at once. Each owned tab holds a tab lease (the table is
-//! [`crate::tab_leases`], the rule against the relay binding [`crate::exclusion`]); the
+//! [`crate::leases::tabs`], the rule against the relay binding [`crate::leases::exclusion`]); the
 //! extension shows the agent's tabs as one Chrome tab group in the agent's colour.
 //!
 //! Around every command of such a session: [`before`] renews the lease of the tab it acts
 //! on (or answers `tab_busy`), [`after`] leases tabs the command opened, lets go of tabs it
 //! closed and regroups. [`end`] releases everything when the session or its owner goes.
 
-use crate::core::RelayHandle;
+use crate::commands::params::{opt_u64, req_str, Params};
 use crate::error::HubError;
-use crate::lease::Owner;
-use crate::lease_service::Leases;
-use crate::params::{opt_u64, req_str, Params};
+use crate::leases::binding::Owner;
+use crate::leases::service::Leases;
 use crate::relay::Relay;
-use crate::session_open::{new_session_id, open, RelayTransport};
+use crate::relay::RelayHandle;
+use crate::sessions::open::{new_session_id, open, RelayTransport};
 use opendevbrowser_api::commands::{CloseTarget, SessionInfo, UseTarget, MAX_TIMEOUT_MS};
 use opendevbrowser_api::Command;
 use opendevbrowser_browser::error::{err, Error as BrowserFailure};

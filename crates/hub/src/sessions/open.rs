@@ -2,8 +2,8 @@
 //! never sees the relay itself), fresh session ids, and registering a session once it has
 //! a page to act on.
 
-use crate::core::RelayHandle;
 use crate::error::HubError;
+use crate::relay::RelayHandle;
 use opendevbrowser_api::CdpError;
 use opendevbrowser_browser::error::{err, Error as BrowserFailure};
 use opendevbrowser_browser::transport::CallFuture;

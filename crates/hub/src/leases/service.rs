@@ -1,10 +1,10 @@
 //! The lease tables (relay binding and tab leases, under one lock so
-//! [`crate::exclusion`]'s rule holds) with a clock and wake-ups: what the RPC uses.
+//! [`crate::leases::exclusion`]'s rule holds) with a clock and wake-ups: what the RPC uses.
 //! Waiting for the relay (`relay.wait`) sleeps until a release, an expiry or the deadline.
 
-use crate::exclusion::{ClaimError, Leasing};
-use crate::lease::{Grant, LeaseConfig, LeaseError, LeaseTable, Owner};
-use crate::tab_leases::{TabLease, TabTable};
+use crate::leases::binding::{Grant, LeaseConfig, LeaseError, LeaseTable, Owner};
+use crate::leases::exclusion::{ClaimError, Leasing};
+use crate::leases::tabs::{TabLease, TabTable};
 use opendevbrowser_api::status::{BindingView, QueueEntry};
 use std::sync::Mutex;
 use tokio::sync::Notify;

@@ -1,19 +1,18 @@
 //! Opening a managed session (`session.launch {mode: "managed"}`): the Chromium the hub
-//! starts, on a throwaway or a named profile ([`crate::profiles`]: one browser per profile,
+//! starts, on a throwaway or a named profile ([`crate::sessions::profiles`]: one browser per profile,
 //! the caller's own session back if it holds it), with the config file's browser settings
 //! (flags, per-tab setup, origin rules, downloads folder) and, if asked, a storage state
 //! loaded before the first page.
 
-use crate::dispatch::Call;
 use crate::error::HubError;
-use crate::profiles;
-use crate::session_open::open as register;
+use crate::sessions::open::open as register;
+use crate::sessions::profiles;
 use opendevbrowser_api::commands::Launch;
 use opendevbrowser_api::Owner;
 use opendevbrowser_browser::direct::{browser_ws_url, DirectCdp};
 use opendevbrowser_browser::error::err;
 use opendevbrowser_browser::launcher::ManagedChromium;
-use opendevbrowser_browser::{launch_settings, storage_state, BrowserSession, Mode};
+use opendevbrowser_browser::{launch_settings, storage_state, BrowserSession, Mode, Sessions};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -25,17 +24,23 @@ pub(crate) enum Managed {
     Existing(Arc<BrowserSession>),
 }
 
-/// Starts the browser and opens session `id` for `caller` as `cmd` asks.
-pub(crate) async fn open(cmd: &Launch, call: &Call<'_>, caller: Owner, id: String) -> Result<Managed, HubError> {
+/// Starts the browser and opens session `id` for `caller` as `cmd` asks, registered in
+/// `sessions`; named profiles live in `profiles_dir`.
+pub(crate) async fn open(
+    cmd: &Launch,
+    (sessions, profiles_dir): (&Sessions, &std::path::Path),
+    caller: Owner,
+    id: String,
+) -> Result<Managed, HubError> {
     // Read before anything starts, so a bad file costs no browser.
     let state = cmd.storage_state.as_deref().map(storage_state::read_file).transpose()?;
     let settings = cmd.browser.clone().unwrap_or_default();
     let (_launching, profile) = match cmd.profile.as_deref() {
         None => (None, None),
         Some(name) => {
-            let dir = profiles::dir_of(call.profiles_dir(), name)?;
+            let dir = profiles::dir_of(profiles_dir, name)?;
             let launching = profiles::LAUNCHING.lock().await;
-            if let Some(own) = profiles::check_free(call.sessions(), name, &dir, &caller)? {
+            if let Some(own) = profiles::check_free(sessions, name, &dir, &caller)? {
                 return Ok(Managed::Existing(own));
             }
             (Some(launching), Some(dir))
@@ -63,10 +68,10 @@ pub(crate) async fn open(cmd: &Launch, call: &Call<'_>, caller: Owner, id: Strin
         state.page_setup = setup;
         state.origin_rules = launch_settings::OriginRules::of(&settings);
     }
-    let session = register(call.sessions(), session, "launch_failed").await?;
+    let session = register(sessions, session, "launch_failed").await?;
     if let Some(state) = state {
         if let Err(e) = storage_state::apply(&session, &state).await {
-            call.sessions().remove(&session.id);
+            sessions.remove(&session.id);
             return Err(e.into());
         }
     }

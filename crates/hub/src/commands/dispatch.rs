@@ -5,12 +5,13 @@
 //! binding are checked first). The table is generated from `for_each_command!`, so a
 //! command in the contract without a handler here does not compile.
 
-use crate::core::{HubCore, RelayHandle};
+use crate::commands::params::{opt_str, opt_u64, req_str, Params};
+use crate::daemon::core::HubCore;
 use crate::error::{CdpError, HubError};
-use crate::lease::Owner;
-use crate::lease_service::Leases;
-use crate::params::{opt_str, opt_u64, req_str, Params};
+use crate::leases::binding::Owner;
+use crate::leases::service::Leases;
 use crate::relay::Relay;
+use crate::relay::RelayHandle;
 use opendevbrowser_api::command::parse;
 use opendevbrowser_api::commands::MAX_TIMEOUT_MS;
 use opendevbrowser_api::envelope;
@@ -68,7 +69,7 @@ impl<'a> Call<'a> {
 
     /// The binding lease.
     pub fn leases(&self) -> &'a Arc<Leases> {
-        &self.hub.leases
+        self.hub.leases()
     }
 
     /// The current relay.
@@ -83,7 +84,7 @@ impl<'a> Call<'a> {
 
     /// The open browser sessions.
     pub fn sessions(&self) -> &'a Arc<Sessions> {
-        &self.hub.browser
+        self.hub.sessions()
     }
 
     /// The hub's `/status`.
@@ -93,7 +94,7 @@ impl<'a> Call<'a> {
 
     /// This hub's instance id.
     pub fn hub_instance_id(&self) -> &'a str {
-        &self.hub.instance_id
+        self.hub.instance_id()
     }
 
     /// Restarts the relay on its port (`relay.restart`).
@@ -109,7 +110,7 @@ impl<'a> Call<'a> {
     /// Checks the caller's binding (for commands that drive the user's Chrome).
     pub fn require_binding(&self) -> Result<Owner, HubError> {
         let owner = self.owner()?;
-        self.hub.leases.require(&owner, self.binding_id()?)?;
+        self.hub.leases().require(&owner, self.binding_id()?)?;
         Ok(owner)
     }
 
@@ -123,7 +124,7 @@ impl<'a> Call<'a> {
     /// session, the binding and the extension's readiness).
     async fn session(&mut self) -> Result<Arc<BrowserSession>, HubError> {
         let id = req_str(self.envelope, envelope::SESSION_ID)?;
-        let session = self.hub.browser.get(id).ok_or_else(|| {
+        let session = self.hub.sessions().get(id).ok_or_else(|| {
             HubError::from(err(
                 "unknown_session",
                 format!("no session {id}: it was disconnected or never existed (session.launch)"),
@@ -136,7 +137,7 @@ impl<'a> Call<'a> {
         }
         if session.mode == Mode::Extension {
             // A tab-scoped session needs no relay binding: its tab leases are checked instead.
-            if !crate::tab_sessions::is_tab_scoped(&session) {
+            if !crate::sessions::tab_scope::is_tab_scoped(&session) {
                 self.require_binding()?;
             }
             self.wait_until_ready().await?;
@@ -183,7 +184,7 @@ pub fn owner(params: &Params) -> Result<Owner, HubError> {
 /// Waits until the extension's handshake is complete, polling on the shared readiness
 /// backoff (250 ms doubling to 2 s) up to a timeout clamped to at least 3 s.
 pub async fn wait_until_ready(hub: &HubCore, timeout_ms: u64, warnings: &mut Vec<String>) -> Result<(), HubError> {
-    let clock = hub.leases.clock;
+    let clock = hub.leases().clock;
     let (mut wait, clamped) = ReadinessWait::start(clock.now(), timeout_ms);
     if let Some(c) = clamped {
         warnings.push(c.to_string());
@@ -245,13 +246,13 @@ macro_rules! run_one {
     (session $ty:path, $call:ident, $params:ident) => {{
         let session = $call.session().await?;
         let command: $ty = parse($params)?;
-        let scoped = crate::tab_sessions::is_tab_scoped(&session);
+        let scoped = crate::sessions::tab_scope::is_tab_scoped(&session);
         if scoped {
-            crate::tab_sessions::before($call.leases(), &session, <$ty as Command>::NAME, $params).await?;
+            crate::sessions::tab_scope::before($call.leases(), &session, <$ty as Command>::NAME, $params).await?;
         }
         let out = SessionCommand::run(command, &mut $call, &session).await?;
         if scoped && <$ty as Command>::NAME != opendevbrowser_api::commands::Disconnect::NAME {
-            crate::tab_sessions::after($call.leases(), &$call.relay(), &session).await;
+            crate::sessions::tab_scope::after($call.leases(), &$call.relay(), &session).await;
         }
         let mut answer = $call.answer(out)?;
         report_handled_dialogs(&session, &mut answer.data);

@@ -6,18 +6,17 @@
 //! concurrently (at most [`MAX_IN_FLIGHT`] per socket) and each answer is sent as soon as
 //! it is ready, so answers may come back in another order than the requests.
 
-use crate::core::HubCore;
-use crate::dispatch::dispatch;
+use super::auth::Authorized;
+use super::wire::{answer_body, command_of, json_problem, kind_of};
+use crate::commands::dispatch::dispatch;
+use crate::daemon::core::HubCore;
 use crate::error::HubError;
-use crate::rpc_wire::{answer_body, authorize, command_of, json_problem, kind_of};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use pairing::wire::MAX_CLIENT_FRAME_BYTES;
 use serde_json::{json, Value};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::{mpsc, Semaphore};
 
@@ -25,16 +24,11 @@ use tokio::sync::{mpsc, Semaphore};
 pub const MAX_IN_FLIGHT: usize = 256;
 
 /// The `/channel` upgrade.
-pub async fn channel(
+pub(crate) async fn channel(
+    _: Authorized,
     State(hub): State<Arc<HubCore>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
-    if let Err(e) = authorize(&hub, peer, &headers) {
-        let (status, body) = answer_body(Err(e));
-        return (StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN), axum::Json(body)).into_response();
-    }
     match ws {
         Ok(ws) => ws.max_message_size(MAX_CLIENT_FRAME_BYTES).on_upgrade(move |socket| serve(hub, socket)),
         Err(rejection) => rejection.into_response(),
@@ -98,7 +92,7 @@ async fn run(hub: &Arc<HubCore>, frame: &str) -> Message {
     frame_of(id, result)
 }
 
-fn frame_of(id: Value, result: Result<crate::dispatch::Answer, HubError>) -> Message {
+fn frame_of(id: Value, result: Result<crate::commands::dispatch::Answer, HubError>) -> Message {
     let (status, mut body) = answer_body(result);
     body["id"] = id;
     body["status"] = json!(status);

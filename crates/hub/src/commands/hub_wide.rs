@@ -4,9 +4,9 @@
 //! (with the shared readiness backoff) for the extension's handshake, so a brief relay
 //! restart does not fail them.
 
-use crate::dispatch::{Call, HubCommand};
+use crate::commands::dispatch::{Call, HubCommand};
 use crate::error::HubError;
-use crate::lease::{self, WAIT_MAX_MS};
+use crate::leases::binding::{self as lease, WAIT_MAX_MS};
 use opendevbrowser_api::command::registry;
 use opendevbrowser_api::commands::*;
 use opendevbrowser_api::status::{HubStatus, RelayStatus};

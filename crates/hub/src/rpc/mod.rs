@@ -1,24 +1,33 @@
 //! The daemon RPC on loopback: `POST /command`, `GET /status`, `POST /stop`, the
-//! `/session` socket and the `/channel` socket ([`crate::channel`]), each behind a bearer
-//! token (from `daemon.json`). Answers are `{ok:true,data}` or
-//! `{ok:false,error:{code,message}}` ([`crate::rpc_wire`]).
+//! `/session` socket ([`presence`]) and the `/channel` socket ([`channel`]), each behind
+//! [`auth::Authorized`]. Answers are `{ok:true,data}` or `{ok:false,error:{code,message}}`
+//! ([`wire`]). The router is built from the hub's core and tested in-process, without
+//! ports (`router_tests.rs`).
 
-use crate::core::HubCore;
-use crate::dispatch::{dispatch, Answer};
+pub(crate) mod auth;
+pub(crate) mod channel;
+pub(crate) mod presence;
+#[cfg(test)]
+mod router_tests;
+pub(crate) mod wire;
+
+pub use crate::commands::dispatch::owner;
+use crate::commands::dispatch::{dispatch, Answer};
+use crate::daemon::core::HubCore;
 use crate::error::HubError;
-pub use crate::rpc_wire::parse_command;
-use crate::rpc_wire::{answer_body, authorize};
+use auth::Authorized;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use pairing::wire::MAX_CLIENT_FRAME_BYTES;
 use serde_json::{json, Value};
-use std::net::SocketAddr;
 use std::sync::Arc;
+use wire::answer_body;
+pub use wire::parse_command;
 
 /// The RPC router.
 pub fn router(hub: Arc<HubCore>) -> Router {
@@ -26,8 +35,8 @@ pub fn router(hub: Arc<HubCore>) -> Router {
         .route("/status", get(status))
         .route("/stop", post(stop))
         .route("/command", post(command))
-        .route("/session", get(session))
-        .route("/channel", get(crate::channel::channel))
+        .route("/session", get(presence::presence))
+        .route("/channel", get(channel::channel))
         .fallback(not_found)
         .method_not_allowed_fallback(|| async { reply(Err(HubError::MethodNotAllowed)) })
         .layer(DefaultBodyLimit::max(MAX_CLIENT_FRAME_BYTES))
@@ -51,43 +60,19 @@ fn reply_answer(result: Result<Answer, HubError>) -> Response {
     response
 }
 
-async fn status(
-    State(hub): State<Arc<HubCore>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
-    match authorize(&hub, peer, &headers) {
-        Ok(()) => {
-            let mut response = axum::Json(hub.status()).into_response();
-            response.headers_mut().insert("cache-control", axum::http::HeaderValue::from_static("no-store"));
-            response
-        }
-        Err(e) => reply(Err(e)),
-    }
+async fn status(_: Authorized, State(hub): State<Arc<HubCore>>) -> Response {
+    let mut response = axum::Json(hub.status()).into_response();
+    response.headers_mut().insert("cache-control", axum::http::HeaderValue::from_static("no-store"));
+    response
 }
 
-async fn stop(
-    State(hub): State<Arc<HubCore>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(e) = authorize(&hub, peer, &headers) {
-        return reply(Err(e));
-    }
+async fn stop(_: Authorized, State(hub): State<Arc<HubCore>>) -> Response {
     tracing::info!("stop requested over RPC");
     hub.request_shutdown();
     reply(Ok(json!({"stopping": true})))
 }
 
-async fn command(
-    State(hub): State<Arc<HubCore>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    if let Err(e) = authorize(&hub, peer, &headers) {
-        return reply(Err(e));
-    }
+async fn command(_: Authorized, State(hub): State<Arc<HubCore>>, body: Result<Bytes, BytesRejection>) -> Response {
     let body = match body {
         Ok(b) => b,
         Err(rejection) => return reply(Err(body_unreadable(&rejection))),
@@ -112,52 +97,6 @@ fn body_unreadable(rejection: &BytesRejection) -> HubError {
              or the connection broke mid-body): {other}"
         )),
     }
-}
-
-/// `GET /session?clientId=…&instanceId=…` (WebSocket): ties a binding and browser sessions
-/// to the caller's process. When the socket closes (the process exits or crashes), whatever
-/// that owner holds is released at once instead of at the TTL, and its browser sessions
-/// (a managed Chromium included) are closed.
-async fn session(
-    State(hub): State<Arc<HubCore>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    axum::extract::Query(query): axum::extract::Query<serde_json::Map<String, Value>>,
-    ws: Result<axum::extract::ws::WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
-) -> Response {
-    if let Err(e) = authorize(&hub, peer, &headers) {
-        return reply(Err(e));
-    }
-    let owner = match crate::dispatch::owner(&query) {
-        Ok(owner) => owner,
-        Err(e) => return reply(Err(e)),
-    };
-    let ws = match ws {
-        Ok(ws) => ws,
-        Err(rejection) => return rejection.into_response(),
-    };
-    ws.on_upgrade(move |mut socket| async move {
-        tracing::info!(%owner, "client session opened");
-        while let Some(Ok(message)) = socket.recv().await {
-            if matches!(message, axum::extract::ws::Message::Close(_)) {
-                // RFC 6455: answer the peer's close (tungstenite queued the reply) at once.
-                let close = futures_util::SinkExt::close(&mut socket);
-                let _ = tokio::time::timeout(std::time::Duration::from_secs(1), close).await;
-                break;
-            }
-        }
-        let closed = hub.browser.take_owned_by(&owner);
-        for session in closed.iter().filter(|s| crate::tab_sessions::is_tab_scoped(s)) {
-            crate::tab_sessions::end(&hub.leases, &hub.relay(), session).await;
-        }
-        let (binding, tabs) = hub.leases.release_owner(&owner);
-        if binding || !tabs.is_empty() {
-            tracing::info!(%owner, binding, tabs = tabs.len(), "client session closed: its leases were released");
-        }
-        if !closed.is_empty() {
-            tracing::info!(%owner, closed = closed.len(), "client session closed: its browser sessions were closed");
-        }
-    })
 }
 
 async fn not_found() -> Response {

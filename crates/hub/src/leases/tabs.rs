@@ -7,9 +7,9 @@
 //! the expiry and their place in the tab's FIFO queue. Lease ids carry the hub's id and a
 //! counter and are never reused (fencing). Closing a tab, ending a session or losing the
 //! owner's process ends its leases. Whether a tab lease may exist while the relay-wide
-//! binding is held is [`crate::exclusion`]'s rule, not this table's.
+//! binding is held is [`crate::leases::exclusion`]'s rule, not this table's.
 
-use crate::lease::{Owner, TTL_MS};
+use crate::leases::binding::{Owner, TTL_MS};
 use std::collections::{BTreeMap, VecDeque};
 
 /// One tab's lease.

@@ -4,8 +4,8 @@
 //! hub's state once a tick and asks the extension to detach (`cdp_control` `detach_all`).
 //! The next extension command attaches again by itself.
 
-use crate::core::RelayHandle;
-use crate::lease_service::Leases;
+use crate::leases::service::Leases;
+use crate::relay::RelayHandle;
 use opendevbrowser_browser::Sessions;
 use std::sync::Arc;
 use std::time::Duration;

@@ -9,8 +9,8 @@
 //! - While someone waits for the relay, no *new* tab is leased (holders keep theirs until
 //!   they finish), so a relay waiter is not starved by a stream of new agents.
 
-use crate::lease::{Grant, LeaseError, LeaseTable, Owner};
-use crate::tab_leases::{TabBusy, TabLease, TabTable};
+use crate::leases::binding::{Grant, LeaseError, LeaseTable, Owner};
+use crate::leases::tabs::{TabBusy, TabLease, TabTable};
 use serde_json::{json, Value};
 
 /// Why a tab lease was refused. Each has a stable code.
@@ -99,7 +99,7 @@ impl Leasing {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lease::LeaseConfig;
+    use crate::leases::binding::LeaseConfig;
 
     fn who(name: &str) -> Owner {
         Owner { client_id: "c".into(), instance_id: name.into() }

@@ -1,14 +1,14 @@
 //! Starting and stopping the hub: settings, the relay, the daemon RPC listener, the
 //! metadata file, and what to do when a port is already taken.
 
-use crate::core::HubCore;
-use crate::guard::AccessPolicy;
-use crate::lease::LeaseConfig;
-use crate::lease_service::Leases;
+use crate::access::same_user::spawn_server;
+use crate::access::AccessPolicy;
+use crate::daemon::core::HubCore;
+use crate::daemon::settings::{HubSettings, SettingsError};
+use crate::leases::binding::LeaseConfig;
+use crate::leases::service::Leases;
 use crate::relay::listen::bind_loopback;
 use crate::relay::{Relay, RelayOptions, RelayStartError};
-use crate::same_user::spawn_server;
-use crate::settings::{HubSettings, SettingsError};
 
 use opendevbrowser_api::metadata::DaemonMetadata;
 use opendevbrowser_api::port_owner::describe_port_owner;
@@ -46,7 +46,7 @@ pub struct HubOptions {
     /// Most bytes queued for a relay socket whose peer does not read.
     pub max_queued_bytes: usize,
     /// This long after the extension pairs, it is asked to tidy the agent tab groups of
-    /// sessions that no longer exist ([`crate::tab_sessions::tidy_after_pairing`]); `None`
+    /// sessions that no longer exist ([`crate::sessions::tab_scope::tidy_after_pairing`]); `None`
     /// never.
     pub tidy_after: Option<Duration>,
 }
@@ -62,9 +62,9 @@ impl Default for HubOptions {
             data_dir: opendevbrowser_api::files::data_dir(),
             handshake_timeout: Duration::from_secs(10),
             lease: LeaseConfig::default(),
-            idle_detach: Some(crate::idle_detach::DEFAULT_IDLE_DETACH),
+            idle_detach: Some(crate::sessions::idle_detach::DEFAULT_IDLE_DETACH),
             max_queued_bytes: crate::relay::DEFAULT_MAX_QUEUED_BYTES,
-            tidy_after: Some(crate::tab_sessions::TIDY_AFTER),
+            tidy_after: Some(crate::sessions::tab_scope::TIDY_AFTER),
         }
     }
 }
@@ -132,7 +132,7 @@ pub async fn start(opts: HubOptions) -> Result<Started, ServeError> {
     };
     relay_opts.handshake_timeout = opts.handshake_timeout;
     let leases = Arc::new(Leases::new(opts.lease, &instance_id[..8]));
-    relay_opts.cdp_door = Some(Arc::new(crate::cdp_door::LeaseDoor(leases.clone())));
+    relay_opts.cdp_door = Some(Arc::new(crate::leases::cdp_door::LeaseDoor(leases.clone())));
     relay_opts.max_queued_bytes = opts.max_queued_bytes;
     let relay = match Relay::start(relay_opts).await {
         Ok(relay) => relay,
@@ -170,20 +170,26 @@ pub async fn start(opts: HubOptions) -> Result<Started, ServeError> {
     }
     serve_rpc(core.clone(), listener);
     // What a killed hub left behind (its browsers' profile folders), cleared in the background.
-    tokio::task::spawn_blocking(crate::reap::run);
+    tokio::task::spawn_blocking(crate::daemon::reap::run);
     if let Some(after) = opts.idle_detach {
-        let watched = crate::idle_detach::Watched {
-            leases: core.leases.clone(),
+        let watched = crate::sessions::idle_detach::Watched {
+            leases: core.leases().clone(),
             relay: core.relay_handle(),
-            sessions: core.browser.clone(),
+            sessions: core.sessions().clone(),
         };
-        tokio::spawn(crate::idle_detach::run(watched, after, core.shutdown_signal()));
+        tokio::spawn(crate::sessions::idle_detach::run(watched, after, core.shutdown_signal()));
     }
     if let Some(after) = opts.tidy_after {
-        let (relay, sessions, leases) = (core.relay_handle(), core.browser.clone(), core.leases.clone());
-        tokio::spawn(crate::tab_sessions::tidy_after_pairing(relay, sessions, leases, after, core.shutdown_signal()));
+        let (relay, sessions, leases) = (core.relay_handle(), core.sessions().clone(), core.leases().clone());
+        tokio::spawn(crate::sessions::tab_scope::tidy_after_pairing(
+            relay,
+            sessions,
+            leases,
+            after,
+            core.shutdown_signal(),
+        ));
     }
-    tracing::info!(daemon_port, relay_port = core.relay().port(), hub = %core.instance_id, "hub running");
+    tracing::info!(daemon_port, relay_port = core.relay().port(), hub = %core.instance_id(), "hub running");
     Ok(Started::Running(RunningHub { core, metadata_path }))
 }
 
@@ -248,9 +254,9 @@ impl RunningHub {
     fn shutdown(&self) {
         tracing::info!("hub shutting down");
         self.core.request_shutdown();
-        self.core.leases.clear();
-        self.core.browser.clear();
+        self.core.leases().clear();
+        self.core.sessions().clear();
         self.core.relay().stop();
-        DaemonMetadata::remove_if_ours(&self.metadata_path, &self.core.instance_id);
+        DaemonMetadata::remove_if_ours(&self.metadata_path, self.core.instance_id());
     }
 }

@@ -7,7 +7,7 @@
 //! the endpoint with its secrets redacted.
 
 use crate::error::HubError;
-use crate::session_open::new_session_id;
+use crate::sessions::open::new_session_id;
 use opendevbrowser_api::commands::{Connect, RemoteAuth};
 use opendevbrowser_api::Owner;
 use opendevbrowser_browser::direct::{browser_ws_url, DirectCdp, KEEPALIVE};

@@ -6,7 +6,9 @@
 //! An `Origin` check stops web pages and other extensions, not other local programs: any
 //! of them can omit the header. So a pairing request without an `Origin` must carry the
 //! relay token (`Authorization: Bearer`, from the 0600 `hub.json`); other OS users are
-//! refused before any of this (`crate::same_user`).
+//! refused before any of this (`crate::access::same_user`).
+
+pub mod same_user;
 
 use crate::error::HubError;
 use axum::http::HeaderMap;

@@ -1,7 +1,7 @@
 //! The `serve` command shared by `opendevbrowser-hub` and `opendevbrowser`: run the hub
 //! in the foreground until SIGTERM, Ctrl-C or an RPC `/stop`.
 
-use crate::server::{DEFAULT_DAEMON_PORT, DEFAULT_RELAY_PORT};
+use crate::daemon::start::{DEFAULT_DAEMON_PORT, DEFAULT_RELAY_PORT};
 use crate::{HubOptions, ServeError, Started};
 use serde_json::json;
 use std::time::Duration;
@@ -24,7 +24,7 @@ pub struct ServeArgs {
     pub no_discovery: bool,
     /// Detach the debugger from the user's tabs after this many seconds with no binding,
     /// no extension session and no /cdp client (0 = never); the next command re-attaches.
-    #[arg(long, default_value_t = crate::idle_detach::DEFAULT_IDLE_DETACH.as_secs())]
+    #[arg(long, default_value_t = crate::sessions::idle_detach::DEFAULT_IDLE_DETACH.as_secs())]
     pub idle_detach_secs: u64,
 }
 
@@ -77,15 +77,15 @@ pub async fn run(args: ServeArgs, as_json: bool) -> Result<(), ServeError> {
             if as_json {
                 println!(
                     "{}",
-                    json!({"status": "running", "relayPort": relay.port(), "daemonPort": core.daemon_port,
-                        "hubInstanceId": core.instance_id, "relayInstanceId": relay.instance_id(), "metadata": hub.metadata_path()})
+                    json!({"status": "running", "relayPort": relay.port(), "daemonPort": core.daemon_port(),
+                        "hubInstanceId": core.instance_id(), "relayInstanceId": relay.instance_id(), "metadata": hub.metadata_path()})
                 );
             } else {
                 println!(
                     "hub {} running: relay ws://127.0.0.1:{}, RPC http://127.0.0.1:{} (metadata {})",
-                    core.instance_id,
+                    core.instance_id(),
                     relay.port(),
-                    core.daemon_port,
+                    core.daemon_port(),
                     hub.metadata_path().display()
                 );
             }

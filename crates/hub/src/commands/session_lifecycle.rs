@@ -2,12 +2,12 @@
 //! and closing (`session.disconnect`) need the hub's relay, leases and session registry;
 //! every other session command is the browser layer's (`opendevbrowser_browser`) and is
 //! handed to it once `dispatch` has checked the caller. How a session is opened is
-//! [`crate::session_open`]; tab-scoped extension sessions are [`crate::tab_sessions`].
+//! [`crate::sessions::open`]; tab-scoped extension sessions are [`crate::sessions::tab_scope`].
 
-use crate::dispatch::{Call, HubCommand, SessionCommand};
+use crate::commands::dispatch::{Call, HubCommand, SessionCommand};
 use crate::error::HubError;
-use crate::managed_launch::Managed;
-use crate::session_open::{new_session_id, open, RelayTransport};
+use crate::sessions::managed::Managed;
+use crate::sessions::open::{new_session_id, open, RelayTransport};
 use opendevbrowser_api::commands::*;
 use opendevbrowser_browser::error::err;
 use opendevbrowser_browser::targets::info;
@@ -47,7 +47,7 @@ impl HubCommand for Launch {
                 call.leases().may_lease_tabs(&caller, self.wait_ms.unwrap_or(0)).await?;
                 call.wait_until_ready().await?;
                 let handles = (call.leases().as_ref(), call.relay_handle(), call.sessions().as_ref());
-                return crate::tab_sessions::launch(handles, caller, &start_url).await;
+                return crate::sessions::tab_scope::launch(handles, caller, &start_url).await;
             }
             Mode::Extension => {
                 call.require_binding()?;
@@ -57,7 +57,8 @@ impl HubCommand for Launch {
                 session.relink(&call.relay().link_id());
                 open(call.sessions(), session, "launch_failed").await?
             }
-            _ => match crate::managed_launch::open(&self, call, caller, id).await? {
+            _ => match crate::sessions::managed::open(&self, (call.sessions(), call.profiles_dir()), caller, id).await?
+            {
                 Managed::Existing(own) => return Ok(info(&own)), // the caller's own, on its profile
                 Managed::Opened(session) => session,
             },
@@ -72,7 +73,7 @@ impl HubCommand for Launch {
 impl HubCommand for Connect {
     async fn run(self, call: &mut Call<'_>) -> Result<SessionInfo, HubError> {
         let caller = call.owner()?;
-        let session = crate::remote_connect::session(self, caller).await?;
+        let session = crate::sessions::remote::session(self, caller).await?;
         let session = open(call.sessions(), session, "connect_failed").await?;
         Ok(info(&session))
     }
@@ -85,8 +86,8 @@ impl SessionCommand for Disconnect {
             let _ = session.call("Browser.close", json!({}), None).await;
         }
         let mut released = false;
-        if crate::tab_sessions::is_tab_scoped(session) {
-            crate::tab_sessions::end(call.leases(), &call.relay(), session).await;
+        if crate::sessions::tab_scope::is_tab_scoped(session) {
+            crate::sessions::tab_scope::end(call.leases(), &call.relay(), session).await;
         } else if session.mode == Mode::Extension {
             call.relay().send_control("detach_all");
             if let Some(binding) = call.binding_id()? {
@@ -99,9 +100,9 @@ impl SessionCommand for Disconnect {
 
 impl SessionCommand for Goto {
     async fn run(self, _: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<Navigated, HubError> {
-        if crate::tab_sessions::is_tab_scoped(session) {
+        if crate::sessions::tab_scope::is_tab_scoped(session) {
             // An agent whose tabs were all closed navigates in a new one of its own.
-            crate::tab_sessions::ensure_tab(session).await?;
+            crate::sessions::tab_scope::ensure_tab(session).await?;
         }
         Ok(SessionOp::run(self, session).await?)
     }

@@ -6,38 +6,37 @@
 //! watcher through `idle_detach::Watched`.
 
 use crate::error::HubError;
-use crate::lease_service::Leases;
-use crate::relay::{Relay, RelayStartError};
+use crate::leases::service::Leases;
+use crate::relay::{Relay, RelayHandle};
 use opendevbrowser_api::clock::{iso8601, now_ms, random_hex};
 use opendevbrowser_api::metadata::DaemonMetadata;
 use opendevbrowser_api::status::{HubInfo, HubStatus, TabLeaseView};
 use opendevbrowser_browser::Sessions;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::sync::Arc;
 use tokio::sync::watch;
 
 /// The hub's shared state, seen by RPC handlers.
 pub struct HubCore {
     /// Per-process hub id.
-    pub instance_id: String,
+    instance_id: String,
     relay: RelayHandle,
     /// Who may drive the extension.
-    pub leases: Arc<Leases>,
+    leases: Arc<Leases>,
     /// Open browser sessions.
-    pub browser: Arc<Sessions>,
+    sessions: Arc<Sessions>,
     /// RPC bearer token (fresh per process).
-    pub token: String,
+    token: String,
     /// Start time (ms).
-    pub started_at_ms: u64,
+    started_at_ms: u64,
     /// Bound RPC port.
-    pub daemon_port: u16,
+    daemon_port: u16,
     metadata_path: PathBuf,
     /// Where named browser profiles live (`<data dir>/profiles`).
     profiles_dir: PathBuf,
     shutdown: watch::Sender<bool>,
     /// The commands running now (a stopping hub waits for them).
-    pub(crate) in_flight: crate::in_flight::InFlight,
+    pub(crate) in_flight: crate::daemon::in_flight::InFlight,
 }
 
 impl HubCore {
@@ -52,9 +51,9 @@ impl HubCore {
     ) -> Self {
         HubCore {
             instance_id,
-            relay: RelayHandle(Arc::new(RwLock::new(relay))),
+            relay: RelayHandle::from(relay),
             leases,
-            browser: Default::default(),
+            sessions: Default::default(),
             token: random_hex(32),
             started_at_ms: now_ms(),
             daemon_port,
@@ -63,6 +62,31 @@ impl HubCore {
             shutdown: watch::channel(false).0,
             in_flight: Default::default(),
         }
+    }
+
+    /// This hub process's id.
+    pub fn instance_id(&self) -> &str {
+        &self.instance_id
+    }
+
+    /// The RPC bearer token (fresh per process; in `daemon.json`).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The bound daemon RPC port.
+    pub fn daemon_port(&self) -> u16 {
+        self.daemon_port
+    }
+
+    /// The binding lease and tab leases.
+    pub(crate) fn leases(&self) -> &Arc<Leases> {
+        &self.leases
+    }
+
+    /// The open browser sessions.
+    pub(crate) fn sessions(&self) -> &Arc<Sessions> {
+        &self.sessions
     }
 
     /// Where named browser profiles live.
@@ -83,7 +107,7 @@ impl HubCore {
                 version: env!("CARGO_PKG_VERSION").to_owned(),
             },
             relay: self.relay().status(),
-            browser_sessions: self.browser.len(),
+            browser_sessions: self.sessions.len(),
             binding,
             queue,
             tab_leases: self
@@ -114,21 +138,8 @@ impl HubCore {
     /// Stops the relay and starts a fresh one (new instance id and epoch) on the same
     /// port; the extension re-pairs by itself. Bindings are the hub's and survive.
     pub async fn restart_relay(&self) -> Result<Relay, HubError> {
-        let old = self.relay();
-        let opts = old.options();
-        old.stop();
-        let mut attempt = 0;
-        let relay = loop {
-            match Relay::start(opts.clone()).await {
-                Ok(relay) => break relay,
-                Err(RelayStartError::PortInUse { .. }) if attempt < 40 => {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                Err(e) => return Err(HubError::InvalidRequest(format!("relay restart failed: {e}"))),
-            }
-        };
-        self.relay.replace(relay.clone());
+        let relay =
+            self.relay.restart().await.map_err(|e| HubError::InvalidRequest(format!("relay restart failed: {e}")))?;
         if let Err(e) = self.metadata().write(&self.metadata_path) {
             tracing::warn!("could not update {}: {e}", self.metadata_path.display());
         }
@@ -162,22 +173,7 @@ impl HubCore {
 
     /// Asks the hub to stop (as `/stop` and SIGTERM do).
     pub fn request_shutdown(&self) {
-        let _ = self.shutdown.send(true);
-    }
-}
-
-/// Reaches whichever relay is current: `relay.restart` swaps it, holders of the handle
-/// follow.
-#[derive(Clone)]
-pub struct RelayHandle(Arc<RwLock<Relay>>);
-
-impl RelayHandle {
-    /// The current relay.
-    pub fn current(&self) -> Relay {
-        self.0.read().expect("relay lock").clone()
-    }
-
-    fn replace(&self, relay: Relay) {
-        *self.0.write().expect("relay lock") = relay;
+        // `send_replace`: the flag is set even while nobody is subscribed (`send` would drop it).
+        self.shutdown.send_replace(true);
     }
 }

@@ -8,8 +8,8 @@
 //! `/cdp` client, and tab agents are refused the same way.
 
 use crate::error::HubError;
-use crate::lease::LeaseError;
-use crate::lease_service::Leases;
+use crate::leases::binding::LeaseError;
+use crate::leases::service::Leases;
 use crate::relay::{CdpDoor, CdpPass};
 use opendevbrowser_api::Owner;
 use std::net::SocketAddr;
@@ -75,7 +75,7 @@ impl CdpDoor for LeaseDoor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lease::LeaseConfig;
+    use crate::leases::binding::LeaseConfig;
 
     fn agent() -> Owner {
         Owner { client_id: "c".into(), instance_id: "agent".into() }
