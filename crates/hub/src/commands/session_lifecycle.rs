@@ -8,6 +8,7 @@ use crate::commands::dispatch::{Call, HubCommand, SessionCommand};
 use crate::error::HubError;
 use crate::sessions::managed::Managed;
 use crate::sessions::open::{new_session_id, open, RelayTransport};
+use crate::sessions::tab_scope::TabUse;
 use opendevbrowser_api::commands::*;
 use opendevbrowser_browser::error::err;
 use opendevbrowser_browser::targets::info;
@@ -108,6 +109,26 @@ impl SessionCommand for Goto {
     }
 }
 
+impl SessionCommand for UseTarget {
+    fn tab(&self) -> TabUse<'_> {
+        TabUse::Select { target: &self.target_id, wait_ms: self.wait_ms.unwrap_or(0) }
+    }
+
+    async fn run(self, _: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<ActiveTarget, HubError> {
+        Ok(SessionOp::run(self, session).await?)
+    }
+}
+
+impl SessionCommand for CloseTarget {
+    fn tab(&self) -> TabUse<'_> {
+        TabUse::Close { target: &self.target_id }
+    }
+
+    async fn run(self, _: &mut Call<'_>, session: &Arc<BrowserSession>) -> Result<Done, HubError> {
+        Ok(SessionOp::run(self, session).await?)
+    }
+}
+
 /// Session commands that are the browser layer's alone.
 macro_rules! in_browser_layer {
     ($($ty:ty),* $(,)?) => {$(
@@ -142,8 +163,6 @@ in_browser_layer!(
     Pdf,
     ListTargets,
     NewTarget,
-    UseTarget,
-    CloseTarget,
     OpenPage,
     ListPages,
     ClosePage,

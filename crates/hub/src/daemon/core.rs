@@ -177,3 +177,16 @@ impl HubCore {
         self.shutdown.send_replace(true);
     }
 }
+
+#[cfg(test)]
+impl HubCore {
+    /// A hub whose relay serves nothing and whose files go in `dir`: the state in-process
+    /// tests of the routes and calls need, without ports.
+    pub(crate) fn in_memory(dir: &std::path::Path) -> Arc<HubCore> {
+        use crate::relay::RelayOptions;
+        let relay = Relay::new(RelayOptions::new(0, Some("relay-token".into()), "hub-1".into()), 0, None);
+        let leases = Arc::new(Leases::new(crate::leases::binding::LeaseConfig::default(), "hub-1"));
+        let profiles = dir.join("profiles");
+        Arc::new(HubCore::new("hub-1".into(), relay, leases, 0, dir.join("daemon.json"), profiles))
+    }
+}

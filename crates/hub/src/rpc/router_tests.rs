@@ -3,9 +3,6 @@
 
 use super::router;
 use crate::daemon::core::HubCore;
-use crate::leases::binding::LeaseConfig;
-use crate::leases::service::Leases;
-use crate::relay::{Relay, RelayOptions};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode};
@@ -31,11 +28,7 @@ struct TestHub {
 
 fn hub() -> TestHub {
     let dir = tempfile::tempdir().unwrap();
-    let relay = Relay::new(RelayOptions::new(0, Some("relay-token".into()), "hub-1".into()), 0, None);
-    let leases = Arc::new(Leases::new(LeaseConfig::default(), "hub-1"));
-    let core =
-        HubCore::new("hub-1".into(), relay, leases, 0, dir.path().join("daemon.json"), dir.path().join("profiles"));
-    TestHub { core: Arc::new(core), _dir: dir }
+    TestHub { core: HubCore::in_memory(dir.path()), _dir: dir }
 }
 
 /// A request from a loopback peer; `headers` are added as given.

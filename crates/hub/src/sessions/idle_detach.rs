@@ -62,8 +62,16 @@ pub struct Watched {
     pub sessions: Arc<Sessions>,
 }
 
-impl Watched {
+/// What the watcher needs of the hub: whether anyone is acting, and a way to ask the
+/// extension to detach (false when it could not be asked: no extension connected).
+pub trait Watch: Send + 'static {
     /// Whether anyone is using the browser through the extension right now.
+    fn busy(&self) -> bool;
+    /// Asks the extension to detach from every tab.
+    fn detach(&self) -> bool;
+}
+
+impl Watch for Watched {
     fn busy(&self) -> bool {
         let relay = self.relay.current().status();
         self.leases.snapshot().0.is_some()
@@ -71,10 +79,15 @@ impl Watched {
             || relay.cdp_connected
             || relay.pending_commands > 0
     }
+
+    fn detach(&self) -> bool {
+        self.relay.current().send_control("detach_all")
+    }
 }
 
-/// Watches until `stop` turns true, detaching idle tabs after `after`.
-pub async fn run(watched: Watched, after: Duration, mut stop: watch::Receiver<bool>) {
+/// Watches until `stop` turns true, detaching idle tabs after `after` (checked every
+/// quarter of it, between 100 ms and 5 s).
+pub async fn run(watched: impl Watch, after: Duration, mut stop: watch::Receiver<bool>) {
     let mut rule = IdleDetach::new(after.as_millis() as u64);
     let tick = (after / 4).clamp(Duration::from_millis(100), Duration::from_secs(5));
     let started = tokio::time::Instant::now();
@@ -85,7 +98,7 @@ pub async fn run(watched: Watched, after: Duration, mut stop: watch::Receiver<bo
         }
         let now_ms = started.elapsed().as_millis() as u64;
         if rule.observe(now_ms, watched.busy()) {
-            if watched.relay.current().send_control("detach_all") {
+            if watched.detach() {
                 tracing::info!("nobody used the browser for {after:?}: the extension detaches its tabs");
             } else {
                 rule.undelivered();
@@ -127,5 +140,82 @@ mod tests {
         assert!(rule.observe(100, false));
         rule.undelivered();
         assert!(rule.observe(150, false), "the extension was away; it is detached when seen");
+    }
+
+    /// A hub whose busyness the test sets, counting the detaches asked of it at each
+    /// (virtual) time.
+    #[derive(Clone, Default)]
+    struct Fake {
+        busy: Arc<std::sync::atomic::AtomicBool>,
+        connected: Arc<std::sync::atomic::AtomicBool>,
+        detached_at: Arc<std::sync::Mutex<Vec<Duration>>>,
+        started: Arc<std::sync::OnceLock<tokio::time::Instant>>,
+    }
+
+    impl Watch for Fake {
+        fn busy(&self) -> bool {
+            self.busy.load(std::sync::atomic::Ordering::SeqCst)
+        }
+
+        fn detach(&self) -> bool {
+            if !self.connected.load(std::sync::atomic::Ordering::SeqCst) {
+                return false;
+            }
+            let at = self.started.get().expect("started").elapsed();
+            self.detached_at.lock().unwrap().push(at);
+            true
+        }
+    }
+
+    fn start(fake: &Fake, after: Duration) -> watch::Sender<bool> {
+        let (stop, stopped) = watch::channel(false);
+        fake.started.set(tokio::time::Instant::now()).unwrap();
+        tokio::spawn(run(fake.clone(), after, stopped));
+        stop
+    }
+
+    fn detaches(fake: &Fake) -> Vec<Duration> {
+        fake.detached_at.lock().unwrap().clone()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_watcher_detaches_once_a_minute_after_the_last_use_and_not_before() {
+        let fake = Fake::default();
+        fake.connected.store(true, std::sync::atomic::Ordering::SeqCst);
+        fake.busy.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _stop = start(&fake, DEFAULT_IDLE_DETACH);
+        tokio::time::sleep(Duration::from_secs(300)).await;
+        assert!(detaches(&fake).is_empty(), "never while someone uses the browser");
+        fake.busy.store(false, std::sync::atomic::Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(59)).await;
+        assert!(detaches(&fake).is_empty(), "not before a minute of idleness");
+        tokio::time::sleep(Duration::from_secs(600)).await;
+        let at = detaches(&fake);
+        assert_eq!(at.len(), 1, "once per idle period: {at:?}");
+        // Idle from the first tick after 300 s (ticks every 5 s): detached within a tick of 360 s.
+        assert!(at[0] >= Duration::from_secs(360) && at[0] <= Duration::from_secs(370), "{at:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_extension_that_comes_back_to_an_idle_hub_is_detached_when_seen() {
+        let fake = Fake::default();
+        let _stop = start(&fake, Duration::from_secs(1));
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert!(detaches(&fake).is_empty(), "nobody to ask");
+        fake.connected.store(true, std::sync::atomic::Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let at = detaches(&fake);
+        assert_eq!(at.len(), 1, "{at:?}");
+        assert!(at[0] >= Duration::from_secs(10) && at[0] <= Duration::from_millis(10_250), "the next tick: {at:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_watcher_ends_when_the_hub_stops() {
+        let fake = Fake::default();
+        let (stop, stopped) = watch::channel(false);
+        let watcher = tokio::spawn(run(fake, Duration::from_secs(60), stopped));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        stop.send_replace(true);
+        tokio::time::timeout(Duration::from_millis(10), watcher).await.expect("ended at once").unwrap();
     }
 }

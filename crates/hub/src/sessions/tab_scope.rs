@@ -8,15 +8,13 @@
 //! on (or answers `tab_busy`), [`after`] leases tabs the command opened, lets go of tabs it
 //! closed and regroups. [`end`] releases everything when the session or its owner goes.
 
-use crate::commands::params::{opt_u64, req_str, Params};
 use crate::error::HubError;
 use crate::leases::binding::Owner;
 use crate::leases::service::Leases;
 use crate::relay::Relay;
 use crate::relay::RelayHandle;
 use crate::sessions::open::{new_session_id, open, RelayTransport};
-use opendevbrowser_api::commands::{CloseTarget, SessionInfo, UseTarget, MAX_TIMEOUT_MS};
-use opendevbrowser_api::Command;
+use opendevbrowser_api::commands::SessionInfo;
 use opendevbrowser_browser::error::{err, Error as BrowserFailure};
 use opendevbrowser_browser::targets::info;
 use opendevbrowser_browser::{BrowserSession, Mode, Sessions};
@@ -82,28 +80,41 @@ pub async fn launch(
     Ok(SessionInfo { tab_lease_id: Some(lease.lease_id), ..info(&session) })
 }
 
+/// Which tab a session command acts on, as its typed params say (a tab-scoped session
+/// checks it before the command runs).
+pub enum TabUse<'a> {
+    /// The session's active tab (most commands).
+    Active,
+    /// `targets.use`: make `target` the active tab, waiting up to `wait_ms` for its lease.
+    Select {
+        /// The tab.
+        target: &'a str,
+        /// How long to queue for it.
+        wait_ms: u64,
+    },
+    /// `targets.close`: close `target`.
+    Close {
+        /// The tab.
+        target: &'a str,
+    },
+}
+
 /// Before a command: the tab it acts on must be this session's and still leased to it.
-/// `targets.use` of another tab claims that tab (waiting `waitMs` in its queue); closing a
-/// tab that is not one's own is refused.
-pub async fn before(leases: &Leases, session: &BrowserSession, name: &str, params: &Params) -> Result<(), HubError> {
-    let claim = |target: &str| leases.claim_tab(target, &session.owner, &session.id).map(drop);
-    match name {
-        UseTarget::NAME => {
-            let target = req_str(params, "targetId")?;
-            let wait = opt_u64(params, "waitMs", MAX_TIMEOUT_MS)?.unwrap_or(0);
-            leases.wait_tab(target, &session.owner, &session.id, wait).await?;
+/// Selecting another tab claims that tab (waiting in its queue); closing a tab that is not
+/// one's own is refused.
+pub async fn before(leases: &Leases, session: &BrowserSession, tab: TabUse<'_>) -> Result<(), HubError> {
+    match tab {
+        TabUse::Select { target, wait_ms } => {
+            leases.wait_tab(target, &session.owner, &session.id, wait_ms).await?;
             session.state().own(target);
             Ok(())
         }
-        CloseTarget::NAME => {
-            let target = req_str(params, "targetId")?;
-            if !session.state().may_use(target) {
-                return Err(err("tab_busy", format!("tab {target} is not one of this session's tabs")).into());
-            }
-            Ok(())
+        TabUse::Close { target } if !session.state().may_use(target) => {
+            Err(err("tab_busy", format!("tab {target} is not one of this session's tabs")).into())
         }
-        _ => match session.state().active.clone() {
-            Some(active) => Ok(claim(&active)?),
+        TabUse::Close { .. } => Ok(()),
+        TabUse::Active => match session.state().active.clone() {
+            Some(active) => Ok(leases.claim_tab(&active, &session.owner, &session.id).map(drop)?),
             None => Ok(()),
         },
     }
