@@ -17,6 +17,7 @@
 //!   `hub.json`, the `serve` command, and what a killed hub left behind.
 
 #![warn(missing_docs)]
+#![warn(unreachable_pub)]
 
 pub mod access;
 mod commands;

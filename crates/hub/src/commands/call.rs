@@ -19,10 +19,10 @@ use serde_json::Value;
 use std::sync::Arc;
 
 /// Default time an extension command waits for the extension's handshake.
-pub const DEFAULT_READY_TIMEOUT_MS: u64 = 10_000;
+pub(crate) const DEFAULT_READY_TIMEOUT_MS: u64 = 10_000;
 
 /// A command's answer: data plus warnings for the caller.
-pub struct Answer {
+pub(crate) struct Answer {
     /// The `data` field.
     pub data: Value,
     /// Human-readable warnings (e.g. a clamped timeout).
@@ -38,7 +38,7 @@ impl From<Value> for Answer {
 /// One call in progress: the call's envelope (who calls, with which binding and session),
 /// the warnings gathered for the answer, and narrow handles to the parts of the hub a
 /// handler may use (the lease, the relay, the browser sessions).
-pub struct Call<'a> {
+pub(crate) struct Call<'a> {
     hub: &'a Arc<HubCore>,
     envelope: &'a Params,
     warnings: Vec<String>,
@@ -46,69 +46,69 @@ pub struct Call<'a> {
 
 impl<'a> Call<'a> {
     /// A call with the wire `params` object (the command's params and the envelope fields).
-    pub fn new(hub: &'a Arc<HubCore>, envelope: &'a Params) -> Self {
+    pub(crate) fn new(hub: &'a Arc<HubCore>, envelope: &'a Params) -> Self {
         Call { hub, envelope, warnings: Vec::new() }
     }
 
     /// The caller: `clientId` (required) and `instanceId` (default `"default"`).
-    pub fn owner(&self) -> Result<Owner, HubError> {
+    pub(crate) fn owner(&self) -> Result<Owner, HubError> {
         owner(self.envelope)
     }
 
     /// Where named browser profiles live.
-    pub fn profiles_dir(&self) -> &'a std::path::Path {
+    pub(crate) fn profiles_dir(&self) -> &'a std::path::Path {
         self.hub.profiles_dir()
     }
 
     /// The binding lease.
-    pub fn leases(&self) -> &'a Arc<Leases> {
+    pub(crate) fn leases(&self) -> &'a Arc<Leases> {
         self.hub.leases()
     }
 
     /// The current relay.
-    pub fn relay(&self) -> Relay {
+    pub(crate) fn relay(&self) -> Relay {
         self.hub.relay()
     }
 
     /// A handle that follows relay restarts (for what outlives this call).
-    pub fn relay_handle(&self) -> RelayHandle {
+    pub(crate) fn relay_handle(&self) -> RelayHandle {
         self.hub.relay_handle()
     }
 
     /// The open browser sessions.
-    pub fn sessions(&self) -> &'a Arc<Sessions> {
+    pub(crate) fn sessions(&self) -> &'a Arc<Sessions> {
         self.hub.sessions()
     }
 
     /// The hub's `/status`.
-    pub fn hub_status(&self) -> HubStatus {
+    pub(crate) fn hub_status(&self) -> HubStatus {
         self.hub.status()
     }
 
     /// This hub's instance id.
-    pub fn hub_instance_id(&self) -> &'a str {
+    pub(crate) fn hub_instance_id(&self) -> &'a str {
         self.hub.instance_id()
     }
 
     /// Restarts the relay on its port (`relay.restart`).
-    pub async fn restart_relay(&self) -> Result<Relay, HubError> {
+    pub(crate) async fn restart_relay(&self) -> Result<Relay, HubError> {
         self.hub.restart_relay().await
     }
 
     /// The `bindingId` the caller sent, if any.
-    pub fn binding_id(&self) -> Result<Option<&'a str>, HubError> {
+    pub(crate) fn binding_id(&self) -> Result<Option<&'a str>, HubError> {
         opt_str(self.envelope, envelope::BINDING_ID)
     }
 
     /// Checks the caller's binding (for commands that drive the user's Chrome).
-    pub fn require_binding(&self) -> Result<Owner, HubError> {
+    pub(crate) fn require_binding(&self) -> Result<Owner, HubError> {
         let owner = self.owner()?;
         self.hub.leases().require(&owner, self.binding_id()?)?;
         Ok(owner)
     }
 
     /// Waits for the extension's handshake (`readyTimeoutMs`, default 10 s).
-    pub async fn wait_until_ready(&mut self) -> Result<(), HubError> {
+    pub(crate) async fn wait_until_ready(&mut self) -> Result<(), HubError> {
         let ready = opt_u64(self.envelope, envelope::READY_TIMEOUT_MS, MAX_TIMEOUT_MS)?;
         wait_until_ready(self.hub, ready.unwrap_or(DEFAULT_READY_TIMEOUT_MS), &mut self.warnings).await
     }
@@ -160,7 +160,11 @@ pub fn owner(params: &Params) -> Result<Owner, HubError> {
 
 /// Waits until the extension's handshake is complete, polling on the shared readiness
 /// backoff (250 ms doubling to 2 s) up to a timeout clamped to at least 3 s.
-pub async fn wait_until_ready(hub: &HubCore, timeout_ms: u64, warnings: &mut Vec<String>) -> Result<(), HubError> {
+pub(crate) async fn wait_until_ready(
+    hub: &HubCore,
+    timeout_ms: u64,
+    warnings: &mut Vec<String>,
+) -> Result<(), HubError> {
     let clock = hub.leases().clock;
     let (mut wait, clamped) = ReadinessWait::start(clock.now(), timeout_ms);
     if let Some(c) = clamped {

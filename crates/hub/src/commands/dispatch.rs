@@ -6,7 +6,8 @@
 //! `for_each_command!`, so a command in the contract without a handler here does not
 //! compile.
 
-pub use super::call::{owner, Answer, Call};
+pub use super::call::owner;
+pub(crate) use super::call::{Answer, Call};
 use crate::commands::params::Params;
 use crate::daemon::core::HubCore;
 use crate::error::{CdpError, HubError};
@@ -19,13 +20,13 @@ use std::future::Future;
 use std::sync::Arc;
 
 /// A hub-wide command's handler.
-pub trait HubCommand: Command {
+pub(crate) trait HubCommand: Command {
     /// Runs the command.
     fn run(self, call: &mut Call<'_>) -> impl Future<Output = Result<Self::Output, HubError>> + Send;
 }
 
 /// A session command's handler; the session is already checked.
-pub trait SessionCommand: Command {
+pub(crate) trait SessionCommand: Command {
     /// The tab the command acts on (a tab-scoped session checks its lease first): the
     /// active one unless the command names another.
     fn tab(&self) -> TabUse<'_> {
@@ -102,7 +103,7 @@ macro_rules! run_one {
 macro_rules! dispatch_table {
     ($($kind:ident $ty:path => $method:ident;)*) => {
         /// Runs the command named `name` with the wire `params`.
-        pub async fn dispatch(hub: &Arc<HubCore>, name: &str, params: &Params) -> Result<Answer, HubError> {
+        pub(crate) async fn dispatch(hub: &Arc<HubCore>, name: &str, params: &Params) -> Result<Answer, HubError> {
             // A stopping hub finishes what runs and starts nothing new.
             if hub.stopping() {
                 return Err(HubError::Cdp(CdpError::ShuttingDown));

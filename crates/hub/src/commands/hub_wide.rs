@@ -14,9 +14,9 @@ use serde_json::Value;
 use std::time::Duration;
 
 /// Default time a `cdp.send` waits for the browser.
-pub const DEFAULT_CDP_TIMEOUT_MS: u64 = 30_000;
+pub(crate) const DEFAULT_CDP_TIMEOUT_MS: u64 = 30_000;
 /// Default `relay.wait` timeout.
-pub const DEFAULT_WAIT_MS: u64 = 30_000;
+pub(crate) const DEFAULT_WAIT_MS: u64 = 30_000;
 
 impl HubCommand for ListCommands {
     async fn run(self, _: &mut Call<'_>) -> Result<CommandList, HubError> {

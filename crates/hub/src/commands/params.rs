@@ -6,10 +6,10 @@ use crate::error::HubError;
 use serde_json::{Map, Value};
 
 /// A command's `params` object.
-pub type Params = Map<String, Value>;
+pub(crate) type Params = Map<String, Value>;
 
 /// A required non-blank string.
-pub fn req_str<'a>(params: &'a Params, name: &str) -> Result<&'a str, HubError> {
+pub(crate) fn req_str<'a>(params: &'a Params, name: &str) -> Result<&'a str, HubError> {
     match params.get(name) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
         Some(Value::String(_)) => Err(HubError::param(name, "must not be blank")),
@@ -19,7 +19,7 @@ pub fn req_str<'a>(params: &'a Params, name: &str) -> Result<&'a str, HubError> 
 }
 
 /// An optional string (`null` counts as absent).
-pub fn opt_str<'a>(params: &'a Params, name: &str) -> Result<Option<&'a str>, HubError> {
+pub(crate) fn opt_str<'a>(params: &'a Params, name: &str) -> Result<Option<&'a str>, HubError> {
     match params.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -28,7 +28,7 @@ pub fn opt_str<'a>(params: &'a Params, name: &str) -> Result<Option<&'a str>, Hu
 }
 
 /// An optional non-negative integer, at most `max`.
-pub fn opt_u64(params: &Params, name: &str, max: u64) -> Result<Option<u64>, HubError> {
+pub(crate) fn opt_u64(params: &Params, name: &str, max: u64) -> Result<Option<u64>, HubError> {
     match params.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => match v.as_u64() {

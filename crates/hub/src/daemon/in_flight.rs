@@ -5,7 +5,7 @@
 use tokio::sync::watch;
 
 /// How many commands are running.
-pub struct InFlight(watch::Sender<usize>);
+pub(crate) struct InFlight(watch::Sender<usize>);
 
 impl Default for InFlight {
     fn default() -> Self {
@@ -14,7 +14,7 @@ impl Default for InFlight {
 }
 
 /// One running command; it counts until dropped.
-pub struct Running<'a>(&'a InFlight);
+pub(crate) struct Running<'a>(&'a InFlight);
 
 impl Drop for Running<'_> {
     fn drop(&mut self) {
@@ -24,18 +24,18 @@ impl Drop for Running<'_> {
 
 impl InFlight {
     /// A command starts.
-    pub fn begin(&self) -> Running<'_> {
+    pub(crate) fn begin(&self) -> Running<'_> {
         self.0.send_modify(|n| *n += 1);
         Running(self)
     }
 
     /// How many are running now.
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         *self.0.borrow()
     }
 
     /// Waits until no command is running.
-    pub async fn drained(&self) {
+    pub(crate) async fn drained(&self) {
         let mut rx = self.0.subscribe();
         let _ = rx.wait_for(|n| *n == 0).await;
     }

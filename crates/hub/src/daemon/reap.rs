@@ -10,15 +10,15 @@
 use std::path::{Path, PathBuf};
 
 /// The prefix of a managed browser's profile folder (`launcher.rs`).
-pub const PROFILE_PREFIX: &str = "opendevbrowser-profile-";
+pub(crate) const PROFILE_PREFIX: &str = "opendevbrowser-profile-";
 
 /// A profile folder younger than this is left alone: another hub may be starting a browser
 /// in it (the folder is made an instant before the browser that names it).
-pub const SETTLED: std::time::Duration = std::time::Duration::from_secs(5);
+pub(crate) const SETTLED: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A running process, as far as the rule needs to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Process {
+pub(crate) struct Process {
     /// Its id.
     pub pid: u32,
     /// Its parent's id (1 when its parent died and init adopted it).
@@ -29,7 +29,7 @@ pub struct Process {
 
 /// What to clear.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Profile folders no running process uses.
     pub remove: Vec<PathBuf>,
     /// Managed browsers (main processes) whose hub is gone.
@@ -37,7 +37,7 @@ pub struct Plan {
 }
 
 /// Which of `profiles` to remove and which processes to end.
-pub fn plan(profiles: &[PathBuf], processes: &[Process]) -> Plan {
+pub(crate) fn plan(profiles: &[PathBuf], processes: &[Process]) -> Plan {
     let mut out = Plan::default();
     for profile in profiles {
         let flag = format!("--user-data-dir={}", profile.display());
@@ -55,7 +55,7 @@ pub fn plan(profiles: &[PathBuf], processes: &[Process]) -> Plan {
 
 /// The managed-browser profile folders in `temp` untouched for `settled` (a folder just
 /// made for a browser that is starting is left alone).
-pub fn profiles_in(temp: &Path, settled: std::time::Duration) -> Vec<PathBuf> {
+pub(crate) fn profiles_in(temp: &Path, settled: std::time::Duration) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(temp) else { return Vec::new() };
     let old_enough = |e: &std::fs::DirEntry| {
         let modified = e.metadata().and_then(|m| m.modified()).ok();
@@ -92,7 +92,7 @@ fn processes() -> Option<Vec<Process>> {
 }
 
 /// Clears what dead hubs left in the temp folder (best effort, logged).
-pub fn run() {
+pub(crate) fn run() {
     let profiles = profiles_in(&std::env::temp_dir(), SETTLED);
     if profiles.is_empty() {
         return;

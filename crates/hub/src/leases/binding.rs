@@ -11,13 +11,13 @@ use serde_json::{json, Value};
 use std::collections::VecDeque;
 
 /// How long a binding lives after its last grant or renewal.
-pub const TTL_MS: u64 = 60_000;
+pub(crate) const TTL_MS: u64 = 60_000;
 /// How often clients renew.
-pub const RENEW_INTERVAL_MS: u64 = 20_000;
+pub(crate) const RENEW_INTERVAL_MS: u64 = 20_000;
 /// Spread of the renewal time, ±.
-pub const RENEW_JITTER_MS: u64 = 2_000;
+pub(crate) const RENEW_JITTER_MS: u64 = 2_000;
 /// Longest a client may wait in the queue per request.
-pub const WAIT_MAX_MS: u64 = 120_000;
+pub(crate) const WAIT_MAX_MS: u64 = 120_000;
 
 /// Lease timing; the defaults are the numbers above, tests shrink them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,11 +35,11 @@ impl Default for LeaseConfig {
 }
 
 use opendevbrowser_api::status::{BindingView, QueueEntry};
-pub use opendevbrowser_api::Owner;
+pub(crate) use opendevbrowser_api::Owner;
 
 /// The current binding.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Binding {
+pub(crate) struct Binding {
     /// Fencing token.
     pub binding_id: String,
     /// Holder.
@@ -150,7 +150,7 @@ struct Waiter {
 
 /// The lease table.
 #[derive(Debug)]
-pub struct LeaseTable {
+pub(crate) struct LeaseTable {
     config: LeaseConfig,
     id_prefix: String,
     next_id: u64,
@@ -159,7 +159,7 @@ pub struct LeaseTable {
 }
 
 /// The advised renewal delay: the interval spread by ±[`RENEW_JITTER_MS`] using `unit` in [0, 1).
-pub fn renew_after_ms(config: &LeaseConfig, unit: f64) -> u64 {
+pub(crate) fn renew_after_ms(config: &LeaseConfig, unit: f64) -> u64 {
     let jitter = RENEW_JITTER_MS.min(config.renew_interval_ms / 4) as f64;
     let unit = if unit.is_finite() { unit.clamp(0.0, 1.0) } else { 0.5 };
     (config.renew_interval_ms as f64 + (unit * 2.0 - 1.0) * jitter).round().max(1.0) as u64
@@ -167,17 +167,17 @@ pub fn renew_after_ms(config: &LeaseConfig, unit: f64) -> u64 {
 
 impl LeaseTable {
     /// An empty table whose binding ids start with `id_prefix` (the hub's instance id).
-    pub fn new(config: LeaseConfig, id_prefix: &str) -> Self {
+    pub(crate) fn new(config: LeaseConfig, id_prefix: &str) -> Self {
         LeaseTable { config, id_prefix: id_prefix.to_owned(), next_id: 1, current: None, queue: VecDeque::new() }
     }
 
     /// The timing in force.
-    pub fn config(&self) -> LeaseConfig {
+    pub(crate) fn config(&self) -> LeaseConfig {
         self.config
     }
 
     /// Drops an expired binding and queue entries whose wait ended.
-    pub fn expire(&mut self, now: u64) {
+    pub(crate) fn expire(&mut self, now: u64) {
         if self.current.as_ref().is_some_and(|b| now >= b.expires_at) {
             self.current = None;
         }
@@ -185,7 +185,7 @@ impl LeaseTable {
     }
 
     /// The current binding, if any (after expiry at `now`).
-    pub fn current(&mut self, now: u64) -> Option<&Binding> {
+    pub(crate) fn current(&mut self, now: u64) -> Option<&Binding> {
         self.expire(now);
         self.current.as_ref()
     }
@@ -213,7 +213,7 @@ impl LeaseTable {
 
     /// Binds `owner` if the relay is free and nobody queued is ahead; re-binding by the
     /// holder extends its binding (same id). Never queues: see [`enqueue`](Self::enqueue).
-    pub fn bind(&mut self, owner: &Owner, now: u64, unit: f64) -> Result<Grant, LeaseError> {
+    pub(crate) fn bind(&mut self, owner: &Owner, now: u64, unit: f64) -> Result<Grant, LeaseError> {
         self.expire(now);
         match &mut self.current {
             Some(b) if b.owner == *owner => {
@@ -231,7 +231,7 @@ impl LeaseTable {
 
     /// Puts `owner` in the FIFO queue until `deadline` (or moves its deadline); returns
     /// its 1-based position.
-    pub fn enqueue(&mut self, owner: &Owner, now: u64, deadline: u64) -> usize {
+    pub(crate) fn enqueue(&mut self, owner: &Owner, now: u64, deadline: u64) -> usize {
         self.expire(now);
         if let Some(i) = self.queue.iter().position(|w| w.owner == *owner) {
             self.queue[i].deadline = self.queue[i].deadline.max(deadline);
@@ -242,13 +242,13 @@ impl LeaseTable {
     }
 
     /// The first owner waiting in the queue, if any (after expiry at `now`).
-    pub fn first_waiter(&mut self, now: u64) -> Option<Owner> {
+    pub(crate) fn first_waiter(&mut self, now: u64) -> Option<Owner> {
         self.expire(now);
         self.queue.front().map(|w| w.owner.clone())
     }
 
     /// Leaves the queue (a wait that timed out or was abandoned).
-    pub fn dequeue(&mut self, owner: &Owner) {
+    pub(crate) fn dequeue(&mut self, owner: &Owner) {
         self.queue.retain(|w| w.owner != *owner);
     }
 
@@ -261,7 +261,7 @@ impl LeaseTable {
     }
 
     /// Extends the holder's binding.
-    pub fn renew(&mut self, owner: &Owner, binding_id: &str, now: u64, unit: f64) -> Result<Grant, LeaseError> {
+    pub(crate) fn renew(&mut self, owner: &Owner, binding_id: &str, now: u64, unit: f64) -> Result<Grant, LeaseError> {
         self.check(owner, binding_id, now)?;
         let b = self.current.as_mut().expect("checked");
         b.expires_at = now + self.config.ttl_ms;
@@ -273,14 +273,14 @@ impl LeaseTable {
     }
 
     /// Ends the holder's binding.
-    pub fn release(&mut self, owner: &Owner, binding_id: &str, now: u64) -> Result<(), LeaseError> {
+    pub(crate) fn release(&mut self, owner: &Owner, binding_id: &str, now: u64) -> Result<(), LeaseError> {
         self.check(owner, binding_id, now)?;
         self.current = None;
         Ok(())
     }
 
     /// Ends whatever `owner` holds and its queue place (its session closed).
-    pub fn release_owner(&mut self, owner: &Owner) -> bool {
+    pub(crate) fn release_owner(&mut self, owner: &Owner) -> bool {
         self.dequeue(owner);
         if self.current.as_ref().is_some_and(|b| b.owner == *owner) {
             self.current = None;
@@ -290,7 +290,7 @@ impl LeaseTable {
     }
 
     /// Checks an extension command's binding: none given, stale, or someone else's.
-    pub fn require(&mut self, owner: &Owner, binding_id: Option<&str>, now: u64) -> Result<(), LeaseError> {
+    pub(crate) fn require(&mut self, owner: &Owner, binding_id: Option<&str>, now: u64) -> Result<(), LeaseError> {
         match binding_id {
             Some(id) => self.check(owner, id, now),
             None if self.current(now).is_some_and(|b| b.owner != *owner) => Err(self.busy(owner)),
@@ -299,13 +299,13 @@ impl LeaseTable {
     }
 
     /// Drops everything (hub shutdown).
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.current = None;
         self.queue.clear();
     }
 
     /// `/status` view: the binding (if held) and the queue.
-    pub fn snapshot(&mut self, now: u64) -> (Option<BindingView>, Vec<QueueEntry>) {
+    pub(crate) fn snapshot(&mut self, now: u64) -> (Option<BindingView>, Vec<QueueEntry>) {
         self.expire(now);
         let queue: Vec<QueueEntry> = self
             .queue

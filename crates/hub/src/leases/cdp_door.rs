@@ -18,10 +18,10 @@ use std::time::Duration;
 
 /// The `client_id` a `/cdp` client's binding is held under (its `instance_id` is its
 /// address), as `hub.status` and `relay_busy` errors show it.
-pub const CDP_CLIENT_ID: &str = "cdp-client";
+pub(crate) const CDP_CLIENT_ID: &str = "cdp-client";
 
 /// The door backed by the hub's binding lease.
-pub struct LeaseDoor(pub Arc<Leases>);
+pub(crate) struct LeaseDoor(pub Arc<Leases>);
 
 impl std::fmt::Debug for LeaseDoor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -58,7 +58,7 @@ impl ClaimError {
 
 /// Both tables, so the rule is applied atomically.
 #[derive(Debug)]
-pub struct Leasing {
+pub(crate) struct Leasing {
     /// The relay-wide binding and its queue.
     pub relay: LeaseTable,
     /// Tab leases and their queues.
@@ -67,7 +67,7 @@ pub struct Leasing {
 
 impl Leasing {
     /// Binds the whole relay unless tab leases are held (or the relay is busy).
-    pub fn bind(&mut self, owner: &Owner, now: u64, unit: f64) -> Result<Grant, LeaseError> {
+    pub(crate) fn bind(&mut self, owner: &Owner, now: u64, unit: f64) -> Result<Grant, LeaseError> {
         let held = self.tabs.leases(now);
         if !held.is_empty() {
             let holders = held.into_iter().map(|(target, l)| (target, l.owner, l.expires_at)).collect();
@@ -78,7 +78,13 @@ impl Leasing {
 
     /// Leases (or renews) `target` for `owner`'s `session` unless the relay-wide binding is
     /// held or waited for (a tab it already holds is renewed while someone waits).
-    pub fn claim_tab(&mut self, target: &str, owner: &Owner, session: &str, now: u64) -> Result<TabLease, ClaimError> {
+    pub(crate) fn claim_tab(
+        &mut self,
+        target: &str,
+        owner: &Owner,
+        session: &str,
+        now: u64,
+    ) -> Result<TabLease, ClaimError> {
         if let Some(b) = self.relay.current(now) {
             return Err(ClaimError::RelayHeld { owner: b.owner.clone(), expires_at: b.expires_at });
         }
@@ -90,7 +96,7 @@ impl Leasing {
     }
 
     /// When a relay waiter should look again: the binding's or the first tab lease's end.
-    pub fn next_change(&mut self, now: u64) -> Option<u64> {
+    pub(crate) fn next_change(&mut self, now: u64) -> Option<u64> {
         let binding = self.relay.current(now).map(|b| b.expires_at);
         [binding, self.tabs.next_expiry(now)].into_iter().flatten().min()
     }

@@ -42,7 +42,7 @@ impl Default for Clock {
 }
 
 /// A number in [0, 1) from the OS RNG, for renewal jitter.
-pub fn random_unit() -> f64 {
+pub(crate) fn random_unit() -> f64 {
     let mut b = [0u8; 8];
     if getrandom::fill(&mut b).is_err() {
         return 0.5;

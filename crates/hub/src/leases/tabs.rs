@@ -54,7 +54,7 @@ struct Tab {
 
 /// Every tab lease and queue.
 #[derive(Debug)]
-pub struct TabTable {
+pub(crate) struct TabTable {
     ttl_ms: u64,
     id_prefix: String,
     next_id: u64,
@@ -63,12 +63,12 @@ pub struct TabTable {
 
 impl TabTable {
     /// An empty table: leases live `ttl_ms`, ids start with `id_prefix`.
-    pub fn new(ttl_ms: u64, id_prefix: &str) -> Self {
+    pub(crate) fn new(ttl_ms: u64, id_prefix: &str) -> Self {
         TabTable { ttl_ms, id_prefix: id_prefix.to_owned(), next_id: 1, tabs: BTreeMap::new() }
     }
 
     /// Drops expired leases, ended waits and tabs with neither.
-    pub fn expire(&mut self, now: u64) {
+    pub(crate) fn expire(&mut self, now: u64) {
         for tab in self.tabs.values_mut() {
             if tab.lease.as_ref().is_some_and(|l| now >= l.expires_at) {
                 tab.lease = None;
@@ -80,7 +80,7 @@ impl TabTable {
 
     /// Leases `target` to `owner`'s `session`, or renews the lease it already holds (same
     /// id); a free tab goes to the head of its queue only.
-    pub fn claim(&mut self, target: &str, owner: &Owner, session: &str, now: u64) -> Result<TabLease, TabBusy> {
+    pub(crate) fn claim(&mut self, target: &str, owner: &Owner, session: &str, now: u64) -> Result<TabLease, TabBusy> {
         self.expire(now);
         let ttl = self.ttl_ms;
         let tab = self.tabs.entry(target.to_owned()).or_default();
@@ -104,7 +104,7 @@ impl TabTable {
     }
 
     /// Queues `owner` for `target` until `deadline`; its 1-based place.
-    pub fn enqueue(&mut self, target: &str, owner: &Owner, now: u64, deadline: u64) -> usize {
+    pub(crate) fn enqueue(&mut self, target: &str, owner: &Owner, now: u64, deadline: u64) -> usize {
         self.expire(now);
         let tab = self.tabs.entry(target.to_owned()).or_default();
         if let Some(i) = tab.queue.iter().position(|w| w.owner == *owner) {
@@ -116,24 +116,24 @@ impl TabTable {
     }
 
     /// Leaves `target`'s queue.
-    pub fn dequeue(&mut self, target: &str, owner: &Owner) {
+    pub(crate) fn dequeue(&mut self, target: &str, owner: &Owner) {
         if let Some(tab) = self.tabs.get_mut(target) {
             tab.queue.retain(|w| w.owner != *owner);
         }
     }
 
     /// Ends the lease on `target` (the tab closed); its holder, if any.
-    pub fn release(&mut self, target: &str) -> Option<TabLease> {
+    pub(crate) fn release(&mut self, target: &str) -> Option<TabLease> {
         self.tabs.get_mut(target).and_then(|t| t.lease.take())
     }
 
     /// Ends every lease of `session`; the tabs it held.
-    pub fn release_session(&mut self, session: &str) -> Vec<String> {
+    pub(crate) fn release_session(&mut self, session: &str) -> Vec<String> {
         self.release_where(|l| l.session_id == session)
     }
 
     /// Ends every lease and queue place of `owner` (its process went away); the tabs it held.
-    pub fn release_owner(&mut self, owner: &Owner) -> Vec<String> {
+    pub(crate) fn release_owner(&mut self, owner: &Owner) -> Vec<String> {
         for tab in self.tabs.values_mut() {
             tab.queue.retain(|w| w.owner != *owner);
         }
@@ -152,18 +152,18 @@ impl TabTable {
     }
 
     /// Drops every lease and queue (hub shutdown); ids stay unused.
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.tabs.clear();
     }
 
     /// Every live lease, by tab.
-    pub fn leases(&mut self, now: u64) -> Vec<(String, TabLease)> {
+    pub(crate) fn leases(&mut self, now: u64) -> Vec<(String, TabLease)> {
         self.expire(now);
         self.tabs.iter().filter_map(|(t, tab)| Some((t.clone(), tab.lease.clone()?))).collect()
     }
 
     /// When the first live lease ends, if any.
-    pub fn next_expiry(&mut self, now: u64) -> Option<u64> {
+    pub(crate) fn next_expiry(&mut self, now: u64) -> Option<u64> {
         self.leases(now).iter().map(|(_, l)| l.expires_at).min()
     }
 }

@@ -12,7 +12,7 @@ use tokio::sync::OwnedSemaphorePermit;
 
 /// Serves one `/cdp` client until it closes; `pass` (its hold on the relay binding) is let
 /// go before the relay takes the next client, so a next client finds the binding free.
-pub async fn run(relay: Relay, socket: WebSocket, _permit: OwnedSemaphorePermit, pass: Option<CdpPass>) {
+pub(super) async fn run(relay: Relay, socket: WebSocket, _permit: OwnedSemaphorePermit, pass: Option<CdpPass>) {
     let (out, mut stream) = socket_io::split(socket, relay.0.opts.max_queued_bytes);
     let conn = match relay.client_opened(out.clone()) {
         Ok(conn) => conn,

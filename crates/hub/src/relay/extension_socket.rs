@@ -10,7 +10,7 @@ use pairing::wire::{parse_extension_frame, MAX_EXTENSION_FRAME_BYTES};
 use tokio::sync::OwnedSemaphorePermit;
 
 /// Serves one extension connection until it closes.
-pub async fn run(relay: Relay, socket: WebSocket, _permit: OwnedSemaphorePermit) {
+pub(super) async fn run(relay: Relay, socket: WebSocket, _permit: OwnedSemaphorePermit) {
     let (out, mut stream) = socket_io::split(socket, relay.0.opts.max_queued_bytes);
     let conn = relay.extension_opened(out.clone());
     tracing::info!(conn, "extension connected; waiting for its handshake");

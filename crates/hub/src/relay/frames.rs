@@ -6,11 +6,11 @@ use pairing::wire::CdpEvent;
 use serde_json::{json, Value};
 
 /// A socket, as the switchboard names it.
-pub type ConnId = u64;
+pub(crate) type ConnId = u64;
 
 /// A frame for one socket's writer.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outgoing {
+pub(crate) enum Outgoing {
     /// A text frame.
     Text(String),
     /// A close frame; the writer stops after sending it.
@@ -19,7 +19,7 @@ pub enum Outgoing {
 
 /// What the driver must do.
 #[derive(Debug)]
-pub enum Action<W> {
+pub(crate) enum Action<W> {
     /// Queue a frame for a socket.
     Send(ConnId, Outgoing),
     /// Answer a hub caller.
@@ -29,13 +29,13 @@ pub enum Action<W> {
 }
 
 /// Tells the extension what was wrong with its frame; the socket stays open.
-pub fn extension_error<W>(conn: ConnId, code: &str, message: &str) -> Action<W> {
+pub(crate) fn extension_error<W>(conn: ConnId, code: &str, message: &str) -> Action<W> {
     let frame = json!({"type": "error", "payload": {"code": code, "message": message}});
     Action::Send(conn, Outgoing::Text(frame.to_string()))
 }
 
 /// A CDP error answer for the `/cdp` client.
-pub fn client_error<W>(conn: ConnId, id: Value, code: i64, message: &str, session: Option<String>) -> Action<W> {
+pub(crate) fn client_error<W>(conn: ConnId, id: Value, code: i64, message: &str, session: Option<String>) -> Action<W> {
     let mut frame = json!({"id": id, "error": {"code": code, "message": message}});
     if let Some(s) = session {
         frame["sessionId"] = Value::String(s);

@@ -6,7 +6,7 @@ use opendevbrowser_api::clock::iso8601;
 use serde_json::{json, Value};
 
 /// What the switchboard knows when asked.
-pub struct Seen<'a> {
+pub(super) struct Seen<'a> {
     /// An extension socket is open.
     pub extension_connected: bool,
     /// It completed its handshake.
@@ -22,7 +22,7 @@ pub struct Seen<'a> {
 /// `RelayHealthStatus`, field for field. `reason` is `ok` once the handshake is done. This
 /// relay has no annotation, ops or canvas channels, so those read as not connected; it never
 /// says `relay_dirty`, since a `/cdp` client beside the hub's own work is normal here.
-pub fn relay_health(seen: &Seen<'_>) -> Value {
+pub(super) fn relay_health(seen: &Seen<'_>) -> Value {
     let reason = match (seen.extension_connected, seen.handshake_complete) {
         (false, _) => "extension_disconnected",
         (true, false) => "handshake_incomplete",

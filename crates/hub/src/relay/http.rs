@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 /// Every relay endpoint.
-pub fn relay_router(relay: Relay) -> Router {
+pub(super) fn relay_router(relay: Relay) -> Router {
     Router::new()
         .route("/config", get(config).options(preflight))
         .route("/status", get(status).options(preflight))
@@ -32,7 +32,7 @@ pub fn relay_router(relay: Relay) -> Router {
 }
 
 /// The discovery server: only `/config` and `/status` (as upstream).
-pub fn discovery_router(relay: Relay) -> Router {
+pub(super) fn discovery_router(relay: Relay) -> Router {
     Router::new()
         .route("/config", get(config).options(preflight))
         .route("/status", get(status).options(preflight))

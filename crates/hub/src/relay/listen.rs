@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 
 /// Binds a loopback listener, mapping "address in use" to its own error.
-pub async fn bind_loopback(port: u16) -> Result<TcpListener, RelayStartError> {
+pub(crate) async fn bind_loopback(port: u16) -> Result<TcpListener, RelayStartError> {
     TcpListener::bind(("127.0.0.1", port)).await.map_err(|source| {
         if source.kind() == std::io::ErrorKind::AddrInUse {
             RelayStartError::PortInUse { port }

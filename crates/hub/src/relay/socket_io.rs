@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 /// What the reader got.
-pub enum Incoming {
+pub(super) enum Incoming {
     /// A text (or UTF-8 binary) frame.
     Text(String),
     /// A frame over the size limit; the socket must be closed with 1009.
@@ -30,12 +30,12 @@ pub enum Incoming {
 
 /// Close code for a peer that stopped reading (1013 "try again later"; not 1008, which the
 /// extension reads as a refused token).
-pub const TOO_SLOW_CLOSE_CODE: u16 = 1013;
+pub(super) const TOO_SLOW_CLOSE_CODE: u16 = 1013;
 
 /// The frames queued for one socket's writer, bounded in bytes: a peer that stops reading
 /// is disconnected once `limit` bytes wait for it, instead of growing the hub's memory.
 #[derive(Debug, Clone)]
-pub struct OutQueue {
+pub(super) struct OutQueue {
     tx: mpsc::UnboundedSender<Outgoing>,
     queued: Arc<AtomicUsize>,
     limit: usize,
@@ -56,7 +56,7 @@ enum Ending {
 impl OutQueue {
     /// Queues a frame; false when the socket is gone or the frame was refused because the
     /// peer is not reading (the socket is then being closed).
-    pub fn send(&self, frame: Outgoing) -> bool {
+    pub(super) fn send(&self, frame: Outgoing) -> bool {
         if *self.ending.borrow() != Ending::No {
             return false;
         }
@@ -72,7 +72,7 @@ impl OutQueue {
     }
 
     /// Whether the socket is gone (or being closed for not reading).
-    pub fn is_closed(&self) -> bool {
+    pub(super) fn is_closed(&self) -> bool {
         self.tx.is_closed() || *self.ending.borrow() != Ending::No
     }
 
@@ -105,7 +105,7 @@ struct Writer {
 
 /// Splits `socket` and starts a writer task draining the returned queue (at most
 /// `limit` bytes waiting).
-pub fn split(socket: WebSocket, limit: usize) -> (OutQueue, SplitStream<WebSocket>) {
+pub(super) fn split(socket: WebSocket, limit: usize) -> (OutQueue, SplitStream<WebSocket>) {
     let (sink, stream) = socket.split();
     let (tx, rx) = mpsc::unbounded_channel();
     let ending = Arc::new(watch::channel(Ending::No).0);
@@ -166,7 +166,7 @@ const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// Reads until the next text frame, skipping pings and pongs; `Closed` as soon as the
 /// peer is found not reading what `queue` holds for it.
-pub async fn next(stream: &mut SplitStream<WebSocket>, queue: &OutQueue) -> Incoming {
+pub(super) async fn next(stream: &mut SplitStream<WebSocket>, queue: &OutQueue) -> Incoming {
     loop {
         let message = tokio::select! {
             message = stream.next() => message,

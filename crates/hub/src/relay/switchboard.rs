@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 /// Who the relay is, as the handshake ack and `pong` tell it.
 #[derive(Debug, Clone)]
-pub struct Identity {
+pub(crate) struct Identity {
     /// This relay start's id.
     pub instance_id: String,
     /// The relay port.
@@ -34,7 +34,7 @@ pub struct Identity {
 
 /// A refused handshake (or other extension failure) for `/status`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Refusal {
+pub(crate) struct Refusal {
     /// Stable code.
     pub code: String,
     /// In words.
@@ -59,7 +59,7 @@ struct Extension<W> {
 
 /// The relay's routing state; `W` is how a hub caller is answered.
 #[derive(Debug)]
-pub struct Switchboard<W> {
+pub(crate) struct Switchboard<W> {
     identity: Identity,
     next_conn: ConnId,
     extension: Option<Extension<W>>,
@@ -80,7 +80,7 @@ type Actions<W> = Vec<Action<W>>;
 
 impl<W> Switchboard<W> {
     /// A relay with no connections.
-    pub fn new(identity: Identity) -> Self {
+    pub(crate) fn new(identity: Identity) -> Self {
         Switchboard {
             identity,
             next_conn: 1,
@@ -100,48 +100,48 @@ impl<W> Switchboard<W> {
     }
 
     /// The handshake of the current extension, if it sent a valid one.
-    pub fn handshake(&self) -> Option<&Handshake> {
+    pub(crate) fn handshake(&self) -> Option<&Handshake> {
         self.extension.as_ref().and_then(|e| e.handshake.as_ref())
     }
 
     /// How many handshakes this relay has accepted (see [`Relay::link_id`](super::Relay::link_id)).
-    pub fn pairings(&self) -> u64 {
+    pub(crate) fn pairings(&self) -> u64 {
         self.pairings
     }
 
     /// An extension socket is open.
-    pub fn extension_connected(&self) -> bool {
+    pub(crate) fn extension_connected(&self) -> bool {
         self.extension.is_some()
     }
 
     /// A `/cdp` client is connected.
-    pub fn client_connected(&self) -> bool {
+    pub(crate) fn client_connected(&self) -> bool {
         self.client.is_some()
     }
 
     /// The connected `/cdp` client.
-    pub fn client(&self) -> Option<ConnId> {
+    pub(crate) fn client(&self) -> Option<ConnId> {
         self.client
     }
 
     /// CDP commands in flight at the extension.
-    pub fn pending(&self) -> usize {
+    pub(crate) fn pending(&self) -> usize {
         self.extension.as_ref().map_or(0, |e| e.calls.len())
     }
 
     /// False once stopped.
-    pub fn running(&self) -> bool {
+    pub(crate) fn running(&self) -> bool {
         !self.stopped
     }
 
     /// Records a refused handshake.
-    pub fn refuse(&mut self, code: &str, message: &str, now_ms: u64) {
+    pub(crate) fn refuse(&mut self, code: &str, message: &str, now_ms: u64) {
         self.last_refusal = Some(Refusal { code: code.to_owned(), message: message.to_owned(), at_ms: now_ms });
     }
 
     /// A new extension socket: it becomes current, and the previous one (if any) is closed
     /// with everything it had in flight failed as replaced.
-    pub fn extension_opened(&mut self, now_ms: u64) -> (ConnId, Actions<W>) {
+    pub(crate) fn extension_opened(&mut self, now_ms: u64) -> (ConnId, Actions<W>) {
         let conn = self.new_conn();
         self.extension_seen_ms = Some(now_ms);
         let new = Extension { conn, handshake: None, calls: CallTable::default() };
@@ -154,12 +154,12 @@ impl<W> Switchboard<W> {
     }
 
     /// Whether `conn` is the current extension and still owes its handshake.
-    pub fn awaiting_handshake(&self, conn: ConnId) -> bool {
+    pub(crate) fn awaiting_handshake(&self, conn: ConnId) -> bool {
         self.extension.as_ref().is_some_and(|e| e.conn == conn && e.handshake.is_none())
     }
 
     /// `conn` sent no valid handshake in time.
-    pub fn handshake_timed_out(&mut self, conn: ConnId, now_ms: u64) -> Actions<W> {
+    pub(crate) fn handshake_timed_out(&mut self, conn: ConnId, now_ms: u64) -> Actions<W> {
         self.refuse("handshake_timeout", "no valid handshake in time", now_ms);
         vec![Action::Send(conn, Outgoing::Close(1008, "Handshake timeout".into()))]
     }
@@ -168,13 +168,13 @@ impl<W> Switchboard<W> {
     /// be closed (the close frame is among the actions). (The tests' way in; the socket
     /// task parses outside the lock and calls [`extension_frame`](Self::extension_frame).)
     #[cfg(test)]
-    pub fn extension_text(&mut self, conn: ConnId, text: &str, now_ms: u64) -> (Actions<W>, bool) {
+    pub(crate) fn extension_text(&mut self, conn: ConnId, text: &str, now_ms: u64) -> (Actions<W>, bool) {
         self.extension_frame(conn, pairing::wire::parse_extension_frame(text), now_ms)
     }
 
     /// [`extension_text`](Self::extension_text) with the frame already parsed (drivers parse
     /// outside the relay's lock).
-    pub fn extension_frame(
+    pub(crate) fn extension_frame(
         &mut self,
         conn: ConnId,
         frame: Result<ExtensionFrame, WireError>,
@@ -293,7 +293,7 @@ impl<W> Switchboard<W> {
 
     /// Extension socket `conn` ended. If it was current, its commands fail and the `/cdp`
     /// client is closed (its sessions are gone), as upstream does.
-    pub fn extension_closed(&mut self, conn: ConnId, now_ms: u64) -> Actions<W> {
+    pub(crate) fn extension_closed(&mut self, conn: ConnId, now_ms: u64) -> Actions<W> {
         let mut actions = Vec::new();
         if self.extension.as_ref().is_none_or(|e| e.conn != conn) {
             return actions;
@@ -309,7 +309,7 @@ impl<W> Switchboard<W> {
     }
 
     /// A `/cdp` client wants in: its id, or the close frame that refuses it (one at a time).
-    pub fn client_opened(&mut self) -> Result<ConnId, Outgoing> {
+    pub(crate) fn client_opened(&mut self) -> Result<ConnId, Outgoing> {
         if self.client.is_some() {
             return Err(Outgoing::Close(1008, "Only one CDP client supported".into()));
         }
@@ -321,12 +321,17 @@ impl<W> Switchboard<W> {
     /// One text frame from `/cdp` client `conn`: forwarded to the extension under a hub id,
     /// or answered at once with a CDP error.
     #[cfg(test)]
-    pub fn client_text(&mut self, conn: ConnId, text: &str) -> Actions<W> {
+    pub(crate) fn client_text(&mut self, conn: ConnId, text: &str) -> Actions<W> {
         self.client_command(conn, pairing::wire::parse_cdp_command(text), text)
     }
 
     /// [`client_text`](Self::client_text) with the command already parsed from `text`.
-    pub fn client_command(&mut self, conn: ConnId, parsed: Result<CdpCommand, WireError>, text: &str) -> Actions<W> {
+    pub(crate) fn client_command(
+        &mut self,
+        conn: ConnId,
+        parsed: Result<CdpCommand, WireError>,
+        text: &str,
+    ) -> Actions<W> {
         let command = match parsed {
             Ok(command) => command,
             Err(e) => {
@@ -350,7 +355,7 @@ impl<W> Switchboard<W> {
     }
 
     /// `/cdp` client `conn` left: the extension is told, so it can drop the client's state.
-    pub fn client_closed(&mut self, conn: ConnId) -> Actions<W> {
+    pub(crate) fn client_closed(&mut self, conn: ConnId) -> Actions<W> {
         if self.client != Some(conn) {
             return Vec::new();
         }
@@ -361,7 +366,7 @@ impl<W> Switchboard<W> {
 
     /// One CDP command from inside the hub: its hub id (to give up on it later) and the
     /// frame to send, or the reply handle back with why it cannot be sent.
-    pub fn hub_call(
+    pub(crate) fn hub_call(
         &mut self,
         method: &str,
         params: Option<Value>,
@@ -376,7 +381,7 @@ impl<W> Switchboard<W> {
     }
 
     /// The hub caller of `id` stopped waiting (timeout): a late answer is dropped.
-    pub fn hub_gave_up(&mut self, id: i64) {
+    pub(crate) fn hub_gave_up(&mut self, id: i64) {
         if let Some(e) = self.extension.as_mut() {
             e.calls.finish(id);
         }
@@ -402,14 +407,14 @@ impl<W> Switchboard<W> {
     }
 
     /// `{"type":"cdp_control","action":…}` for the current extension, if any.
-    pub fn control(&self, action: &str) -> Option<Action<W>> {
+    pub(crate) fn control(&self, action: &str) -> Option<Action<W>> {
         let extension = self.extension.as_ref()?;
         let frame = json!({"type": "cdp_control", "action": action});
         Some(Action::Send(extension.conn, Outgoing::Text(frame.to_string())))
     }
 
     /// Stops routing: everything in flight fails, every socket is closed.
-    pub fn stop(&mut self) -> Actions<W> {
+    pub(crate) fn stop(&mut self) -> Actions<W> {
         self.stopped = true;
         let mut actions = Vec::new();
         if let Some(gone) = self.extension.take() {

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, Semaphore};
 
 /// Commands one channel may have running at once; more wait for a free slot.
-pub const MAX_IN_FLIGHT: usize = 256;
+pub(crate) const MAX_IN_FLIGHT: usize = 256;
 
 /// The `/channel` upgrade.
 pub(crate) async fn channel(

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 /// What is wrong with a request body that is not JSON, in words: cut short, nested too
 /// deep, or not JSON at all (with serde's position).
-pub fn json_problem(e: &serde_json::Error, len: usize) -> String {
+pub(crate) fn json_problem(e: &serde_json::Error, len: usize) -> String {
     if e.classify() == serde_json::error::Category::Eof {
         return format!("the JSON ends early, after {len} bytes: the request was cut short (truncated)");
     }
@@ -23,7 +23,7 @@ pub fn json_problem(e: &serde_json::Error, len: usize) -> String {
 }
 
 /// How deep arrays and objects may nest in a request (serde_json's own limit).
-pub const MAX_DEPTH: usize = 128;
+pub(crate) const MAX_DEPTH: usize = 128;
 
 /// Parses `{name, params?}`; `params` must be an object when present.
 pub fn parse_command(body: &[u8]) -> Result<(String, serde_json::Map<String, Value>), HubError> {
@@ -41,7 +41,7 @@ pub fn parse_command(body: &[u8]) -> Result<(String, serde_json::Map<String, Val
 }
 
 /// The JSON type of `value`, in words.
-pub fn kind_of(value: &Value) -> &'static str {
+pub(crate) fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
@@ -53,7 +53,7 @@ pub fn kind_of(value: &Value) -> &'static str {
 }
 
 /// `name` and `params` out of a parsed request object.
-pub fn command_of(
+pub(crate) fn command_of(
     mut map: serde_json::Map<String, Value>,
 ) -> Result<(String, serde_json::Map<String, Value>), HubError> {
     let name = match map.remove("name") {
@@ -70,7 +70,7 @@ pub fn command_of(
 
 /// The HTTP status and body of an answer: `{ok:true, data, warnings?}` or
 /// `{ok:false, error:{code, message, …}}`.
-pub fn answer_body(result: Result<Answer, HubError>) -> (u16, Value) {
+pub(crate) fn answer_body(result: Result<Answer, HubError>) -> (u16, Value) {
     match result {
         Ok(Answer { data, warnings }) if warnings.is_empty() => (200, json!({"ok": true, "data": data})),
         Ok(Answer { data, warnings }) => (200, json!({"ok": true, "data": data, "warnings": warnings})),

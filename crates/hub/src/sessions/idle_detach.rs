@@ -12,11 +12,11 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 /// The default idle time before detaching.
-pub const DEFAULT_IDLE_DETACH: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_IDLE_DETACH: Duration = Duration::from_secs(60);
 
 /// When to detach: after `after_ms` of continuous idleness, once per idle period.
 #[derive(Debug, Clone)]
-pub struct IdleDetach {
+pub(crate) struct IdleDetach {
     after_ms: u64,
     idle_since: Option<u64>,
     detached: bool,
@@ -24,14 +24,14 @@ pub struct IdleDetach {
 
 impl IdleDetach {
     /// A rule that detaches after `after_ms` idle.
-    pub fn new(after_ms: u64) -> Self {
+    pub(crate) fn new(after_ms: u64) -> Self {
         IdleDetach { after_ms, idle_since: None, detached: false }
     }
 
     /// One observation at `now_ms`: `busy` when a binding is held, an extension browser
     /// session is open, a `/cdp` client is connected or a command is in flight. Returns
     /// true when the tabs should be detached now.
-    pub fn observe(&mut self, now_ms: u64, busy: bool) -> bool {
+    pub(crate) fn observe(&mut self, now_ms: u64, busy: bool) -> bool {
         if busy {
             self.idle_since = None;
             self.detached = false;
@@ -47,13 +47,13 @@ impl IdleDetach {
 
     /// The detach could not be delivered (no extension connected): try again on a later
     /// observation, so an extension that comes back to an idle hub is detached too.
-    pub fn undelivered(&mut self) {
+    pub(crate) fn undelivered(&mut self) {
         self.detached = false;
     }
 }
 
 /// What the watcher looks at: the lease, the relay and the browser sessions.
-pub struct Watched {
+pub(crate) struct Watched {
     /// The binding lease (a binding means someone is acting).
     pub leases: Arc<Leases>,
     /// The current relay (a `/cdp` client or a command in flight means someone is acting).
@@ -64,7 +64,7 @@ pub struct Watched {
 
 /// What the watcher needs of the hub: whether anyone is acting, and a way to ask the
 /// extension to detach (false when it could not be asked: no extension connected).
-pub trait Watch: Send + 'static {
+pub(crate) trait Watch: Send + 'static {
     /// Whether anyone is using the browser through the extension right now.
     fn busy(&self) -> bool;
     /// Asks the extension to detach from every tab.
@@ -87,7 +87,7 @@ impl Watch for Watched {
 
 /// Watches until `stop` turns true, detaching idle tabs after `after` (checked every
 /// quarter of it, between 100 ms and 5 s).
-pub async fn run(watched: impl Watch, after: Duration, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn run(watched: impl Watch, after: Duration, mut stop: watch::Receiver<bool>) {
     let mut rule = IdleDetach::new(after.as_millis() as u64);
     let tick = (after / 4).clamp(Duration::from_millis(100), Duration::from_secs(5));
     let started = tokio::time::Instant::now();

@@ -14,11 +14,11 @@ use std::sync::Arc;
 
 /// Held while a session on a named profile is launched, so two launches on one profile
 /// cannot both find it free.
-pub static LAUNCHING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static LAUNCHING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The folder of profile `name` in `root`; `invalid_param` for a name that is not a
 /// plain word.
-pub fn dir_of(root: &Path, name: &str) -> Result<PathBuf, HubError> {
+pub(crate) fn dir_of(root: &Path, name: &str) -> Result<PathBuf, HubError> {
     let plain = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if name.is_empty() || name.len() > 64 || !plain {
         return Err(HubError::param("profile", "a profile name is 1-64 letters, digits, '-' or '_'"));
@@ -27,13 +27,13 @@ pub fn dir_of(root: &Path, name: &str) -> Result<PathBuf, HubError> {
 }
 
 /// The session whose browser runs on the profile in `dir`, if any.
-pub fn holder(sessions: &Sessions, dir: &Path) -> Option<Arc<BrowserSession>> {
+pub(crate) fn holder(sessions: &Sessions, dir: &Path) -> Option<Arc<BrowserSession>> {
     sessions.all().into_iter().find(|s| s.kept_profile() == Some(dir))
 }
 
 /// May `caller` launch on the profile in `dir`? `Ok(None)`: it is free; `Ok(Some(s))`: the
 /// caller's own session `s` runs on it already; else `profile_busy` naming the holder.
-pub fn check_free(
+pub(crate) fn check_free(
     sessions: &Sessions,
     name: &str,
     dir: &Path,

@@ -30,19 +30,19 @@ const TAB_CALL_TIMEOUT: Duration = Duration::from_secs(15);
 const COLORS: [&str; 9] = ["blue", "red", "yellow", "green", "pink", "purple", "cyan", "orange", "grey"];
 
 /// Whether `session` is tab-scoped.
-pub fn is_tab_scoped(session: &BrowserSession) -> bool {
+pub(crate) fn is_tab_scoped(session: &BrowserSession) -> bool {
     session.state().scope.is_some()
 }
 
 /// The tab group colour of `owner` (stable for a name).
-pub fn color_of(owner: &Owner) -> &'static str {
+pub(crate) fn color_of(owner: &Owner) -> &'static str {
     let hash = owner.to_string().bytes().fold(2166136261u32, |h, b| (h ^ u32::from(b)).wrapping_mul(16777619));
     COLORS[hash as usize % COLORS.len()]
 }
 
 /// Opens a tab for `caller`, leases it, and starts a session scoped to it (the caller
 /// checked that tabs may be leased and waited for the extension).
-pub async fn launch(
+pub(crate) async fn launch(
     (leases, relay_handle, sessions): (&Leases, RelayHandle, &Sessions),
     caller: Owner,
     start_url: &str,
@@ -82,7 +82,7 @@ pub async fn launch(
 
 /// Which tab a session command acts on, as its typed params say (a tab-scoped session
 /// checks it before the command runs).
-pub enum TabUse<'a> {
+pub(crate) enum TabUse<'a> {
     /// The session's active tab (most commands).
     Active,
     /// `targets.use`: make `target` the active tab, waiting up to `wait_ms` for its lease.
@@ -102,7 +102,7 @@ pub enum TabUse<'a> {
 /// Before a command: the tab it acts on must be this session's and still leased to it.
 /// Selecting another tab claims that tab (waiting in its queue); closing a tab that is not
 /// one's own is refused.
-pub async fn before(leases: &Leases, session: &BrowserSession, tab: TabUse<'_>) -> Result<(), HubError> {
+pub(crate) async fn before(leases: &Leases, session: &BrowserSession, tab: TabUse<'_>) -> Result<(), HubError> {
     match tab {
         TabUse::Select { target, wait_ms } => {
             leases.wait_tab(target, &session.owner, &session.id, wait_ms).await?;
@@ -122,7 +122,7 @@ pub async fn before(leases: &Leases, session: &BrowserSession, tab: TabUse<'_>) 
 
 /// After a command: leases follow the session's own tabs (new ones leased, closed ones
 /// let go), and the tab group is redrawn when they changed.
-pub async fn after(leases: &Leases, relay: &Relay, session: &BrowserSession) {
+pub(crate) async fn after(leases: &Leases, relay: &Relay, session: &BrowserSession) {
     let own: Vec<String> = session.state().scope.iter().flatten().cloned().collect();
     let leased: BTreeSet<String> =
         leases.tab_leases().into_iter().filter(|(_, l)| l.session_id == session.id).map(|(t, _)| t).collect();
@@ -151,7 +151,7 @@ pub async fn after(leases: &Leases, relay: &Relay, session: &BrowserSession) {
 /// Makes sure a tab-scoped session has a tab to act on: when every tab of its own was
 /// closed (by the user), it opens a new one and makes it active; [`after`] then leases it
 /// and puts it in the agent's tab group. Other failures are left for the command to report.
-pub async fn ensure_tab(session: &BrowserSession) -> Result<(), HubError> {
+pub(crate) async fn ensure_tab(session: &BrowserSession) -> Result<(), HubError> {
     for _ in 0..3 {
         match session.active_ignoring_dialogs().await {
             Ok(_) => return Ok(()),
@@ -180,7 +180,7 @@ pub async fn ensure_tab(session: &BrowserSession) -> Result<(), HubError> {
 
 /// The session (or its owner) is gone: its tab leases end, its tabs leave their group and
 /// the debugger lets go of them (other agents' tabs stay attached).
-pub async fn end(leases: &Leases, relay: &Relay, session: &BrowserSession) {
+pub(crate) async fn end(leases: &Leases, relay: &Relay, session: &BrowserSession) {
     let tabs = leases.release_session_tabs(&session.id);
     let flat: Vec<String> = {
         let state = session.state();
@@ -201,7 +201,7 @@ pub async fn end(leases: &Leases, relay: &Relay, session: &BrowserSession) {
 
 /// How long after the extension pairs the hub asks it to tidy the agent groups of sessions
 /// that no longer exist: time for clients whose hub restarted to claim their tabs again.
-pub const TIDY_AFTER: Duration = Duration::from_secs(30);
+pub(crate) const TIDY_AFTER: Duration = Duration::from_secs(30);
 
 /// Each time the extension pairs (a new hub, a restarted worker, a reconnect), and `after`
 /// that, asks it to tidy agent tab groups (`Extension.tidyAgentTabs {keep}`): the tabs of
@@ -209,7 +209,7 @@ pub const TIDY_AFTER: Duration = Duration::from_secs(30);
 /// agent gone while the extension was away) leave their group, and those a client opened
 /// are closed; `keep` lists every tab a live session owns. Our extension also leaves alone
 /// groups changed in the last 30 s; one that does not know the request ignores it.
-pub async fn tidy_after_pairing(
+pub(crate) async fn tidy_after_pairing(
     relay: RelayHandle,
     sessions: Arc<Sessions>,
     leases: Arc<Leases>,

@@ -28,17 +28,17 @@ const INI_IPV6: u8 = 0x2;
 /// `soi_stat` is 136 bytes; `soi_proto` starts 240 bytes into `psi`, with the
 /// `struct in_sockinfo` that both `pri_in` and `pri_tcp` begin with).
 mod offset {
-    pub const KIND: usize = 24 + 232;
+    pub(super) const KIND: usize = 24 + 232;
     const IN_SOCKINFO: usize = 24 + 240;
-    pub const FOREIGN_PORT: usize = IN_SOCKINFO;
-    pub const LOCAL_PORT: usize = IN_SOCKINFO + 4;
-    pub const VFLAG: usize = IN_SOCKINFO + 24;
-    pub const FOREIGN_ADDR: usize = IN_SOCKINFO + 32;
-    pub const LOCAL_ADDR: usize = IN_SOCKINFO + 48;
+    pub(super) const FOREIGN_PORT: usize = IN_SOCKINFO;
+    pub(super) const LOCAL_PORT: usize = IN_SOCKINFO + 4;
+    pub(super) const VFLAG: usize = IN_SOCKINFO + 24;
+    pub(super) const FOREIGN_ADDR: usize = IN_SOCKINFO + 32;
+    pub(super) const LOCAL_ADDR: usize = IN_SOCKINFO + 48;
     /// Enough for the whole record (784 bytes in current SDKs) with room to spare: the
     /// kernel refuses a smaller buffer and copies exactly its size.
     #[cfg(any(target_os = "macos", test))]
-    pub const RECORD: usize = 1024;
+    pub(super) const RECORD: usize = 1024;
 }
 
 /// Who owns the peer socket of a connection accepted on `local` from `peer`.

@@ -45,7 +45,7 @@ mod ffi {
     use windows_sys::Win32::System::Threading::{OpenProcess, OpenProcessToken, PROCESS_QUERY_LIMITED_INFORMATION};
 
     /// A handle closed when dropped.
-    pub struct Owned(pub HANDLE);
+    pub(super) struct Owned(pub HANDLE);
     impl Drop for Owned {
         fn drop(&mut self) {
             // SAFETY: the handle was opened by this module and is closed once.
@@ -54,7 +54,7 @@ mod ffi {
     }
 
     /// Every TCP connection of one address family with its owning process.
-    pub fn tcp_rows(ipv4: bool) -> Vec<Row> {
+    pub(super) fn tcp_rows(ipv4: bool) -> Vec<Row> {
         let family = u32::from(if ipv4 { AF_INET } else { AF_INET6 });
         // The table can grow between the size query and the read: try a few times.
         let mut size = 0u32;
@@ -98,14 +98,14 @@ mod ffi {
             .collect()
     }
 
-    pub fn open_process(pid: u32) -> Option<Owned> {
+    pub(super) fn open_process(pid: u32) -> Option<Owned> {
         // SAFETY: plain call; a null handle means refused or gone.
         let handle = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid) };
         (!handle.is_null()).then_some(Owned(handle))
     }
 
     /// The bytes of the `TOKEN_USER` of a process's token (its SID points inside them).
-    pub fn user_of_process(process: HANDLE) -> Option<Vec<u64>> {
+    pub(super) fn user_of_process(process: HANDLE) -> Option<Vec<u64>> {
         let mut token: HANDLE = std::ptr::null_mut();
         // SAFETY: `token` receives a handle we own and close through `Owned`.
         if unsafe { OpenProcessToken(process, TOKEN_QUERY, &mut token) } == 0 {
@@ -122,7 +122,7 @@ mod ffi {
         (ok != 0).then_some(buf)
     }
 
-    pub fn same_sid(a: &[u64], b: &[u64]) -> bool {
+    pub(super) fn same_sid(a: &[u64], b: &[u64]) -> bool {
         // SAFETY: both buffers hold a TOKEN_USER filled by GetTokenInformation.
         unsafe {
             let (a, b) = (&*(a.as_ptr() as *const TOKEN_USER), &*(b.as_ptr() as *const TOKEN_USER));
