@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Fails when a crate has a file-level import cycle: module A names module B (`crate::b`,
-`super::b`) and B, directly or through others, names A. Test modules are not counted.
+`super::b`) and B, directly or through others, names A; or when one of the hub's folders
+names a folder above it in FOLDER_ORDER (each may use only the ones before it, and the
+shared `error`). Test modules are not counted.
 Usage: scripts/check_layering.py (from the repository root)."""
 import glob
 import os
@@ -58,8 +60,31 @@ def cycles(edges):
     return found
 
 
+# The hub's folders, bottom to top (docs/ARCHITECTURE.md, "The hub's folders").
+FOLDER_ORDER = {"crates/hub/src": ["access", "relay", "leases", "sessions", "state", "commands", "rpc", "daemon"]}
+
+
+def folder_violations(src_root, edges):
+    order = FOLDER_ORDER.get(src_root)
+    if not order:
+        return []
+    rank = {name: i for i, name in enumerate(order)}
+    found = []
+    for module, deps in sorted(edges.items()):
+        if not module or module[0] not in rank or module[-1].endswith("tests"):
+            continue
+        for dep in sorted(deps):
+            if dep and dep[0] in rank and rank[dep[0]] > rank[module[0]]:
+                found.append((module, dep))
+    return found
+
+
 def main():
     bad = 0
+    for src_root in ["crates/hub/src"]:
+        for module, dep in folder_violations(src_root, edges_of(src_root)):
+            bad += 1
+            print(f"layering in {src_root}: {'::'.join(module)} uses {'::'.join(dep)}, a folder above it")
     for src_root in sorted(glob.glob("crates/*/src")):
         for cycle in cycles(edges_of(src_root)):
             bad += 1
@@ -67,7 +92,7 @@ def main():
             print(f"import cycle in {os.path.dirname(src_root)}: {names}")
     if bad:
         sys.exit(1)
-    print("no file-level import cycles")
+    print("no file-level import cycles; the hub's folders depend downwards only")
 
 
 main()

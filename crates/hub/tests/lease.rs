@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// Real time through real sockets: renewals every 150 ms keep a 1 s TTL with a wide margin
 /// for a loaded machine (the exact missed-renewal arithmetic is tested with plain values in
-/// `lease.rs`).
+/// `leases/binding.rs`).
 fn short_lease() -> LeaseConfig {
     LeaseConfig { ttl_ms: 1_000, renew_interval_ms: 150 }
 }

@@ -4,11 +4,11 @@
 //! checks a session command's session (owner, binding, the extension's readiness).
 
 use crate::commands::params::{opt_str, opt_u64, req_str, Params};
-use crate::daemon::core::HubCore;
 use crate::error::{CdpError, HubError};
 use crate::leases::binding::Owner;
 use crate::leases::service::Leases;
 use crate::relay::{Relay, RelayHandle};
+use crate::state::HubCore;
 use opendevbrowser_api::commands::MAX_TIMEOUT_MS;
 use opendevbrowser_api::envelope;
 use opendevbrowser_api::status::HubStatus;

@@ -9,9 +9,9 @@
 pub use super::call::owner;
 pub(crate) use super::call::{Answer, Call};
 use crate::commands::params::Params;
-use crate::daemon::core::HubCore;
 use crate::error::{CdpError, HubError};
 use crate::sessions::tab_scope::TabUse;
+use crate::state::HubCore;
 use opendevbrowser_api::command::parse;
 use opendevbrowser_api::Command;
 use opendevbrowser_browser::BrowserSession;

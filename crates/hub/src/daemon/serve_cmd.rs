@@ -60,7 +60,7 @@ pub async fn run(args: ServeArgs, as_json: bool) -> Result<(), ServeError> {
         idle_detach: (args.idle_detach_secs > 0).then(|| Duration::from_secs(args.idle_detach_secs)),
         ..HubOptions::default()
     };
-    match crate::start(opts).await? {
+    match crate::daemon::start::start(opts).await? {
         Started::AlreadyRunning { port, hub_instance_id } => {
             if as_json {
                 println!(

@@ -3,12 +3,12 @@
 
 use crate::access::same_user::spawn_server;
 use crate::access::AccessPolicy;
-use crate::daemon::core::HubCore;
 use crate::daemon::settings::{HubSettings, SettingsError};
 use crate::leases::binding::LeaseConfig;
 use crate::leases::service::Leases;
 use crate::relay::listen::bind_loopback;
 use crate::relay::{Relay, RelayOptions, RelayStartError};
+use crate::state::HubCore;
 
 use opendevbrowser_api::metadata::DaemonMetadata;
 use opendevbrowser_api::port_owner::describe_port_owner;
@@ -46,7 +46,7 @@ pub struct HubOptions {
     /// Most bytes queued for a relay socket whose peer does not read.
     pub max_queued_bytes: usize,
     /// This long after the extension pairs, it is asked to tidy the agent tab groups of
-    /// sessions that no longer exist ([`crate::sessions::tab_scope::tidy_after_pairing`]); `None`
+    /// sessions that no longer exist (`crate::sessions::tab_scope::tidy_after_pairing`); `None`
     /// never.
     pub tidy_after: Option<Duration>,
 }

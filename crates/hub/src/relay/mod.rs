@@ -2,7 +2,7 @@
 //! wire-compatible with upstream, plus the hub's own CDP calls over the extension socket.
 //!
 //! It owns the listeners, the relay identity (instanceId + epoch, new on every start), and
-//! the [`switchboard`]: the pure routing state of the one extension connection, the one
+//! the `switchboard`: the pure routing state of the one extension connection, the one
 //! `/cdp` client and the commands in flight. This module applies the switchboard's
 //! actions to the sockets' queues; the socket tasks only feed it.
 

@@ -5,8 +5,8 @@
 //! upgraded.
 
 use crate::access::{bearer, check_host, tokens_equal};
-use crate::daemon::core::HubCore;
 use crate::error::HubError;
+use crate::state::HubCore;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;

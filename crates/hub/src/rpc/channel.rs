@@ -9,8 +9,8 @@
 use super::auth::Authorized;
 use super::wire::{answer_body, command_of, json_problem, kind_of};
 use crate::commands::dispatch::dispatch;
-use crate::daemon::core::HubCore;
 use crate::error::HubError;
+use crate::state::HubCore;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};

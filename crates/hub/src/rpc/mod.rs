@@ -1,7 +1,7 @@
 //! The daemon RPC on loopback: `POST /command`, `GET /status`, `POST /stop`, the
-//! `/session` socket ([`presence`]) and the `/channel` socket ([`channel`]), each behind
-//! [`auth::Authorized`]. Answers are `{ok:true,data}` or `{ok:false,error:{code,message}}`
-//! ([`wire`]). The router is built from the hub's core and tested in-process, without
+//! `/session` socket (`presence`) and the `/channel` socket (`channel`), each behind
+//! `auth::Authorized`. Answers are `{ok:true,data}` or `{ok:false,error:{code,message}}`
+//! (`wire`). The router is built from the hub's core and tested in-process, without
 //! ports (`router_tests.rs`).
 
 pub(crate) mod auth;
@@ -13,8 +13,8 @@ pub(crate) mod wire;
 
 pub use crate::commands::dispatch::owner;
 use crate::commands::dispatch::{dispatch, Answer};
-use crate::daemon::core::HubCore;
 use crate::error::HubError;
+use crate::state::HubCore;
 use auth::Authorized;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;

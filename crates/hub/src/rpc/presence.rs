@@ -5,7 +5,7 @@
 //! `/session`, as upstream; in the code "session" means a browser session.)
 
 use super::auth::Authorized;
-use crate::daemon::core::HubCore;
+use crate::state::HubCore;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Query, State};

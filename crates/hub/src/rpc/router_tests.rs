@@ -2,7 +2,7 @@
 //! authorization, `Host` and `Origin` rules, and the shape of its errors.
 
 use super::router;
-use crate::daemon::core::HubCore;
+use crate::state::HubCore;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode};

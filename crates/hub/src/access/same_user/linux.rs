@@ -3,7 +3,7 @@
 //! and any user may read them.
 //!
 //! [`owner_in_table`] is pure (the table's text in, a uid out) and unit-tested everywhere;
-//! [`user_of_peer`] reads the table and the hub's own uid.
+//! `user_of_peer` reads the table and the hub's own uid.
 
 use std::net::{IpAddr, SocketAddr};
 

@@ -1,9 +1,12 @@
-//! The hub's shared state: its identity, the current relay (it changes on
-//! `relay.restart`), the binding lease, the open browser sessions, and the shutdown
-//! signal. Starting and stopping it is `server.rs`. The layers that need one part get a
-//! narrow handle to it ([`RelayHandle`], `Arc<Leases>`, `Arc<Sessions>`): command handlers
-//! through `dispatch::Call`, extension sessions through their transport, the idle-detach
-//! watcher through `idle_detach::Watched`.
+//! The hub's state, which the commands and the daemon RPC serve: the hub's identity and token, the current relay (it
+//! changes on `relay.restart`), the leases, the open browser sessions, the commands
+//! running (`in_flight`), and the shutdown signal. Its fields are private; starting and
+//! stopping it is `daemon::start`. The layers that need one part get a narrow handle to it
+//! ([`RelayHandle`], `Arc<Leases>`, `Arc<Sessions>`): command handlers through
+//! `commands::call::Call`, extension sessions through their transport, the idle-detach
+//! watcher through `sessions::idle_detach::Watched`.
+
+pub(crate) mod in_flight;
 
 use crate::error::HubError;
 use crate::leases::service::Leases;
@@ -36,7 +39,7 @@ pub struct HubCore {
     profiles_dir: PathBuf,
     shutdown: watch::Sender<bool>,
     /// The commands running now (a stopping hub waits for them).
-    pub(crate) in_flight: crate::daemon::in_flight::InFlight,
+    pub(crate) in_flight: in_flight::InFlight,
 }
 
 impl HubCore {
