@@ -5,11 +5,13 @@
 //! read from the servers it reached (each records what arrived), never from the hub.
 
 use serde_json::{json, Value};
+use system_tests::fleet::Certificate;
 use system_tests::recorder::Recorder;
 use system_tests::rpc::{fails, ok, Driver};
 use system_tests::{cli_binary, free_port, HubWorld};
 
-/// An HTTPS server with a self-signed certificate (openssl + Python's http.server),
+/// An HTTPS server with a self-signed certificate (the fleet tests' one, made with openssl;
+/// Python's http.server),
 /// logging each request to `log`.
 struct SelfSigned {
     child: std::process::Child,
@@ -26,16 +28,7 @@ impl Drop for SelfSigned {
 
 impl SelfSigned {
     fn start(dir: &std::path::Path) -> SelfSigned {
-        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-        let made = std::process::Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .output()
-            .unwrap();
-        assert!(made.status.success(), "openssl: {}", String::from_utf8_lossy(&made.stderr));
+        let Certificate { cert, key } = Certificate::make(dir);
         std::fs::write(dir.join("index.html"), "<title>Dev server</title><p>self-signed</p>").unwrap();
         let port = free_port();
         let log = dir.join("https.log");
