@@ -165,7 +165,7 @@ pub(crate) async fn wait_until_ready(
     timeout_ms: u64,
     warnings: &mut Vec<String>,
 ) -> Result<(), HubError> {
-    let clock = hub.leases().clock;
+    let clock = hub.leases().clock();
     let (mut wait, clamped) = ReadinessWait::start(clock.now(), timeout_ms);
     if let Some(c) = clamped {
         warnings.push(c.to_string());

@@ -104,7 +104,7 @@ fn grant_of(call: &Call<'_>, grant: lease::Grant) -> Grant {
     Grant {
         binding_id: grant.binding_id,
         expires_at: opendevbrowser_api::clock::iso8601(grant.expires_at),
-        expires_in_ms: grant.expires_at.saturating_sub(call.leases().clock.now()),
+        expires_in_ms: grant.expires_at.saturating_sub(call.leases().clock().now()),
         ttl_ms: config.ttl_ms,
         renew_after_ms: grant.renew_after_ms,
         hub_instance_id: call.hub_instance_id().to_owned(),

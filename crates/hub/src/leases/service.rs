@@ -13,24 +13,24 @@ use tokio::time::Instant;
 /// Milliseconds that follow tokio's clock (so tests can pause time) but start at the
 /// wall clock (so timestamps read as real dates).
 #[derive(Debug, Clone, Copy)]
-pub struct Clock {
+pub(crate) struct Clock {
     wall_base_ms: u64,
     base: Instant,
 }
 
 impl Clock {
     /// A clock starting now.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Clock { wall_base_ms: opendevbrowser_api::clock::now_ms(), base: Instant::now() }
     }
 
     /// Now, in ms.
-    pub fn now(&self) -> u64 {
+    pub(crate) fn now(&self) -> u64 {
         self.wall_base_ms + self.base.elapsed().as_millis() as u64
     }
 
     /// The tokio instant for a time in ms.
-    pub fn instant(&self, ms: u64) -> Instant {
+    pub(crate) fn instant(&self, ms: u64) -> Instant {
         self.base + std::time::Duration::from_millis(ms.saturating_sub(self.wall_base_ms))
     }
 }
@@ -55,7 +55,7 @@ pub struct Leases {
     table: Mutex<Leasing>,
     changed: Notify,
     /// The clock every lease time is read from.
-    pub clock: Clock,
+    clock: Clock,
 }
 
 /// Leaves the queue if a wait is abandoned (its HTTP request dropped) before it is granted.
@@ -75,6 +75,11 @@ impl Drop for QueueGuard<'_> {
 }
 
 impl Leases {
+    /// The clock every lease time is read from (tokio's, so tests can pause it).
+    pub(crate) fn clock(&self) -> Clock {
+        self.clock
+    }
+
     /// Leases with `config`, binding ids prefixed with `id_prefix`.
     pub fn new(config: LeaseConfig, id_prefix: &str) -> Self {
         let tables =

@@ -181,3 +181,15 @@ async fn unknown_routes_and_methods_answer_in_the_relay_shape() {
         refused(&body, "method_not_allowed");
     }
 }
+
+#[tokio::test]
+async fn the_discovery_port_answers_config_and_status_only() {
+    let relay = relay_with(None);
+    let discovery = super::http::discovery_router(relay.clone());
+    for (path, want) in [("/config", StatusCode::OK), ("/status", StatusCode::OK), ("/pair", StatusCode::NOT_FOUND)] {
+        let response = discovery.clone().oneshot(request("GET", path, &[("origin", OURS)])).await.unwrap();
+        assert_eq!(response.status(), want, "{path}");
+    }
+    let response = discovery.oneshot(request("GET", "/extension", &UPGRADE)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "no pairing or sockets on the discovery port");
+}
