@@ -1,6 +1,6 @@
-//! Who gets in: the kernel TCP table parse (`same_user::linux::owner_in_table`), the macOS
-//! socket record (`same_user::macos::ends_of_socket`) and the
-//! `Origin`/`Host`/`Authorization` rules (`guard::AccessPolicy`) on any input. Never a
+//! Who gets in: the kernel TCP table parse (`access::same_user::linux::owner_in_table`), the macOS
+//! socket record (`access::same_user::macos::ends_of_socket`) and the
+//! `Origin`/`Host`/`Authorization` rules (`access::AccessPolicy`) on any input. Never a
 //! panic; a pairing request is admitted only with an allowed extension origin or the exact
 //! relay token; a found owner is a number written in the table.
 #![no_main]

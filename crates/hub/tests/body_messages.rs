@@ -110,3 +110,21 @@ async fn a_token_of_another_hub_is_told_the_hub_restarted_and_where_the_new_toke
     let (_, none) = post(None).await;
     assert!(message(&none).contains("daemon.json"), "{none}");
 }
+
+#[tokio::test]
+async fn a_large_command_with_a_stale_token_is_answered_401() {
+    let hub = TestHub::start().await;
+    let body = format!(r#"{{"name":"page.evaluate","params":{{"expression":"'{}'"}}}}"#, "a".repeat(4 << 20));
+    let answer = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{}/command", hub.daemon_port()))
+        .bearer_auth("0123456789abcdef0123456789abcdef")
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("an answer, not a broken connection");
+    assert_eq!(answer.status().as_u16(), 401);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthorized", "{body}");
+    assert!(message(&body).contains("read the token again"), "{body}");
+}

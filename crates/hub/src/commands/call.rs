@@ -214,7 +214,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_call_without_a_client_id_is_refused_before_anything_waits() {
+    async fn the_caller_needs_a_client_id_and_a_blank_instance_is_the_default_one() {
         let dir = tempfile::tempdir().unwrap();
         let hub = HubCore::in_memory(dir.path());
         let envelope = Params::new();

@@ -108,7 +108,7 @@ macro_rules! dispatch_table {
             if hub.stopping() {
                 return Err(HubError::Cdp(CdpError::ShuttingDown));
             }
-            let _running = hub.in_flight.begin();
+            let _running = hub.command_started();
             let mut call = Call::new(hub, params);
             $(
                 if name == <$ty as Command>::NAME {

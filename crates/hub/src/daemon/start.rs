@@ -132,7 +132,7 @@ pub async fn start(opts: HubOptions) -> Result<Started, ServeError> {
     };
     relay_opts.handshake_timeout = opts.handshake_timeout;
     let leases = Arc::new(Leases::new(opts.lease, &instance_id[..8]));
-    relay_opts.cdp_door = Some(Arc::new(crate::leases::cdp_door::LeaseDoor(leases.clone())));
+    relay_opts.cdp_door = Some(Arc::new(crate::leases::cdp_door::LeaseDoor::new(leases.clone())));
     relay_opts.max_queued_bytes = opts.max_queued_bytes;
     let relay = match Relay::start(relay_opts).await {
         Ok(relay) => relay,
@@ -242,8 +242,8 @@ impl RunningHub {
         // No new commands from here on; the ones running finish (up to DRAIN_WAIT), then
         // the browsers and sockets close, and the relay's close frames get out.
         self.core.request_shutdown();
-        if tokio::time::timeout(DRAIN_WAIT, self.core.in_flight.drained()).await.is_err() {
-            let left = self.core.in_flight.count();
+        if tokio::time::timeout(DRAIN_WAIT, self.core.commands_drained()).await.is_err() {
+            let left = self.core.commands_running();
             tracing::warn!("{left} command(s) still running after {DRAIN_WAIT:?}: stopping anyway");
         }
         let relay = self.core.relay();

@@ -21,7 +21,14 @@ use std::time::Duration;
 pub(crate) const CDP_CLIENT_ID: &str = "cdp-client";
 
 /// The door backed by the hub's binding lease.
-pub(crate) struct LeaseDoor(pub Arc<Leases>);
+pub(crate) struct LeaseDoor(Arc<Leases>);
+
+impl LeaseDoor {
+    /// A door that admits a `/cdp` client by binding it in `leases`.
+    pub(crate) fn new(leases: Arc<Leases>) -> Self {
+        LeaseDoor(leases)
+    }
+}
 
 impl std::fmt::Debug for LeaseDoor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -84,7 +91,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_client_holds_the_binding_while_connected_and_renews_it() {
         let leases = Arc::new(Leases::new(LeaseConfig { ttl_ms: 1_000, renew_interval_ms: 300 }, "h"));
-        let door = LeaseDoor(leases.clone());
+        let door = LeaseDoor::new(leases.clone());
         let pass = door.enter("127.0.0.1:4000".parse().unwrap()).unwrap();
         let busy = leases.bind(&agent()).unwrap_err().to_string();
         assert!(busy.contains("cdp-client") && busy.contains("127.0.0.1:4000"), "{busy}");
@@ -98,7 +105,7 @@ mod tests {
     async fn the_client_is_refused_while_an_agent_holds_the_binding() {
         let leases = Arc::new(Leases::new(LeaseConfig::default(), "h"));
         leases.bind(&agent()).unwrap();
-        let refused = LeaseDoor(leases).enter("127.0.0.1:4000".parse().unwrap()).err().expect("refused");
+        let refused = LeaseDoor::new(leases).enter("127.0.0.1:4000".parse().unwrap()).err().expect("refused");
         assert_eq!(refused.code(), "relay_busy");
         assert!(refused.to_string().contains("agent"), "the holder is named: {refused}");
     }

@@ -32,7 +32,7 @@ impl IntoResponse for Refused {
 
 /// The peer the listener handed on (`access::same_user`); a request that did not come
 /// through it has none and is treated as off loopback.
-fn peer_of(parts: &Parts) -> SocketAddr {
+pub(super) fn peer_of(parts: &Parts) -> SocketAddr {
     parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.0)
 }
 

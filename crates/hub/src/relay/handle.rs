@@ -9,7 +9,7 @@ use std::time::Duration;
 /// Reaches whichever relay is current: `relay.restart` swaps it, holders of the handle
 /// follow.
 #[derive(Clone)]
-pub struct RelayHandle(Arc<RwLock<Relay>>);
+pub(crate) struct RelayHandle(Arc<RwLock<Relay>>);
 
 impl From<Relay> for RelayHandle {
     fn from(relay: Relay) -> Self {
@@ -19,7 +19,7 @@ impl From<Relay> for RelayHandle {
 
 impl RelayHandle {
     /// The current relay.
-    pub fn current(&self) -> Relay {
+    pub(crate) fn current(&self) -> Relay {
         self.0.read().expect("relay lock").clone()
     }
 
@@ -30,7 +30,8 @@ impl RelayHandle {
     /// Stops the current relay and starts a fresh one (new instance id and epoch) on the
     /// same port with the same options (and so the same event channel); the extension
     /// re-pairs by itself. Waits up to 2 s for the old listener to let go of the port.
-    pub async fn restart(&self) -> Result<Relay, RelayStartError> {
+    /// Called through `HubCore::restart_relay`, which also rewrites `daemon.json`.
+    pub(crate) async fn restart(&self) -> Result<Relay, RelayStartError> {
         let old = self.current();
         let opts = old.options();
         old.stop();

@@ -2,13 +2,14 @@
 //! the checks in front of the `/extension` and `/cdp` upgrades. Who is admitted is
 //! [`super::admission`]; the routes are tested in-process in `router_tests.rs`.
 
-use super::admission::{error_response, no_store, Admitted, Pairing, Refused};
+use super::admission::{error_response, no_store, peer_of, Admitted, Pairing, Refused};
 use super::{cdp_socket, extension_socket, Relay};
 use crate::access::{tokens_equal, Caller};
 use crate::error::HubError;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -62,9 +63,10 @@ fn allow_origin(response: &mut Response, id: &str) {
     }
 }
 
-async fn preflight(ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
+async fn preflight(parts: Parts) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
-    if let (true, Ok(Caller::Extension(id))) = (peer.ip().is_loopback(), crate::access::classify_origin(&headers)) {
+    let (peer, origin) = (peer_of(&parts), crate::access::classify_origin(&parts.headers));
+    if let (true, Ok(Caller::Extension(id))) = (peer.ip().is_loopback(), origin) {
         allow_origin(&mut response, &id);
         let h = response.headers_mut();
         h.insert("access-control-allow-methods", HeaderValue::from_static("GET, OPTIONS"));

@@ -19,7 +19,7 @@ mod router_tests;
 mod socket_io;
 pub(crate) mod switchboard;
 
-pub use handle::RelayHandle;
+pub(crate) use handle::RelayHandle;
 
 use crate::access::AccessPolicy;
 use crate::error::CdpError;

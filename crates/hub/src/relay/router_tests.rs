@@ -27,7 +27,7 @@ const UPGRADE: [(&str, &str); 4] = [
 fn relay_with(leases: Option<Arc<Leases>>) -> Relay {
     let mut opts = RelayOptions::new(0, Some(TOKEN.into()), "hub-1".into());
     opts.policy = AccessPolicy { allowed_extension_ids: vec!["allowedid".into()], relay_token: Some(TOKEN.into()) };
-    opts.cdp_door = leases.map(|l| Arc::new(LeaseDoor(l)) as Arc<dyn super::CdpDoor>);
+    opts.cdp_door = leases.map(|l| Arc::new(LeaseDoor::new(l)) as Arc<dyn super::CdpDoor>);
     Relay::new(opts, 8787, None)
 }
 
@@ -57,7 +57,13 @@ fn refused(body: &Value, code: &str) -> String {
 #[tokio::test]
 async fn every_route_refuses_peers_off_loopback_rebinding_hosts_and_web_pages() {
     let relay = relay_with(None);
-    for path in ["/config", "/status", "/pair", "/extension", "/cdp?token=relay-token"] {
+    for path in ["/config", "/status", "/pair", "/extension", "/cdp?token=relay-token", "/cdp"] {
+        let mut bypassed = request("GET", path, &[("origin", OURS)]);
+        bypassed.extensions_mut().remove::<ConnectInfo<SocketAddr>>();
+        let (status, _, body) = send(&relay, bypassed).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: no peer handed on by the listener");
+        refused(&body, "non_loopback_peer");
+
         let mut remote = request("GET", path, &[("origin", OURS)]);
         remote.extensions_mut().insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 7], 4000))));
         let (status, _, body) = send(&relay, remote).await;
@@ -130,6 +136,13 @@ async fn a_refused_extension_is_recorded_for_status() {
     assert_eq!(last.code, "extension_not_allowed");
     assert!(last.message.contains("chrome-extension://other"), "{}", last.message);
 
+    let mut page = vec![("origin", "https://evil.example")];
+    page.extend(UPGRADE);
+    let (status, _, _) = send(&relay, request("GET", "/extension", &page)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let last = relay.status().last_handshake_error.expect("still recorded");
+    assert!(last.message.contains("chrome-extension://other"), "a web page is not an extension: {}", last.message);
+
     let mut ours = vec![("origin", OURS)];
     ours.extend(UPGRADE);
     let (status, _, _) = send(&relay, request("GET", "/extension", &ours)).await;
@@ -140,6 +153,11 @@ async fn a_refused_extension_is_recorded_for_status() {
 async fn cdp_needs_the_token_and_the_binding() {
     let leases = Arc::new(Leases::new(LeaseConfig::default(), "hub-1"));
     let relay = relay_with(Some(leases.clone()));
+    let mut from_page = request("GET", "/cdp", &UPGRADE);
+    from_page.headers_mut().insert("origin", "https://evil.example".parse().unwrap());
+    let (status, _, body) = send(&relay, from_page).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "admission comes before the token");
+    refused(&body, "origin_forbidden");
     let (status, _, body) = send(&relay, request("GET", "/cdp", &UPGRADE)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(refused(&body, "unauthorized").contains("missing ?token="), "{body}");
@@ -166,6 +184,16 @@ async fn preflights_allow_the_extension_and_nobody_else() {
     assert_eq!(headers["access-control-allow-private-network"], "true");
     let (status, headers, _) = send(&relay, request("OPTIONS", "/pair", &[("origin", "https://evil.example")])).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(!headers.contains_key("access-control-allow-origin"));
+    let mut remote = request("OPTIONS", "/pair", &[("origin", OURS)]);
+    remote.extensions_mut().insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 7], 4000))));
+    let (status, headers, _) = send(&relay, remote).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(!headers.contains_key("access-control-allow-origin"), "not for a peer off loopback");
+    let mut unknown = request("OPTIONS", "/pair", &[("origin", OURS)]);
+    unknown.extensions_mut().remove::<ConnectInfo<SocketAddr>>();
+    let (status, headers, _) = send(&relay, unknown).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "a request that bypassed the listener is not an error");
     assert!(!headers.contains_key("access-control-allow-origin"));
 }
 

@@ -1,8 +1,8 @@
 //! Who may call the daemon RPC: a loopback peer, a loopback `Host`, no browser `Origin` at
-//! all, and this hub's bearer token (from `daemon.json`). Every route takes [`Authorized`]
-//! as its first extractor, so a handler cannot run for a caller who fails these rules; a
-//! refusal is answered in the RPC's error shape before the body is read or a socket is
-//! upgraded.
+//! all, and this hub's bearer token (from `daemon.json`), checked in that order. Every
+//! route takes [`Authorized`] as its first extractor, so a handler cannot run for a caller
+//! who fails these rules; a refusal is answered in the RPC's error shape before a socket is
+//! upgraded (`POST /command` reads its body first: see there).
 
 use crate::access::{bearer, check_host, tokens_equal};
 use crate::error::HubError;

@@ -72,7 +72,17 @@ async fn stop(_: Authorized, State(hub): State<Arc<HubCore>>) -> Response {
     reply(Ok(json!({"stopping": true})))
 }
 
-async fn command(_: Authorized, State(hub): State<Arc<HubCore>>, body: Result<Bytes, BytesRejection>) -> Response {
+/// The body is read (up to its limit) before the caller's token is judged, as the RPC has
+/// always done: a client whose token went stale (the hub restarted) gets the 401 it
+/// retries on after it has sent its whole body, whatever its size.
+async fn command(
+    authorized: Result<Authorized, Response>,
+    State(hub): State<Arc<HubCore>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Err(refused) = authorized {
+        return refused;
+    }
     let body = match body {
         Ok(b) => b,
         Err(rejection) => return reply(Err(body_unreadable(&rejection))),

@@ -213,3 +213,23 @@ async fn stop_is_answered_and_then_new_commands_are_refused() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     refused(&body, "hub_shutting_down");
 }
+
+#[tokio::test]
+async fn the_origin_and_host_rules_come_before_the_token() {
+    let hub = hub();
+    for (method, path) in ROUTES {
+        let (status, _, body) = send(&hub, request(method, path, &[("origin", "https://evil.example")], "{}")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: a page learns nothing about tokens");
+        refused(&body, "origin_forbidden");
+    }
+}
+
+#[tokio::test]
+async fn a_stale_token_is_answered_401_even_with_a_body_over_the_limit() {
+    let hub = hub();
+    let huge = format!(r#"{{"name":"relay.status","params":{{"x":"{}"}}}}"#, "a".repeat(20 << 20));
+    let stale = [("authorization", "Bearer 0123456789abcdef")];
+    let (status, _, body) = send(&hub, request("POST", "/command", &stale, &huge)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the client retries on 401 with the new token");
+    refused(&body, "unauthorized");
+}

@@ -218,4 +218,20 @@ mod tests {
         stop.send_replace(true);
         tokio::time::timeout(Duration::from_millis(10), watcher).await.expect("ended at once").unwrap();
     }
+
+    #[tokio::test]
+    async fn the_hub_is_busy_while_a_binding_is_held() {
+        use crate::leases::binding::{LeaseConfig, Owner};
+        use crate::relay::{Relay, RelayOptions};
+        let relay = Relay::new(RelayOptions::new(0, None, "hub-1".into()), 0, None);
+        let leases = Arc::new(Leases::new(LeaseConfig::default(), "hub-1"));
+        let watched = Watched { leases: leases.clone(), relay: relay.into(), sessions: Default::default() };
+        assert!(!watched.busy(), "nobody binds, no session, no /cdp client, nothing in flight");
+        assert!(!watched.detach(), "no extension to ask");
+        let agent = Owner { client_id: "c".into(), instance_id: "agent".into() };
+        leases.bind(&agent).unwrap();
+        assert!(watched.busy());
+        leases.release_owner(&agent);
+        assert!(!watched.busy());
+    }
 }

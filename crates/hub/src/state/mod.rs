@@ -39,7 +39,7 @@ pub struct HubCore {
     profiles_dir: PathBuf,
     shutdown: watch::Sender<bool>,
     /// The commands running now (a stopping hub waits for them).
-    pub(crate) in_flight: in_flight::InFlight,
+    in_flight: in_flight::InFlight,
 }
 
 impl HubCore {
@@ -134,7 +134,7 @@ impl HubCore {
     }
 
     /// A handle that always reaches the current relay.
-    pub fn relay_handle(&self) -> RelayHandle {
+    pub(crate) fn relay_handle(&self) -> RelayHandle {
         self.relay.clone()
     }
 
@@ -167,6 +167,22 @@ impl HubCore {
     /// Turns true when the hub is asked to stop.
     pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
         self.shutdown.subscribe()
+    }
+
+    /// A command starts running: counted until the guard is dropped (a stopping hub
+    /// waits for it).
+    pub(crate) fn command_started(&self) -> in_flight::Running<'_> {
+        self.in_flight.begin()
+    }
+
+    /// The commands running now.
+    pub(crate) fn commands_running(&self) -> usize {
+        self.in_flight.count()
+    }
+
+    /// Waits until no command is running.
+    pub(crate) async fn commands_drained(&self) {
+        self.in_flight.drained().await
     }
 
     /// Whether the hub is stopping (it takes no new commands).
