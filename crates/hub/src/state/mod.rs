@@ -2,7 +2,7 @@
 //! changes on `relay.restart`), the leases, the open browser sessions, the commands
 //! running (`in_flight`), and the shutdown signal. Its fields are private; starting and
 //! stopping it is `daemon::start`. The layers that need one part get a narrow handle to it
-//! ([`RelayHandle`], `Arc<Leases>`, `Arc<Sessions>`): command handlers through
+//! (`RelayHandle`, `Arc<Leases>`, `Arc<Sessions>`): command handlers through
 //! `commands::call::Call`, extension sessions through their transport, the idle-detach
 //! watcher through `sessions::idle_detach::Watched`.
 
