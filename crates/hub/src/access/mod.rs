@@ -49,9 +49,7 @@ fn forbidden(code: &'static str, message: impl Into<String>) -> HubError {
 impl AccessPolicy {
     /// Applies every rule to one request; returns who the caller is.
     pub fn check(&self, peer: SocketAddr, headers: &HeaderMap, sensitivity: Sensitivity) -> Result<Caller, HubError> {
-        if !peer.ip().is_loopback() {
-            return Err(forbidden("non_loopback_peer", "Forbidden: local requests only"));
-        }
+        check_loopback(peer)?;
         check_host(headers)?;
         let caller = classify_origin(headers)?;
         if sensitivity == Sensitivity::Pairing {
@@ -88,6 +86,22 @@ impl AccessPolicy {
     fn bearer_matches(&self, headers: &HeaderMap) -> bool {
         matches!((bearer(headers), &self.relay_token), (Some(given), Some(token)) if tokens_equal(given, token))
     }
+}
+
+/// Refuses a peer off loopback (`non_loopback_peer`).
+pub fn check_loopback(peer: SocketAddr) -> Result<(), HubError> {
+    if peer.ip().is_loopback() {
+        Ok(())
+    } else {
+        Err(forbidden("non_loopback_peer", "Forbidden: local requests only"))
+    }
+}
+
+/// The peer the listener handed on as `ConnectInfo` ([`same_user`]); a request that did
+/// not come through it has none and is treated as off loopback (`0.0.0.0:0`).
+pub fn peer_of(parts: &axum::http::request::Parts) -> SocketAddr {
+    let handed_on = parts.extensions.get::<axum::extract::ConnectInfo<SocketAddr>>();
+    handed_on.map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.0)
 }
 
 /// The token of an `Authorization: Bearer <token>` header, trimmed (`None` without one).

@@ -6,14 +6,13 @@
 //! [`AccessPolicy::check`]: crate::access::AccessPolicy::check
 
 use super::Relay;
-use crate::access::{Caller, Sensitivity};
+use crate::access::{peer_of, Caller, Sensitivity};
 use crate::error::HubError;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use std::net::SocketAddr;
 
 /// A caller admitted to an ordinary relay endpoint: who it is (by its `Origin`).
 pub(super) struct Admitted(pub Caller);
@@ -28,12 +27,6 @@ impl IntoResponse for Refused {
     fn into_response(self) -> Response {
         error_response(&self.0)
     }
-}
-
-/// The peer the listener handed on (`access::same_user`); a request that did not come
-/// through it has none and is treated as off loopback.
-pub(super) fn peer_of(parts: &Parts) -> SocketAddr {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.0)
 }
 
 fn admit(parts: &Parts, relay: &Relay, sensitivity: Sensitivity) -> Result<Caller, Refused> {

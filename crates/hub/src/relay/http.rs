@@ -2,9 +2,9 @@
 //! the checks in front of the `/extension` and `/cdp` upgrades. Who is admitted is
 //! [`super::admission`]; the routes are tested in-process in `router_tests.rs`.
 
-use super::admission::{error_response, no_store, peer_of, Admitted, Pairing, Refused};
+use super::admission::{error_response, no_store, Admitted, Pairing, Refused};
 use super::{cdp_socket, extension_socket, Relay};
-use crate::access::{tokens_equal, Caller};
+use crate::access::{peer_of, tokens_equal, Caller};
 use crate::error::HubError;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::WebSocketUpgrade;

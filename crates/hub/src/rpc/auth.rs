@@ -4,10 +4,10 @@
 //! who fails these rules; a refusal is answered in the RPC's error shape before a socket is
 //! upgraded (`POST /command` reads its body first: see there).
 
-use crate::access::{bearer, check_host, tokens_equal};
+use crate::access::{bearer, check_host, check_loopback, peer_of, tokens_equal};
 use crate::error::HubError;
 use crate::state::HubCore;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -21,11 +21,7 @@ impl FromRequestParts<Arc<HubCore>> for Authorized {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, hub: &Arc<HubCore>) -> Result<Self, Response> {
-        // The listener hands every connection's peer on (`access::same_user`); a request
-        // without one did not come through it and is refused as a non-loopback peer.
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-        let peer = peer.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
-        match authorize(hub.token(), peer, &parts.headers) {
+        match authorize(hub.token(), peer_of(parts), &parts.headers) {
             Ok(()) => Ok(Authorized),
             Err(e) => Err(super::refusal(e)),
         }
@@ -34,12 +30,7 @@ impl FromRequestParts<Arc<HubCore>> for Authorized {
 
 /// Loopback peer, loopback Host, no browser Origin at all, and the bearer token.
 pub(crate) fn authorize(token: &str, peer: SocketAddr, headers: &HeaderMap) -> Result<(), HubError> {
-    if !peer.ip().is_loopback() {
-        return Err(HubError::Forbidden {
-            code: "non_loopback_peer",
-            message: "Forbidden: local requests only".into(),
-        });
-    }
+    check_loopback(peer)?;
     check_host(headers)?;
     if headers.contains_key("origin") {
         return Err(HubError::Forbidden {
