@@ -253,7 +253,6 @@ impl RunningHub {
 
     fn shutdown(&self) {
         tracing::info!("hub shutting down");
-        self.core.request_shutdown();
         self.core.leases().clear();
         self.core.sessions().clear();
         self.core.relay().stop();
