@@ -27,6 +27,8 @@ pub mod daemon;
 mod error;
 mod leases;
 pub mod relay;
+#[cfg(test)]
+mod router_test_support;
 pub mod rpc;
 mod sessions;
 pub mod state;

@@ -7,13 +7,13 @@ use crate::access::AccessPolicy;
 use crate::leases::binding::{LeaseConfig, Owner};
 use crate::leases::cdp_door::LeaseDoor;
 use crate::leases::service::Leases;
+use crate::router_test_support::{answer, loopback_request};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tower::ServiceExt;
 
 const TOKEN: &str = "relay-token";
 const OURS: &str = "chrome-extension://mpkgehknfgpdeghekbkgbgcfcihhfejp";
@@ -32,20 +32,11 @@ fn relay_with(leases: Option<Arc<Leases>>) -> Relay {
 }
 
 fn request(method: &str, path: &str, headers: &[(&str, &str)]) -> Request<Body> {
-    let mut builder = Request::builder().method(method).uri(path).header("host", "127.0.0.1:8787");
-    for (name, value) in headers {
-        builder = builder.header(*name, *value);
-    }
-    let mut request = builder.body(Body::empty()).unwrap();
-    request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40_000))));
-    request
+    loopback_request(method, path, "127.0.0.1:8787", headers, Body::empty())
 }
 
 async fn send(relay: &Relay, request: Request<Body>) -> (StatusCode, HeaderMap, Value) {
-    let response = relay.router().oneshot(request).await.unwrap();
-    let (status, headers) = (response.status(), response.headers().clone());
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-    (status, headers, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    answer(relay.router(), request).await
 }
 
 /// The relay's error shape with `code`; returns the message.
@@ -215,9 +206,9 @@ async fn the_discovery_port_answers_config_and_status_only() {
     let relay = relay_with(None);
     let discovery = super::http::discovery_router(relay.clone());
     for (path, want) in [("/config", StatusCode::OK), ("/status", StatusCode::OK), ("/pair", StatusCode::NOT_FOUND)] {
-        let response = discovery.clone().oneshot(request("GET", path, &[("origin", OURS)])).await.unwrap();
-        assert_eq!(response.status(), want, "{path}");
+        let (status, _, _) = answer(discovery.clone(), request("GET", path, &[("origin", OURS)])).await;
+        assert_eq!(status, want, "{path}");
     }
-    let response = discovery.oneshot(request("GET", "/extension", &UPGRADE)).await.unwrap();
-    assert_eq!(response.status(), StatusCode::NOT_FOUND, "no pairing or sockets on the discovery port");
+    let (status, _, _) = answer(discovery, request("GET", "/extension", &UPGRADE)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no pairing or sockets on the discovery port");
 }

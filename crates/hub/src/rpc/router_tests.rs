@@ -2,6 +2,7 @@
 //! authorization, `Host` and `Origin` rules, and the shape of its errors.
 
 use super::router;
+use crate::router_test_support::{answer, loopback_request};
 use crate::state::HubCore;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -9,7 +10,6 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tower::ServiceExt;
 
 /// Every RPC route, with a method it answers.
 const ROUTES: [(&str, &str); 5] = [
@@ -33,13 +33,7 @@ fn hub() -> TestHub {
 
 /// A request from a loopback peer; `headers` are added as given.
 fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Request<Body> {
-    let mut builder = Request::builder().method(method).uri(path).header("host", "127.0.0.1:8788");
-    for (name, value) in headers {
-        builder = builder.header(*name, *value);
-    }
-    let mut request = builder.body(Body::from(body.to_owned())).unwrap();
-    request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40_000))));
-    request
+    loopback_request(method, path, "127.0.0.1:8788", headers, Body::from(body.to_owned()))
 }
 
 fn authorized(hub: &TestHub, method: &str, path: &str, body: &str) -> Request<Body> {
@@ -48,10 +42,7 @@ fn authorized(hub: &TestHub, method: &str, path: &str, body: &str) -> Request<Bo
 }
 
 async fn send(hub: &TestHub, request: Request<Body>) -> (StatusCode, HeaderMap, Value) {
-    let response = router(hub.core.clone()).oneshot(request).await.unwrap();
-    let (status, headers) = (response.status(), response.headers().clone());
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-    (status, headers, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    answer(router(hub.core.clone()), request).await
 }
 
 /// The RPC's error shape with `code`; returns the message.
